@@ -1,0 +1,96 @@
+"""Finsam Indikatorer: the Flask application (app factory)."""
+import os
+
+from flask import Flask, render_template
+
+from . import config as config_module
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__, instance_relative_config=True,
+        template_folder=os.path.join(os.path.dirname(__file__), os.pardir, "templates"),
+    )
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_mapping(config_module.from_environment(app.instance_path))
+    if test_config:
+        app.config.from_mapping(test_config)
+    config_module.check_production(app.config)
+    translations = os.path.join(os.path.dirname(__file__), os.pardir, "translations")
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", translations)
+    from .catalogs import compile_catalogs
+    compile_catalogs(translations)
+
+    from . import i18n, navigation, security
+    from .extensions import babel, csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"), render_as_batch=True)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    i18n.init_app(app)
+    navigation.init_app(app)
+    security.init_app(app)
+    _enable_sqlite_foreign_keys(app)
+
+    from .auth import bp as auth_bp
+    app.register_blueprint(auth_bp)
+
+    from .cli import register_cli
+    register_cli(app)
+    _register_error_pages(app)
+
+    @app.get("/")
+    def index():
+        return render_template("index.html")
+
+    @app.get("/healthz")
+    def healthz():
+        return {"status": "ok"}
+
+    return app
+
+
+def _enable_sqlite_foreign_keys(app: Flask) -> None:
+    """SQLite needs foreign keys and a busy timeout per connection; WAL lets readers and the
+    single writer work side by side under a campaign rush."""
+    from sqlalchemy import event
+
+    from .extensions import db
+
+    with app.app_context():
+        engine = db.engine
+        if engine.dialect.name != "sqlite":
+            return
+
+        @event.listens_for(engine, "connect")
+        def on_connect(dbapi_connection, _record):
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=10000")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.close()
+
+
+def _register_error_pages(app: Flask) -> None:
+    from flask_babel import gettext as _
+
+    messages = {
+        400: lambda: _("The request could not be understood. Please go back and try again."),
+        403: lambda: _("You do not have access to this page."),
+        404: lambda: _("The page could not be found."),
+        405: lambda: _("That action is not possible on this page."),
+        413: lambda: _("What you sent is too large."),
+        429: lambda: _("Too many attempts. Please wait a moment and try again."),
+        500: lambda: _("Something went wrong on our side. Nothing you already sent has been lost. Please try again."),
+        503: lambda: _("The service is busy right now. Please try again in a moment."),
+    }
+
+    def handler(error):
+        code = getattr(error, "code", 500) or 500
+        return render_template("error.html", code=code, message=messages.get(code, messages[500])()), code
+
+    for code in messages:
+        app.register_error_handler(code, handler)

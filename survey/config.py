@@ -1,0 +1,49 @@
+"""Configuration from the environment (EXCHANGE.md: DATABASE_URL, SECRET_KEY, DISCLOSURE_K)."""
+import os
+
+from indicators.disclosure import check_k
+
+DEV_SECRET = "dev-only-not-secret"
+
+
+class ConfigError(RuntimeError):
+    pass
+
+
+def from_environment(instance_path: str) -> dict:
+    env = os.environ
+    # Local use on the embedded SQLite file is development unless said otherwise; any server
+    # database is production unless said otherwise, so a forgotten variable fails safe.
+    mode = env.get("FINSAM_ENV") or ("production" if env.get("DATABASE_URL") else "development")
+    production = mode not in ("development", "test")
+    database_url = env.get("DATABASE_URL") or f"sqlite:///{os.path.join(instance_path, 'finsam.sqlite')}"
+    try:
+        k = int(env.get("DISCLOSURE_K", "5"))
+        check_k(k)
+    except ValueError as exc:
+        raise ConfigError(f"DISCLOSURE_K must be a whole number of at least 5 ({exc})") from None
+    return {
+        "SECRET_KEY": env.get("SECRET_KEY", DEV_SECRET),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "DISCLOSURE_K": k,
+        "PRODUCTION": production,
+        # Drafts resume for 7 days (issue 2); a participant never waits for more than that.
+        "DRAFT_DAYS": 7,
+        "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_SECURE": production,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "BABEL_DEFAULT_LOCALE": "sv",
+        "BABEL_DEFAULT_TIMEZONE": "Europe/Stockholm",
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
+    }
+
+
+def check_production(config: dict) -> None:
+    if config.get("PRODUCTION") and config.get("SECRET_KEY") in (None, "", DEV_SECRET):
+        raise ConfigError(
+            "SECRET_KEY must be set to a real secret outside development "
+            "(or set FINSAM_ENV=development for local use)."
+        )

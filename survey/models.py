@@ -1,0 +1,195 @@
+"""The data model.
+
+Privacy by design (DISCLOSURE.md, issue 2): a stored response carries no name, personal number,
+address, user agent or precise time, only the month it was sent. "Who is answering" (the draft,
+under an opaque token) is stored apart from "what was answered" (the response), and once a draft
+is sent nothing links the two.
+"""
+from __future__ import annotations
+
+import enum
+import secrets
+from datetime import date, datetime, timezone
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    JSON, BigInteger, Boolean, CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, SmallInteger,
+    String, Text, UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .extensions import db
+
+
+def new_token(nbytes: int = 24) -> str:
+    return secrets.token_urlsafe(nbytes)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Role(str, enum.Enum):
+    ADMIN = "admin"  # system administrator
+    NNS = "nns"  # NNS analyst: national figures, never raw responses
+    FORBUND_ADMIN = "forbund_admin"
+    FORBUND_USER = "forbund_user"
+
+
+class Forbund(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # Free-text comments older than this are deleted by the retention command.
+    free_text_retention_months: Mapped[int] = mapped_column(SmallInteger, default=24)
+
+    insatser: Mapped[list[Insats]] = relationship(back_populates="forbund", order_by="Insats.code")
+
+
+class Insats(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    forbund_id: Mapped[int] = mapped_column(ForeignKey("forbund.id"))
+    code: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(200))
+
+    forbund: Mapped[Forbund] = relationship(back_populates="insatser")
+    __table_args__ = (UniqueConstraint("forbund_id", "code"),)
+
+
+class User(UserMixin, db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(200), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str] = mapped_column(String(300))
+    role: Mapped[str] = mapped_column(String(20))
+    forbund_id: Mapped[int | None] = mapped_column(ForeignKey("forbund.id"))
+    failed_logins: Mapped[int] = mapped_column(SmallInteger, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    forbund: Mapped[Forbund | None] = relationship()
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login
+        return self.active
+
+    def can_see_forbund(self, forbund_id: int) -> bool:
+        return self.role in (Role.ADMIN, Role.NNS) or self.forbund_id == forbund_id
+
+
+class Campaign(db.Model):
+    """One questionnaire round: a link that a respondent group answers within open dates."""
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True, default=lambda: new_token(12))
+    forbund_id: Mapped[int] = mapped_column(ForeignKey("forbund.id"))
+    insats_id: Mapped[int | None] = mapped_column(ForeignKey("insats.id"))
+    title: Mapped[str] = mapped_column(String(200), default="")
+    respondent_group: Mapped[str] = mapped_column(String(40))
+    instrument_version: Mapped[str] = mapped_column(String(20))
+    opens_on: Mapped[date] = mapped_column(Date)
+    closes_on: Mapped[date] = mapped_column(Date)
+    # Ids of the optional questions (omsorg, vald_rutin, kommentar) this campaign asks.
+    optional_questions: Mapped[list] = mapped_column(JSON, default=list)
+
+    forbund: Mapped[Forbund] = relationship()
+    insats: Mapped[Insats | None] = relationship()
+
+    def status(self, today: date) -> str:
+        if today < self.opens_on:
+            return "not_open"
+        if today > self.closes_on:
+            return "closed"
+        return "open"
+
+    @property
+    def year(self) -> int:
+        return self.opens_on.year
+
+
+class Draft(db.Model):
+    """An unfinished questionnaire, resumable under its opaque token for DRAFT_DAYS.
+
+    Holds answers until sent; then `sent` is set and the answers are cleared in the same
+    transaction that stores the response, so a resubmission finds `sent` and stores nothing.
+    No time more precise than the expiry day and no link to the response is kept.
+    """
+    token: Mapped[str] = mapped_column(String(64), primary_key=True, default=new_token)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id", ondelete="CASCADE"), index=True)
+    language: Mapped[str] = mapped_column(String(8), default="sv")
+    answers: Mapped[dict] = mapped_column(JSON, default=dict)
+    expires_on: Mapped[date] = mapped_column(Date)
+    sent: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    campaign: Mapped[Campaign] = relationship()
+
+
+class Response(db.Model):
+    """One sent questionnaire. `month` (YYYY-MM) is the only time stored."""
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    response_key: Mapped[str] = mapped_column(String(80), unique=True, default=lambda: new_token(16))
+    forbund_id: Mapped[int] = mapped_column(ForeignKey("forbund.id"))
+    insats_id: Mapped[int | None] = mapped_column(ForeignKey("insats.id"))
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaign.id", ondelete="SET NULL"))
+    year: Mapped[int] = mapped_column(SmallInteger)
+    month: Mapped[str | None] = mapped_column(String(7))
+    respondent_group: Mapped[str] = mapped_column(String(40))
+    instrument_version: Mapped[str] = mapped_column(String(20))
+    kon: Mapped[str | None] = mapped_column(String(10))
+    alder: Mapped[str | None] = mapped_column(String(10))
+    utfall: Mapped[str | None] = mapped_column(String(30))
+    kommentar: Mapped[str | None] = mapped_column(Text)
+
+    answers: Mapped[list[Answer]] = relationship(
+        back_populates="response", cascade="all, delete-orphan", passive_deletes=True
+    )
+    forbund: Mapped[Forbund] = relationship()
+    insats: Mapped[Insats | None] = relationship()
+
+    __table_args__ = (
+        Index("ix_response_cell", "forbund_id", "year", "respondent_group", "kon"),
+    )
+
+
+class Answer(db.Model):
+    """One answer step (1–4, or 9 = vet inte / ej aktuellt) to one scale question.
+
+    Long format, so a new instrument version with new question ids needs no schema change.
+    Unanswered questions have no row.
+    """
+    response_id: Mapped[int] = mapped_column(
+        ForeignKey("response.id", ondelete="CASCADE"), primary_key=True
+    )
+    question_id: Mapped[str] = mapped_column(String(20), primary_key=True)
+    value: Mapped[int] = mapped_column(SmallInteger)
+
+    response: Mapped[Response] = relationship(back_populates="answers")
+    __table_args__ = (CheckConstraint("value BETWEEN 1 AND 9", name="answer_value_range"),)
+
+
+class AvslutRecord(db.Model):
+    """An anonymous record of one participant who ended an intervention (OUTCOMES.md)."""
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_key: Mapped[str] = mapped_column(String(80), unique=True, default=lambda: new_token(16))
+    forbund_id: Mapped[int] = mapped_column(ForeignKey("forbund.id"))
+    insats_id: Mapped[int | None] = mapped_column(ForeignKey("insats.id"))
+    year: Mapped[int] = mapped_column(SmallInteger)
+    kon: Mapped[str | None] = mapped_column(String(10))
+    alder: Mapped[str | None] = mapped_column(String(10))
+    manader: Mapped[int | None] = mapped_column(SmallInteger)
+    forsorjning_fore: Mapped[str | None] = mapped_column(String(30))
+    forsorjning_efter: Mapped[str | None] = mapped_column(String(30))
+    utfall: Mapped[str | None] = mapped_column(String(30))
+
+    forbund: Mapped[Forbund] = relationship()
+    insats: Mapped[Insats | None] = relationship()
+    __table_args__ = (Index("ix_avslut_cell", "forbund_id", "year", "kon"),)
+
+
+class AuditLog(db.Model):
+    """Who did what and when, for raw-data exports, imports, deletions (DISCLOSURE.md)."""
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    forbund_id: Mapped[int | None] = mapped_column(ForeignKey("forbund.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(60))
+    detail: Mapped[str] = mapped_column(Text, default="")

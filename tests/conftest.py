@@ -1,0 +1,155 @@
+"""Shared fixtures (flaskr style: app, client, runner), run on SQLite AND PostgreSQL.
+
+Every test that uses `app` runs twice: once on a real SQLite file, once on a real PostgreSQL
+server started here. Each test gets a fresh database copied from a migrated template.
+"""
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("FINSAM_ENV", "test")
+
+from tests.support.postgres import PostgresServer  # noqa: E402
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+_counter = itertools.count()
+
+
+def _base_config(url: str) -> dict:
+    return {
+        "TESTING": True, "SECRET_KEY": "test-secret", "SQLALCHEMY_DATABASE_URI": url,
+        "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False, "SESSION_COOKIE_SECURE": False,
+    }
+
+
+def _migrate(url: str) -> None:
+    from flask_migrate import upgrade
+
+    from survey import create_app
+
+    app = create_app(_base_config(url))
+    with app.app_context():
+        upgrade()
+        from survey.extensions import db
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    server = PostgresServer().start()
+    try:
+        server.execute("CREATE DATABASE finsam_template")
+        _migrate(server.url("finsam_template"))
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    path = tmp_path_factory.mktemp("sqlite-template") / "template.sqlite"
+    _migrate(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    """A fresh, migrated database of each kind."""
+    if request.param == "sqlite":
+        path = tmp_path / "finsam.sqlite"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+        return
+    server = request.getfixturevalue("postgres_server")
+    name = f"t_{os.getpid()}_{next(_counter)}"
+    server.execute(f"CREATE DATABASE {name} TEMPLATE finsam_template")
+    yield server.url(name)
+    server.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def app_config(database_url) -> dict:
+    return _base_config(database_url)
+
+
+@pytest.fixture
+def app(app_config):
+    from survey import create_app
+    from survey.extensions import db
+
+    app = create_app(app_config)
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def factory(app):
+    from tests.support.factories import Factory
+
+    return Factory()
+
+
+@pytest.fixture
+def artifacts_dir() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
+
+
+# ---------------------------------------------------------------------------------- browser
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    from tests.support.browser import CHROMIUM_ARGS, chromium_path
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def live_server(app):
+    from tests.support.browser import LiveServer
+
+    server = LiveServer(app).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def phone(browser):
+    """A fresh phone-sized browser context (360 × 740); JavaScript on."""
+    from tests.support.browser import PHONE
+
+    context = browser.new_context(viewport=PHONE, locale="sv-SE")
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "phone" in item.fixturenames or "browser" in item.fixturenames:
+            item.add_marker(pytest.mark.browser)
+        if "database_url" in item.fixturenames and "postgresql" in item.nodeid:
+            item.add_marker(pytest.mark.postgres)

@@ -1,0 +1,59 @@
+"""Real headless Chromium (Debian's) through Playwright, and a live server for it to load."""
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from pathlib import Path
+
+from werkzeug.serving import make_server
+
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+PHONE = {"width": 360, "height": 740}
+
+
+def chromium_path() -> str:
+    path = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(path).exists():
+        raise RuntimeError("Debian's chromium is required for the browser tests: apt-get install chromium")
+    return path
+
+
+class LiveServer:
+    """Serves the app on a free loopback port in a thread, for the browser to talk to."""
+
+    def __init__(self, app) -> None:
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def start(self) -> "LiveServer":
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.thread.join(5)
+
+
+def axe_source() -> str:
+    import axe_core_python
+
+    return (Path(axe_core_python.__file__).parent / "axe.min.js").read_text(encoding="utf-8")
+
+
+def axe_violations(page) -> list[dict]:
+    """WCAG 2.0/2.1 A and AA violations axe-core finds on the page as it is now."""
+    page.add_script_tag(content=axe_source())
+    result = page.evaluate(
+        """async () => await axe.run(document, {runOnly: {type: 'tag',
+              values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"""
+    )
+    return [
+        {"id": v["id"], "impact": v["impact"], "help": v["help"],
+         "nodes": [n["target"] for n in v["nodes"]][:5]}
+        for v in result["violations"]
+    ]
