@@ -37,6 +37,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from .auth import bp as auth_bp
     app.register_blueprint(auth_bp)
+    from .campaigns import bp as campaigns_bp
+    app.register_blueprint(campaigns_bp)
+    from .admin import bp as admin_bp
+    app.register_blueprint(admin_bp)
 
     from .cli import register_cli
     register_cli(app)

@@ -1,0 +1,368 @@
+"""Insatser and campaigns for förbund staff; the campaign's link, QR code and A4 poster.
+
+Who may do what (issue 2): the system administrator works in every förbund, a förbund
+administrator manages their own förbund, a förbund user may only look, and an NNS analyst has no
+business here (403). Another förbund's campaign or insats is a 404, so ids are not confirmed.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import Response as HttpResponse
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
+from indicators.instrument import get_instrument, instruments, latest_version
+
+from .. import navigation
+from ..access import check_forbund, roles_required
+from ..extensions import db
+from ..i18n import current_language
+from ..models import Campaign, Forbund, Insats, Response, Role
+from . import bp, qr
+from .forms import CampaignForm, InsatsForm
+
+VIEW_ROLES = (Role.ADMIN, Role.FORBUND_ADMIN, Role.FORBUND_USER)
+EDIT_ROLES = (Role.ADMIN, Role.FORBUND_ADMIN)
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+DEFAULT_DAYS_OPEN = 28
+
+navigation.register_link("campaigns.index", _l("Campaigns"), VIEW_ROLES)
+navigation.register_link("campaigns.insatser", _l("Interventions (insatser)"), VIEW_ROLES)
+
+
+# ---------------------------------------------------------------------------------- helpers
+def today() -> date:
+    """Campaign dates are Swedish calendar days, whatever the server's clock zone."""
+    return datetime.now(STOCKHOLM).date()
+
+
+def is_admin() -> bool:
+    return current_user.role == Role.ADMIN
+
+
+def can_edit() -> bool:
+    return current_user.role in {r.value for r in EDIT_ROLES}
+
+
+def visible(stmt, forbund_column):
+    """Limit a query to what the user may see: every förbund for the administrator, else their own."""
+    return stmt if is_admin() else stmt.where(forbund_column == current_user.forbund_id)
+
+
+def get_campaign(campaign_id: int) -> Campaign:
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None:
+        abort(404)
+    check_forbund(campaign.forbund_id)
+    return campaign
+
+
+def get_insats(insats_id: int) -> Insats:
+    insats = db.session.get(Insats, insats_id)
+    if insats is None:
+        abort(404)
+    check_forbund(insats.forbund_id)
+    return insats
+
+
+def participant_url(campaign: Campaign) -> str:
+    """The public link participants open; the answering blueprint may not be registered yet."""
+    if "answer.start" in current_app.view_functions:
+        return url_for("answer.start", token=campaign.token, _external=True)
+    return request.url_root + "e/" + campaign.token
+
+
+def status_labels() -> dict[str, str]:
+    return {"not_open": _("Not open yet"), "open": _("Open"), "closed": _("Closed")}
+
+
+def group_label(version: str, group: str) -> str:
+    instrument = instruments().get(version) or get_instrument(latest_version())
+    labels = instrument.groups.get(group, {}).get("label")
+    return instrument.label(labels, current_language()) if labels else group
+
+
+def shown_count(n: int) -> int | None:
+    """DISCLOSURE.md rule 6: a response count below k is hidden like any other figure (a count that
+    ticks up right after someone leaves the room tells who answered). None means hidden."""
+    return n if n >= current_app.config["DISCLOSURE_K"] else None
+
+
+def response_count(campaign_id: int) -> int:
+    return db.session.scalar(select(func.count(Response.id)).where(Response.campaign_id == campaign_id)) or 0
+
+
+def forbund_choices(first_label: str) -> list[tuple[str, str]]:
+    rows = db.session.scalars(select(Forbund).order_by(Forbund.name)).all()
+    return [("", first_label)] + [(str(f.id), f"{f.name} ({f.code})") for f in rows]
+
+
+# ---------------------------------------------------------------------------------- insatser
+@bp.get("/insatser/")
+@roles_required(*VIEW_ROLES)
+def insatser():
+    stmt = visible(select(Insats).options(joinedload(Insats.forbund)), Insats.forbund_id)
+    rows = db.session.scalars(stmt.join(Insats.forbund).order_by(Forbund.name, Insats.code)).all()
+    return render_template("campaigns/insatser.html", insatser=rows, can_edit=can_edit(), show_forbund=is_admin())
+
+
+def _insats_form(insats: Insats | None = None) -> InsatsForm:
+    form = InsatsForm(obj=insats) if insats is not None else InsatsForm()
+    if is_admin() and insats is None:
+        form.forbund.choices = forbund_choices(_("Choose förbund"))
+    else:
+        # The förbund of an insats is fixed: its responses and campaigns belong to it.
+        del form.forbund
+    return form
+
+
+def _save_insats(form: InsatsForm, insats: Insats | None) -> Insats | None:
+    """Store the insats, or add a message to the form when the code is taken."""
+    if insats is None:
+        forbund_id = form.forbund.data if "forbund" in form._fields else current_user.forbund_id
+        insats = Insats(forbund_id=forbund_id)
+        db.session.add(insats)
+    taken = db.session.scalar(select(Insats.id).where(
+        Insats.forbund_id == insats.forbund_id, Insats.code == form.code.data,
+        Insats.id != (insats.id or 0)))
+    if taken:
+        db.session.rollback()
+        form.code.errors.append(_("The förbund already has an insats with this code. Choose another code."))
+        return None
+    insats.code, insats.name = form.code.data, form.name.data
+    try:
+        db.session.commit()
+    except IntegrityError:  # two people saving the same code at once
+        db.session.rollback()
+        form.code.errors.append(_("The förbund already has an insats with this code. Choose another code."))
+        return None
+    return insats
+
+
+@bp.route("/insatser/new", methods=["GET", "POST"])
+@roles_required(*EDIT_ROLES)
+def insats_new():
+    if not is_admin() and current_user.forbund_id is None:
+        abort(403)
+    form = _insats_form()
+    if form.validate_on_submit() and _save_insats(form, None):
+        flash(_("The insats %(code)s has been created.", code=form.code.data))
+        return redirect(url_for("campaigns.insatser"))
+    return render_template("campaigns/insats_form.html", form=form, insats=None)
+
+
+@bp.route("/insatser/<int:insats_id>/edit", methods=["GET", "POST"])
+@roles_required(*EDIT_ROLES)
+def insats_edit(insats_id: int):
+    insats = get_insats(insats_id)
+    form = _insats_form(insats)
+    if form.validate_on_submit() and _save_insats(form, insats):
+        flash(_("The insats %(code)s has been saved.", code=insats.code))
+        return redirect(url_for("campaigns.insatser"))
+    return render_template("campaigns/insats_form.html", form=form, insats=insats)
+
+
+# ---------------------------------------------------------------------------------- campaigns
+@bp.get("/campaigns/")
+@roles_required(*VIEW_ROLES)
+def index():
+    # Response counts come from one grouped subquery joined to the list: one query, not one per row.
+    counts = (select(Response.campaign_id, func.count(Response.id).label("n"))
+              .where(Response.campaign_id.is_not(None)).group_by(Response.campaign_id).subquery())
+    stmt = (select(Campaign, func.coalesce(counts.c.n, 0))
+            .outerjoin(counts, counts.c.campaign_id == Campaign.id)
+            .options(joinedload(Campaign.forbund), joinedload(Campaign.insats))
+            .order_by(Campaign.opens_on.desc(), Campaign.id.desc()))
+    rows = db.session.execute(visible(stmt, Campaign.forbund_id)).all()
+    day = today()
+    campaigns = [
+        {"campaign": c, "responses": shown_count(n), "status": c.status(day),
+         "group": group_label(c.instrument_version, c.respondent_group)}
+        for c, n in rows
+    ]
+    return render_template("campaigns/index.html", campaigns=campaigns, statuses=status_labels(),
+                           can_edit=can_edit(), show_forbund=is_admin(), k=current_app.config["DISCLOSURE_K"])
+
+
+def _campaign_form(campaign: Campaign | None) -> tuple[CampaignForm, dict]:
+    if campaign is None:
+        start = today()
+        form = CampaignForm(data={
+            "instrument_version": latest_version(), "opens_on": start,
+            "closes_on": start + timedelta(days=DEFAULT_DAYS_OPEN), "optional_questions": [],
+        })
+    else:
+        form = CampaignForm(data={
+            "title": campaign.title, "forbund": campaign.forbund_id, "insats": campaign.insats_id,
+            "respondent_group": campaign.respondent_group, "instrument_version": campaign.instrument_version,
+            "opens_on": campaign.opens_on, "closes_on": campaign.closes_on,
+            "optional_questions": list(campaign.optional_questions or []),
+        })
+    lang = current_language()
+    if is_admin():
+        form.forbund.choices = forbund_choices(_("Choose förbund"))
+    else:
+        del form.forbund
+
+    insats_stmt = visible(select(Insats).join(Insats.forbund).options(joinedload(Insats.forbund)),
+                          Insats.forbund_id).order_by(Forbund.name, Insats.code)
+    insatser = db.session.scalars(insats_stmt).all()
+    form.insats.choices = [("", _("No insats (staff groups only)"))] + [
+        (str(i.id), f"{i.forbund.name}: {i.name} ({i.code})" if is_admin() else f"{i.name} ({i.code})")
+        for i in insatser
+    ]
+
+    # Groups and optional questions are offered from every loaded version (newest first); the
+    # chosen version then decides what is valid, with a message that says so.
+    versions = sorted(instruments(), reverse=True)
+    form.instrument_version.choices = [
+        (v, f"{v} ({_('working version')})" if instruments()[v].status == "working" else v) for v in versions
+    ]
+    groups: dict[str, str] = {}
+    optional: dict[str, dict] = {}
+    for v in versions:
+        instrument = instruments()[v]
+        for code, group in instrument.groups.items():
+            groups.setdefault(code, instrument.label(group["label"], lang))
+        for code in instrument.groups:
+            for q in instrument.optional_questions(code):
+                info = optional.setdefault(q.id, {"label": instrument.label(q.text, lang), "groups": []})
+                if groups[code] not in info["groups"]:
+                    info["groups"].append(groups[code])
+    form.respondent_group.choices = [("", _("Choose respondent group"))] + list(groups.items())
+    form.optional_questions.choices = [(qid, info["label"]) for qid, info in optional.items()]
+    insats_forbund = {i.id: i.forbund_id for i in insatser}
+    return form, {"optional_info": optional, "insats_forbund": insats_forbund}
+
+
+def _handle_campaign_form(campaign: Campaign | None):
+    form, extra = _campaign_form(campaign)
+    has_responses = campaign is not None and response_count(campaign.id) > 0
+    if form.is_submitted():
+        fields_ok = form.validate()
+        forbund_id = form.forbund.data if "forbund" in form._fields else (
+            campaign.forbund_id if campaign is not None else current_user.forbund_id)
+        # The rules are checked even when a field failed, so that every problem is listed at once.
+        rules_ok = form.check_against_instrument(forbund_id=forbund_id, insats_forbund=extra["insats_forbund"],
+                                                 campaign=campaign, has_responses=has_responses)
+        if fields_ok and rules_ok:
+            if campaign is None:
+                campaign = Campaign()
+                db.session.add(campaign)
+            campaign.forbund_id = forbund_id
+            campaign.insats_id = form.insats.data
+            campaign.title = form.title.data
+            campaign.respondent_group = form.respondent_group.data
+            campaign.instrument_version = form.instrument_version.data
+            campaign.opens_on, campaign.closes_on = form.opens_on.data, form.closes_on.data
+            # Keep the instrument's order, whatever order the boxes came in.
+            chosen = set(form.optional_questions.data or ())
+            campaign.optional_questions = [q for q, _label in form.optional_questions.choices if q in chosen]
+            db.session.commit()
+            flash(_("The campaign has been saved."))
+            return redirect(url_for("campaigns.show", campaign_id=campaign.id))
+    return render_template("campaigns/campaign_form.html", form=form, campaign=campaign,
+                           has_responses=has_responses, **extra)
+
+
+@bp.route("/campaigns/new", methods=["GET", "POST"])
+@roles_required(*EDIT_ROLES)
+def new():
+    if not is_admin() and current_user.forbund_id is None:
+        abort(403)
+    return _handle_campaign_form(None)
+
+
+@bp.route("/campaigns/<int:campaign_id>/edit", methods=["GET", "POST"])
+@roles_required(*EDIT_ROLES)
+def edit(campaign_id: int):
+    return _handle_campaign_form(get_campaign(campaign_id))
+
+
+@bp.get("/campaigns/<int:campaign_id>")
+@roles_required(*VIEW_ROLES)
+def show(campaign_id: int):
+    campaign = get_campaign(campaign_id)
+    instrument = instruments().get(campaign.instrument_version)
+    optional_labels = [
+        instrument.label(instrument.questions[q].text, current_language())
+        if instrument and q in instrument.questions else q
+        for q in campaign.optional_questions or []
+    ]
+    return render_template(
+        "campaigns/show.html", campaign=campaign, url=participant_url(campaign),
+        status=status_labels()[campaign.status(today())], responses=shown_count(response_count(campaign.id)),
+        group=group_label(campaign.instrument_version, campaign.respondent_group),
+        working=bool(instrument and instrument.status == "working"), optional_labels=optional_labels,
+        can_edit=can_edit(), k=current_app.config["DISCLOSURE_K"],
+    )
+
+
+def _file_name(campaign: Campaign, ext: str) -> str:
+    # Codes are [a-z0-9-] (EXCHANGE.md), so the name is safe in a header as it is.
+    return f"finsam-{campaign.forbund.code}-{campaign.id}.{ext}"
+
+
+def _qr_response(campaign: Campaign, body: bytes, mimetype: str, ext: str) -> HttpResponse:
+    disposition = "attachment" if request.args.get("download") else "inline"
+    response = HttpResponse(body, content_type=mimetype)
+    response.headers["Content-Disposition"] = f'{disposition}; filename="{_file_name(campaign, ext)}"'
+    response.headers["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+@bp.get("/campaigns/<int:campaign_id>/qr.svg")
+@roles_required(*VIEW_ROLES)
+def qr_svg(campaign_id: int):
+    campaign = get_campaign(campaign_id)
+    body = qr.svg(participant_url(campaign), title=_("QR code for the questionnaire"))
+    return _qr_response(campaign, body, "image/svg+xml", "svg")  # no charset: an image, not text
+
+
+@bp.get("/campaigns/<int:campaign_id>/qr.png")
+@roles_required(*VIEW_ROLES)
+def qr_png(campaign_id: int):
+    campaign = get_campaign(campaign_id)
+    return _qr_response(campaign, qr.png(participant_url(campaign)), "image/png", "png")
+
+
+def _poster_context(campaign: Campaign) -> dict:
+    instrument = instruments().get(campaign.instrument_version)
+    participant = bool(instrument and instrument.is_participant_group(campaign.respondent_group))
+    return {"campaign": campaign, "url": participant_url(campaign), "participant": participant}
+
+
+@bp.get("/campaigns/<int:campaign_id>/poster")
+@roles_required(*VIEW_ROLES)
+def poster(campaign_id: int):
+    campaign = get_campaign(campaign_id)
+    return render_template("campaigns/poster.html", qr_src=url_for("campaigns.qr_svg", campaign_id=campaign.id),
+                           pdf=False, **_poster_context(campaign))
+
+
+@bp.get("/campaigns/<int:campaign_id>/poster.pdf")
+@roles_required(*VIEW_ROLES)
+def poster_pdf(campaign_id: int):
+    import base64
+    import os
+
+    from weasyprint import CSS, HTML
+
+    campaign = get_campaign(campaign_id)
+    context = _poster_context(campaign)
+    # WeasyPrint gets the QR code and the stylesheet directly: no request back into the app.
+    svg = qr.svg(context["url"], title=_("QR code for the questionnaire"))
+    qr_src = "data:image/svg+xml;base64," + base64.b64encode(svg).decode()
+    html = render_template("campaigns/poster.html", qr_src=qr_src, pdf=True, **context)
+    css = CSS(filename=os.path.join(bp.static_folder, "poster.css"))
+    body = HTML(string=html, base_url=request.url_root).write_pdf(stylesheets=[css])
+    response = HttpResponse(body, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="{_file_name(campaign, "pdf")}"'
+    return response
