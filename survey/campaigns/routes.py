@@ -125,23 +125,26 @@ def _insats_form(insats: Insats | None = None) -> InsatsForm:
 
 def _save_insats(form: InsatsForm, insats: Insats | None) -> Insats | None:
     """Store the insats, or add a message to the form when the code is taken."""
+    message = _("The förbund already has an insats with this code. Choose another code.")
     if insats is None:
         forbund_id = form.forbund.data if "forbund" in form._fields else current_user.forbund_id
+    else:
+        forbund_id = insats.forbund_id
+    taken = db.session.scalar(select(Insats.id).where(
+        Insats.forbund_id == forbund_id, Insats.code == form.code.data,
+        Insats.id != (insats.id if insats is not None else 0)))
+    if taken:
+        form.code.errors.append(message)
+        return None
+    if insats is None:
         insats = Insats(forbund_id=forbund_id)
         db.session.add(insats)
-    taken = db.session.scalar(select(Insats.id).where(
-        Insats.forbund_id == insats.forbund_id, Insats.code == form.code.data,
-        Insats.id != (insats.id or 0)))
-    if taken:
-        db.session.rollback()
-        form.code.errors.append(_("The förbund already has an insats with this code. Choose another code."))
-        return None
     insats.code, insats.name = form.code.data, form.name.data
     try:
         db.session.commit()
     except IntegrityError:  # two people saving the same code at once
         db.session.rollback()
-        form.code.errors.append(_("The förbund already has an insats with this code. Choose another code."))
+        form.code.errors.append(message)
         return None
     return insats
 
