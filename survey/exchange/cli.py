@@ -1,0 +1,107 @@
+"""`flask --app survey import …` and `… export …` (EXCHANGE.md)."""
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import AuditLog, Forbund
+from . import exporting, importing
+
+import_cli = AppGroup("import", help="Import responses or avslut records from CSV or Excel.")
+export_cli = AppGroup("export", help="Export indicators, outcomes or raw responses.")
+
+
+def _import(kind: str, path: str, create: bool) -> None:
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(importing.MAX_BYTES + 1)
+    except OSError as exc:
+        click.echo(f"{path}: cannot be read ({exc.strerror})", err=True)
+        sys.exit(2)
+    checked = importing.check_file(data, path, kind, create=create)
+    if checked.errors:
+        click.echo(importing.error_report(checked, path), err=True)
+        sys.exit(1)
+    result = importing.store(checked, user_id=None, source=f"command line: {path}")
+    click.echo(importing.summary_text(result))
+
+
+@import_cli.command("responses")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--create", is_flag=True, help="Add förbund and insats codes that do not exist yet.")
+def import_responses(file, create):
+    """Import questionnaire responses (EXCHANGE.md responses file)."""
+    _import("responses", file, create)
+
+
+@import_cli.command("avslut")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--create", is_flag=True, help="Add förbund and insats codes that do not exist yet.")
+def import_avslut(file, create):
+    """Import anonymous avslut records (EXCHANGE.md avslut file)."""
+    _import("avslut", file, create)
+
+
+def _years(year):
+    return None if year is None else [year]
+
+
+def _out(df, out, swedish_headings=True):
+    exporting.write_table(df, out, swedish_headings=swedish_headings, stdout=click.get_text_stream("stdout"))
+    if out:
+        click.echo(f"Wrote {len(df)} rows to {out}", err=True)
+
+
+def _fail(exc: Exception):
+    click.echo(f"Error: {exc}", err=True)
+    sys.exit(1)
+
+
+@export_cli.command("indicators")
+@click.option("--year", type=int)
+@click.option("--forbund", "forbund_code", help="Only this förbund's rows (disclosure over all).")
+@click.option("--by", "by", type=click.Choice(["gender"]), help="Split participant groups by gender.")
+@click.option("--out", type=click.Path(dir_okay=False), help="CSV or .xlsx file (default: stdout).")
+def export_indicators(year, forbund_code, by, out):
+    """Indicator values per förbund, year, group and gender, disclosure applied."""
+    try:
+        df = exporting.indicators_export(years=_years(year), forbund=forbund_code, by_gender=by == "gender",
+                                         k=current_app.config["DISCLOSURE_K"])
+    except exporting.UnknownForbund as exc:
+        _fail(exc)
+    _out(df, out)
+
+
+@export_cli.command("outcomes")
+@click.option("--year", type=int)
+@click.option("--forbund", "forbund_code")
+@click.option("--source", type=click.Choice(["avslut", "enkat"]))
+@click.option("--out", type=click.Path(dir_okay=False))
+def export_outcomes(year, forbund_code, source, out):
+    """Outcome rates per förbund, year, source and gender, disclosure applied."""
+    try:
+        df = exporting.outcomes_export(years=_years(year), forbund=forbund_code, source=source,
+                                       k=current_app.config["DISCLOSURE_K"])
+    except exporting.UnknownForbund as exc:
+        _fail(exc)
+    _out(df, out)
+
+
+@export_cli.command("responses")
+@click.option("--forbund", "forbund_code", required=True)
+@click.option("--out", type=click.Path(dir_okay=False))
+def export_responses(forbund_code, out):
+    """One förbund's raw responses in the import format (recorded in the audit log)."""
+    forbund = db.session.scalar(select(Forbund).where(Forbund.code == forbund_code))
+    if forbund is None:
+        _fail(exporting.UnknownForbund(f"no förbund with code '{forbund_code}'"))
+    df = exporting.responses_export(forbund.id)
+    _out(df, out, swedish_headings=False)
+    db.session.add(AuditLog(user_id=None, forbund_id=forbund.id, action="export_responses",
+                            detail=f"command line: {len(df)} responses to {out or 'stdout'}"))
+    db.session.commit()

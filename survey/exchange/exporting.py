@@ -1,0 +1,193 @@
+"""Exports in the exchange formats of EXCHANGE.md: indicator and outcome tables (disclosure applied)
+and a förbund's raw responses (the import format, so that a round trip changes nothing).
+
+Disclosure is computed over ALL förbund and only then filtered to one förbund, so that two exports
+with different filters cannot be differenced into a hidden cell (DISCLOSURE.md rule 7).
+"""
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal
+from numbers import Number
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
+from sqlalchemy import select
+
+from indicators.compute import indicator_table
+from indicators.disclosure import DEFAULT_K
+from indicators.instrument import instruments, latest_version
+from indicators.outcomes import outcome_table
+
+from ..extensions import db
+from ..models import Answer, AvslutRecord, Forbund, Insats, Response
+from . import counts
+
+NATIONAL = "riket"
+FORMULA_STARTS = ("=", "+", "-", "@")
+
+RESPONSE_FIXED = ["response_id", "forbund", "insats", "year", "respondent_group", "instrument_version",
+                  "kon", "alder", "utfall"]
+AVSLUT_COLUMNS = ["record_id", "forbund", "insats", "year", "kon", "alder", "manader",
+                  "forsorjning_fore", "forsorjning_efter", "utfall"]
+
+# Excel is read by people: Swedish headings there; CSV keeps the exchange codes.
+SWEDISH_HEADINGS = {
+    "forbund": "Förbund", "year": "År", "respondent_group": "Respondentgrupp", "indicator": "Indikator",
+    "gender": "Kön", "n_responses": "Antal svar", "valid": "Giltiga svar", "positive": "Positiva svar",
+    "value": "Andel (%)", "suppressed": "Dold (för få svar)", "source": "Källa", "rate": "Mått",
+    "n": "Antal", "numerator": "Täljare",
+}
+
+
+def answer_columns() -> list[str]:
+    """Question columns of the responses file: the newest version's order, then any question
+    that only older versions have."""
+    columns = list(instruments()[latest_version()].answer_columns)
+    for inst in instruments().values():
+        columns += [q for q in inst.answer_columns if q not in columns]
+    return columns
+
+
+def response_columns() -> list[str]:
+    return [*RESPONSE_FIXED, *answer_columns(), "kommentar"]
+
+
+class UnknownForbund(ValueError):
+    pass
+
+
+def _forbund_code(code: str | None) -> str | None:
+    if code is not None and db.session.scalar(select(Forbund.id).where(Forbund.code == code)) is None:
+        raise UnknownForbund(f"no förbund with code '{code}'")
+    return code
+
+
+def _keep(table: pd.DataFrame, forbund: str | None, national: bool) -> pd.DataFrame:
+    if forbund is None:
+        return table
+    keep = table["forbund"].eq(forbund)
+    if national:
+        keep |= table["forbund"].eq(NATIONAL)
+    return table[keep].reset_index(drop=True)
+
+
+def indicators_export(*, years=None, forbund: str | None = None, by_gender: bool = False,
+                      k: int = DEFAULT_K, national: bool = False) -> pd.DataFrame:
+    """The `export indicators` table. With `forbund`, only its rows (and `riket` when national)."""
+    forbund = _forbund_code(forbund)
+    table = indicator_table(counts.indicator_counts(years=years), k=k, by_gender=by_gender, national=True)
+    return _keep(table, forbund, national)
+
+
+def outcomes_export(*, years=None, forbund: str | None = None, source: str | None = None,
+                    k: int = DEFAULT_K, national: bool = False) -> pd.DataFrame:
+    """The `export outcomes` table; sources are never pooled, so filtering on one is safe."""
+    forbund = _forbund_code(forbund)
+    table = outcome_table(counts.outcome_counts(years=years, source=source), k=k, national=True)
+    return _keep(table, forbund, national)
+
+
+def responses_export(forbund_id: int) -> pd.DataFrame:
+    """One förbund's raw responses in the responses format (all text, blanks as '')."""
+    r = Response.__table__.c
+    rows = db.session.execute(
+        select(r.id, r.response_key, Forbund.code, Insats.code, r.year, r.respondent_group,
+               r.instrument_version, r.kon, r.alder, r.utfall, r.kommentar)
+        .join(Forbund, Forbund.id == r.forbund_id)
+        .outerjoin(Insats, Insats.id == r.insats_id)
+        .where(r.forbund_id == forbund_id)
+        .order_by(r.year, r.respondent_group, r.id)
+    ).all()
+    columns = response_columns()
+    answers: dict[int, dict[str, int]] = {}
+    for response_id, question, value in db.session.execute(
+        select(Answer.response_id, Answer.question_id, Answer.value)
+        .join(Response, Response.id == Answer.response_id)
+        .where(Response.forbund_id == forbund_id)
+    ):
+        answers.setdefault(response_id, {})[question] = value
+    questions = answer_columns()
+    records = []
+    for row in rows:
+        mine = answers.get(row[0], {})
+        records.append([*row[1:10], *(mine.get(q) for q in questions), row[10]])
+    return pd.DataFrame(records, columns=columns, dtype=object)
+
+
+def avslut_export(forbund_id: int) -> pd.DataFrame:
+    t = AvslutRecord.__table__.c
+    rows = db.session.execute(
+        select(t.record_key, Forbund.code, Insats.code, t.year, t.kon, t.alder, t.manader,
+               t.forsorjning_fore, t.forsorjning_efter, t.utfall)
+        .join(Forbund, Forbund.id == t.forbund_id)
+        .outerjoin(Insats, Insats.id == t.insats_id)
+        .where(t.forbund_id == forbund_id)
+        .order_by(t.year, t.id)
+    ).all()
+    return pd.DataFrame([tuple(r) for r in rows], columns=AVSLUT_COLUMNS, dtype=object)
+
+
+# --------------------------------------------------------------------------- writing
+def safe_text(value):
+    """A text cell that a spreadsheet would run as a formula gets a leading quote. Numbers stay
+    numbers (a negative number is data, not a formula)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _cell(value):
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, float) and value != value:  # NaN
+        return None
+    if hasattr(value, "item") and not isinstance(value, (str, Decimal)):  # numpy scalar
+        value = value.item()
+    return safe_text(value)
+
+
+def _rows(df: pd.DataFrame):
+    for row in df.itertuples(index=False, name=None):
+        yield [_cell(v) for v in row]
+
+
+def write_csv(df: pd.DataFrame, stream) -> None:
+    writer = csv.writer(stream, lineterminator="\n")
+    writer.writerow(df.columns)
+    for row in _rows(df):
+        writer.writerow(["" if v is None else v for v in row])
+
+
+def csv_text(df: pd.DataFrame) -> str:
+    buffer = io.StringIO()
+    write_csv(df, buffer)
+    return buffer.getvalue()
+
+
+def xlsx_bytes(df: pd.DataFrame, *, swedish_headings: bool = True, sheet: str = "Data") -> bytes:
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(sheet)
+    headings = [SWEDISH_HEADINGS.get(c, c) if swedish_headings else c for c in df.columns]
+    for i, heading in enumerate(headings, 1):
+        ws.column_dimensions[get_column_letter(i)].width = max(10, len(str(heading)) + 2)
+    ws.append(headings)
+    for row in _rows(df):
+        ws.append([v if v is None or isinstance(v, (str, Number)) else str(v) for v in row])
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def write_table(df: pd.DataFrame, out: str | None, *, swedish_headings: bool = True, stdout=None) -> None:
+    """CSV to `stdout` when out is None; `.xlsx` files get Excel, anything else CSV."""
+    if out is None:
+        write_csv(df, stdout)
+    elif out.lower().endswith(".xlsx"):
+        with open(out, "wb") as fh:
+            fh.write(xlsx_bytes(df, swedish_headings=swedish_headings))
+    else:
+        with open(out, "w", encoding="utf-8", newline="") as fh:
+            write_csv(df, fh)

@@ -1,0 +1,507 @@
+"""Import of responses and avslut records files (EXCHANGE.md).
+
+Two steps: `check_file` reads and checks the WHOLE file and returns every problem with its line and
+column, plus what would be stored; `store` writes a checked file in one transaction with bulk
+inserts. Nothing is stored unless the whole file is valid; rows whose response_id/record_id is
+already known are skipped, so importing the same file twice changes nothing.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import insert, select
+
+from indicators.instrument import instruments, latest_version
+from indicators.outcomes import INCOME_CODES, UTFALL_CODES
+
+from ..extensions import db
+from ..models import Answer, AuditLog, AvslutRecord, Forbund, Insats, Response, new_token
+from .exporting import AVSLUT_COLUMNS, RESPONSE_FIXED, answer_columns
+
+MAX_ROWS = 200_000
+MAX_BYTES = 64 * 1024 * 1024
+MAX_COMMENT = 4000
+KINDS = ("responses", "avslut")
+CODE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+KEY_MAX = 80
+_BATCH = 5000
+
+
+@dataclass(frozen=True)
+class Problem:
+    line: int  # line in the file (the header is line 1); 0 = the file as a whole
+    column: str  # column name, '' when the problem is not in one column
+    message: str
+
+    def __str__(self) -> str:
+        where = [f"line {self.line}"] if self.line else []
+        if self.column:
+            where.append(f"column {self.column}")
+        return f"{', '.join(where)}: {self.message}" if where else self.message
+
+
+@dataclass
+class Checked:
+    """A checked file: its problems, or the rows that storing it would add."""
+    kind: str
+    errors: list[Problem] = field(default_factory=list)
+    rows: list[dict] = field(default_factory=list)  # new rows only, normalised
+    total: int = 0  # data rows in the file
+    known: int = 0  # rows whose id is already stored (skipped)
+    new_forbund: set[str] = field(default_factory=set)
+    new_insats: set[tuple[str, str]] = field(default_factory=set)
+
+    @property
+    def per_group_year(self) -> list[tuple[str, int, int]]:
+        """(group or '', year, new rows), sorted: the preview of what would be added."""
+        counter = Counter((r.get("respondent_group", ""), r["year"]) for r in self.rows)
+        return sorted((g, y, n) for (g, y), n in counter.items())
+
+
+@dataclass
+class Result:
+    kind: str
+    added: int
+    known: int
+    new_forbund: list[str]
+    new_insats: list[str]
+
+
+class FileProblem(Exception):
+    """The file cannot be read at all: one clear message."""
+
+
+# --------------------------------------------------------------------------- reading
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(int(value))
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    return str(value)
+
+
+def _read_xlsx(data: bytes):
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        ws = wb.worksheets[0]
+        for line, row in enumerate(ws.iter_rows(values_only=True), 1):
+            yield line, [_cell_text(v) for v in row]
+        wb.close()
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, IndexError) as exc:
+        raise FileProblem("The file is not a readable Excel (.xlsx) file. Save it again as .xlsx "
+                          f"or as CSV UTF-8 ({exc.__class__.__name__}).") from None
+
+
+def _read_csv(data: bytes):
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    if b"\x00" in data:
+        raise FileProblem("The file is not a text file (it contains NUL bytes). Use CSV UTF-8 or .xlsx.")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise FileProblem(f"The file is not UTF-8 text (first unreadable byte on line {line}). "
+                          "Save it as 'CSV UTF-8' or .xlsx and try again.") from None
+    first = text.split("\n", 1)[0]
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    end = 0
+    try:
+        for row in reader:
+            yield end + 1, row  # a quoted field may span lines: report where the row starts
+            end = reader.line_num
+    except csv.Error as exc:
+        raise FileProblem(f"line {end + 1}: the CSV cannot be read ({exc}).") from None
+
+
+def read_rows(data: bytes, filename: str = ""):
+    """(line, cells) for every row, header included; raises FileProblem."""
+    if data[:4] == b"PK\x03\x04" or filename.lower().endswith(".xlsx"):
+        return _read_xlsx(data)
+    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" or filename.lower().endswith(".xls"):
+        raise FileProblem("Old Excel files (.xls) cannot be read. Save the file as .xlsx or CSV UTF-8.")
+    return _read_csv(data)
+
+
+def _unquote(value: str) -> str:
+    """Undo the formula protection of our own exports ('=… → =…), so a round trip is exact."""
+    if value.startswith("'") and value[1:2] in ("=", "+", "-", "@"):
+        return value[1:]
+    return value
+
+
+# --------------------------------------------------------------------------- checking
+class _Checker:
+    def __init__(self, kind: str, *, create: bool, only_forbund: str | None):
+        self.kind = kind
+        self.create = create
+        self.only_forbund = only_forbund
+        self.out = Checked(kind)
+        self.forbund = dict(db.session.execute(select(Forbund.code, Forbund.id)).all())
+        self.insats = {
+            (fc, ic) for fc, ic in db.session.execute(
+                select(Forbund.code, Insats.code).join(Insats, Insats.forbund_id == Forbund.id))
+        }
+        self.instruments = instruments()
+        latest = self.instruments[latest_version()]
+        self.choices = {q: set(latest.questions[q].choice_codes) for q in ("kon", "alder", "utfall")}
+        self.year_max = date.today().year + 1
+        self.seen_ids: dict[str, int] = {}
+
+    def error(self, line: int, column: str, message: str) -> None:
+        self.out.errors.append(Problem(line, column, message))
+
+    # -- columns
+    def header(self, cells: list[str]) -> list[str | None]:
+        if self.kind == "responses":
+            known = [*RESPONSE_FIXED, *answer_columns(), "kommentar"]
+            required = ["forbund", "year", "respondent_group", "instrument_version"]
+        else:
+            known = list(AVSLUT_COLUMNS)
+            required = ["forbund", "year"]
+        by_lower = {c.lower(): c for c in known}
+        names: list[str | None] = []
+        self.unnamed: set[int] = set()
+        for position, raw in enumerate(cells, 1):
+            name = raw.strip().lstrip("\ufeff")
+            canonical = by_lower.get(name.lower())
+            if not name:
+                self.unnamed.add(position - 1)
+                names.append(None)
+            elif canonical is None:
+                self.error(1, name, f"unknown column (column {position}); allowed are {', '.join(known)}")
+                names.append(None)
+            elif canonical in names:
+                self.error(1, name, f"the column appears twice (column {position})")
+                names.append(None)
+            else:
+                names.append(canonical)
+        for name in required:
+            if name not in names:
+                self.error(1, name, "required column is missing")
+        self.present = {n for n in names if n}
+        return names
+
+    # -- shared fields
+    def check_forbund(self, line: int, code: str) -> str | None:
+        if not code:
+            if "forbund" in self.present:
+                self.error(line, "forbund", "empty; give the förbund code")
+            return None
+        if not CODE_RE.match(code):
+            self.error(line, "forbund", f"'{code}' is not a code (lowercase letters, digits and -)")
+            return None
+        if self.only_forbund is not None and code != self.only_forbund:
+            self.error(line, "forbund", f"'{code}' is another förbund; only rows for "
+                                        f"'{self.only_forbund}' can be imported here")
+            return None
+        if code not in self.forbund:
+            if not self.create:
+                self.error(line, "forbund", f"unknown förbund '{code}' (import with --create to add it)")
+                return None
+            self.out.new_forbund.add(code)
+        return code
+
+    def check_insats(self, line: int, forbund: str | None, code: str, required: bool) -> str | None:
+        if not code:
+            if required:
+                self.error(line, "insats", "empty; participant responses need the insats code")
+            return None
+        if not CODE_RE.match(code):
+            self.error(line, "insats", f"'{code}' is not a code (lowercase letters, digits and -)")
+            return None
+        if forbund is not None and (forbund, code) not in self.insats:
+            if not self.create:
+                self.error(line, "insats", f"unknown insats '{code}' in förbund '{forbund}' "
+                                           "(import with --create to add it)")
+                return None
+            self.out.new_insats.add((forbund, code))
+        return code
+
+    def check_year(self, line: int, value: str) -> int | None:
+        if not value:
+            if "year" in self.present:
+                self.error(line, "year", "empty; give the year with four digits")
+            return None
+        if not re.fullmatch(r"\d{4}", value) or not 2000 <= int(value) <= self.year_max:
+            self.error(line, "year", f"'{value}' is not a year between 2000 and {self.year_max}")
+            return None
+        return int(value)
+
+    def check_code(self, line: int, column: str, value: str, allowed) -> str | None:
+        if not value:
+            return None
+        if value not in allowed:
+            self.error(line, column, f"'{value}' is not a code; use one of {', '.join(sorted(allowed))}")
+            return None
+        return value
+
+    def check_id(self, line: int, column: str, value: str) -> str | None:
+        if not value:
+            return None
+        if len(value) > KEY_MAX:
+            self.error(line, column, f"longer than {KEY_MAX} characters")
+            return None
+        if value in self.seen_ids:
+            self.error(line, column, f"'{value}' is also on line {self.seen_ids[value]}; ids must be unique")
+            return None
+        self.seen_ids[value] = line
+        return value
+
+    # -- rows
+    def response_row(self, line: int, get) -> dict:
+        row: dict = {"line": line, "key": self.check_id(line, "response_id", _unquote(get("response_id")))}
+        row["forbund"] = self.check_forbund(line, get("forbund"))
+        row["year"] = self.check_year(line, get("year"))
+        version, group = get("instrument_version"), get("respondent_group")
+        inst = self.instruments.get(version)
+        if not version:
+            if "instrument_version" in self.present:
+                self.error(line, "instrument_version", "empty; give the version, e.g. 2021-A")
+        elif inst is None:
+            self.error(line, "instrument_version", f"unknown instrument version '{version}'; "
+                                                   f"known are {', '.join(sorted(self.instruments))}")
+        groups = (inst or self.instruments[latest_version()]).groups
+        participant = bool(groups.get(group, {}).get("participant"))
+        if not group:
+            if "respondent_group" in self.present:
+                self.error(line, "respondent_group", "empty; give the respondent group")
+        elif group not in groups:
+            self.error(line, "respondent_group", f"'{group}' is not a respondent group; use one of "
+                                                 f"{', '.join(groups)}")
+            group = None
+        row.update(respondent_group=group or None, instrument_version=version)
+        row["insats"] = self.check_insats(line, row["forbund"], get("insats"), required=participant)
+        for column in ("kon", "alder", "utfall"):
+            value = get(column)
+            asked = participant and (column != "utfall" or group == "deltagare_avslut")
+            if value and group and not asked:
+                self.error(line, column, f"not asked of group {group}; leave it empty")
+                value = ""
+            row[column] = self.check_code(line, column, value, self.choices[column])
+        answers = {}
+        for question in self.answer_columns:
+            value = get(question)
+            if not value:
+                continue
+            q = inst.questions.get(question) if inst else None
+            if inst is not None and (q is None or q.scale is None):
+                self.error(line, question, f"not a question of instrument version {version}; leave it empty")
+                continue
+            if q is not None and group and group not in q.groups:
+                self.error(line, question, f"not asked of group {group}; leave it empty")
+                continue
+            steps = q.scale.valid_steps if q is not None else range(1, 5)
+            if not value.isdigit() or (int(value) not in steps and int(value) != 9):
+                self.error(line, question, f"'{value}' is not an answer; use {steps[0]}–{steps[-1]}, "
+                                           "9 (don't know) or leave it empty")
+                continue
+            answers[question] = int(value)
+        row["answers"] = answers
+        comment = _unquote(get("kommentar"))
+        if len(comment) > MAX_COMMENT:
+            self.error(line, "kommentar", f"longer than {MAX_COMMENT} characters")
+        row["kommentar"] = comment or None
+        return row
+
+    def avslut_row(self, line: int, get) -> dict:
+        row: dict = {"line": line, "key": self.check_id(line, "record_id", _unquote(get("record_id")))}
+        row["forbund"] = self.check_forbund(line, get("forbund"))
+        row["year"] = self.check_year(line, get("year"))
+        row["insats"] = self.check_insats(line, row["forbund"], get("insats"), required=False)
+        row["kon"] = self.check_code(line, "kon", get("kon"), self.choices["kon"])
+        row["alder"] = self.check_code(line, "alder", get("alder"), self.choices["alder"])
+        row["utfall"] = self.check_code(line, "utfall", get("utfall"), set(UTFALL_CODES))
+        for column in ("forsorjning_fore", "forsorjning_efter"):
+            row[column] = self.check_code(line, column, get(column), set(INCOME_CODES))
+        months = get("manader")
+        row["manader"] = None
+        if months:
+            if not months.isdigit() or int(months) > 120:
+                self.error(line, "manader", f"'{months}' is not a whole number of months from 0 to 120")
+            else:
+                row["manader"] = int(months)
+        return row
+
+    def run(self, rows) -> Checked:
+        header = None
+        for line, cells in rows:
+            if header is None:
+                if not any(c.strip() for c in cells):
+                    continue  # blank lines before the header
+                header = self.header(cells)
+                self.answer_columns = [q for q in answer_columns() if q in self.present]
+                header_line = line
+                continue
+            if not any(c.strip() for c in cells):
+                continue  # spreadsheets leave blank rows
+            self.out.total += 1
+            if self.out.total > MAX_ROWS:
+                raise FileProblem(f"The file has more than {MAX_ROWS:,} rows. Split it into smaller files.")
+            values = {}
+            for position, cell in enumerate(cells):
+                name = header[position] if position < len(header) else None
+                if name:
+                    values[name] = cell.strip()
+                elif cell.strip() and (position >= len(header) or position in self.unnamed):
+                    self.error(line, str(position + 1), "a value in a column without a name in the header")
+            get = lambda name, _v=values: _v.get(name, "")  # noqa: E731
+            row = self.response_row(line, get) if self.kind == "responses" else self.avslut_row(line, get)
+            self.out.rows.append(row)
+        if header is None:
+            raise FileProblem("The file is empty: it needs a header row and at least one data row.")
+        if self.out.total == 0:
+            self.error(header_line + 1, "", "the file has a header but no data rows")
+        return self.out
+
+
+def _known_keys(kind: str, keys: list[str]) -> dict[str, int]:
+    """key → förbund id of the keys already stored."""
+    model = Response if kind == "responses" else AvslutRecord
+    column = model.response_key if kind == "responses" else model.record_key
+    found: dict[str, int] = {}
+    for start in range(0, len(keys), 1000):
+        found.update(db.session.execute(
+            select(column, model.forbund_id).where(column.in_(keys[start:start + 1000]))).all())
+    return found
+
+
+def check_file(data: bytes, filename: str, kind: str, *, create: bool = False,
+               only_forbund: str | None = None) -> Checked:
+    """Read and check a whole file. `only_forbund`: every row must be this förbund's (web upload)."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown kind {kind}")
+    checker = _Checker(kind, create=create, only_forbund=only_forbund)
+    if not data:
+        checker.error(0, "", "The file is empty: it needs a header row and at least one data row.")
+        return checker.out
+    if len(data) > MAX_BYTES:
+        checker.error(0, "", f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB. "
+                             "Split it into smaller files.")
+        return checker.out
+    try:
+        out = checker.run(read_rows(data, filename))
+    except FileProblem as exc:
+        return Checked(kind, errors=[Problem(0, "", str(exc))])
+    if out.errors:
+        out.rows = []
+        return out
+    # Known ids: skipped, unless another förbund holds the id (a clash, not a re-import).
+    keyed = [r["key"] for r in out.rows if r["key"]]
+    known = _known_keys(kind, keyed) if keyed else {}
+    if known:
+        id_column = "response_id" if kind == "responses" else "record_id"
+        codes = {v: k for k, v in checker.forbund.items()}
+        fresh = []
+        for row in out.rows:
+            holder = known.get(row["key"])
+            if holder is None:
+                fresh.append(row)
+            elif codes.get(holder) != row["forbund"]:
+                out.errors.append(Problem(row["line"], id_column, f"'{row['key']}' is already used by "
+                                          "another förbund's data; ids must be unique"))
+            else:
+                out.known += 1
+        out.rows = [] if out.errors else fresh
+    if out.errors:
+        return out
+    # Nothing new to create for rows that are all known.
+    out.new_forbund = {r["forbund"] for r in out.rows} & out.new_forbund
+    out.new_insats = {(r["forbund"], r["insats"]) for r in out.rows if r["insats"]} & out.new_insats
+    return out
+
+
+# --------------------------------------------------------------------------- storing
+def store(checked: Checked, *, user_id: int | None, source: str) -> Result:
+    """Write a checked file (no errors) in one transaction; a failure stores nothing."""
+    if checked.errors:
+        raise ValueError("a file with errors cannot be stored")
+    try:
+        result = _store(checked, user_id=user_id, source=source)
+        db.session.commit()
+        return result
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+def _store(checked: Checked, *, user_id, source) -> Result:
+    session = db.session
+    for code in sorted(checked.new_forbund):
+        session.add(Forbund(code=code, name=code))
+    session.flush()
+    forbund_ids = dict(session.execute(select(Forbund.code, Forbund.id)).all())
+    for fcode, icode in sorted(checked.new_insats):
+        session.add(Insats(forbund_id=forbund_ids[fcode], code=icode, name=icode))
+    session.flush()
+    insats_ids = {
+        (fc, ic): iid for fc, ic, iid in session.execute(
+            select(Forbund.code, Insats.code, Insats.id).join(Forbund, Forbund.id == Insats.forbund_id))
+    }
+
+    def insats_id(row):
+        return insats_ids[(row["forbund"], row["insats"])] if row["insats"] else None
+
+    rows = checked.rows
+    if checked.kind == "responses":
+        for start in range(0, len(rows), _BATCH):
+            batch = rows[start:start + _BATCH]
+            params = [{
+                "response_key": r["key"] or new_token(16), "forbund_id": forbund_ids[r["forbund"]],
+                "insats_id": insats_id(r), "year": r["year"], "respondent_group": r["respondent_group"],
+                "instrument_version": r["instrument_version"], "kon": r["kon"], "alder": r["alder"],
+                "utfall": r["utfall"], "kommentar": r["kommentar"],
+            } for r in batch]
+            ids = session.scalars(
+                insert(Response).returning(Response.id, sort_by_parameter_order=True), params).all()
+            answers = [{"response_id": rid, "question_id": q, "value": v}
+                       for rid, r in zip(ids, batch) for q, v in r["answers"].items()]
+            if answers:
+                session.execute(insert(Answer), answers)
+    else:
+        params = [{
+            "record_key": r["key"] or new_token(16), "forbund_id": forbund_ids[r["forbund"]],
+            "insats_id": insats_id(r), "year": r["year"], "kon": r["kon"], "alder": r["alder"],
+            "manader": r["manader"], "forsorjning_fore": r["forsorjning_fore"],
+            "forsorjning_efter": r["forsorjning_efter"], "utfall": r["utfall"],
+        } for r in rows]
+        for start in range(0, len(params), _BATCH):
+            session.execute(insert(AvslutRecord), params[start:start + _BATCH])
+    result = Result(checked.kind, added=len(rows), known=checked.known,
+                    new_forbund=sorted(checked.new_forbund),
+                    new_insats=[f"{f}/{i}" for f, i in sorted(checked.new_insats)])
+    per_forbund = Counter(r["forbund"] for r in rows) or Counter({None: 0})
+    for code, n in sorted(per_forbund.items(), key=lambda kv: str(kv[0])):
+        session.add(AuditLog(user_id=user_id, forbund_id=forbund_ids.get(code), action=f"import_{checked.kind}",
+                             detail=f"{source}: {n} new, {checked.known} already known"))
+    return result
+
+
+# --------------------------------------------------------------------------- reports
+def error_report(checked: Checked, name: str) -> str:
+    lines = [f"{name}: {len(checked.errors)} problem(s); nothing was imported."]
+    lines += [f"  {p}" for p in checked.errors]
+    return "\n".join(lines)
+
+
+def summary_text(result: Result) -> str:
+    what = "responses" if result.kind == "responses" else "avslut records"
+    text = f"Imported {result.added} new {what}; {result.known} already known (skipped)."
+    if result.new_forbund:
+        text += f"\nCreated förbund: {', '.join(result.new_forbund)}"
+    if result.new_insats:
+        text += f"\nCreated insatser: {', '.join(result.new_insats)}"
+    return text
