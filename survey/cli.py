@@ -46,10 +46,16 @@ def user_add(email, role, forbund_code, name, password):
 
 
 def register_cli(app: Flask) -> None:
+    from .exchange.cli import export_cli, import_cli
     from .translate import translate_cli
 
     app.cli.add_command(user_cli)
+    from .maintenance import register_cli as register_maintenance_cli
+
+    register_maintenance_cli(app)  # backup, restore, retention
     app.cli.add_command(translate_cli)
+    app.cli.add_command(import_cli)
+    app.cli.add_command(export_cli)
 
     @app.cli.command("init-db")
     def init_db_command():
