@@ -1,0 +1,160 @@
+"""`export indicators|outcomes|responses` end to end against hand-computed values (k = 5)."""
+import csv
+import io
+
+import pytest
+from openpyxl import load_workbook
+
+from survey.exchange import exporting
+from survey.models import AuditLog
+from tests.exchange.helpers import avslut, response
+
+HEADER = "forbund,year,respondent_group,indicator,gender,n_responses,valid,positive,value,suppressed"
+
+
+@pytest.fixture
+def golden(factory):
+    alfa, beta, gamma = factory.forbund("alfa"), factory.forbund("beta"), factory.forbund("gamma")
+    ia, ib, ig = factory.insats(alfa), factory.insats(beta), factory.insats(gamma)
+    # alfa, D1: 1 1 2 3 4 9 → valid 5, positive 3 (60.0), but hidden below: see riket.
+    for value, kon in [(1, "kvinna"), (1, "kvinna"), (2, "man"), (3, "man"), (4, "kvinna"), (9, "man")]:
+        response(alfa, answers={"D1": value}, kon=kon, insats=ia)
+    # beta, D1: 1 1 1 2 3 3 → valid 6, positive 4 → 66.666… → 66.7; all kvinnor.
+    for value in [1, 1, 1, 2, 3, 3]:
+        response(beta, answers={"D1": value}, kon="kvinna", insats=ib)
+    # gamma, D1: 1 4 → n 2 < 5: hidden (rule 1).
+    response(gamma, answers={"D1": 1}, kon="kvinna", insats=ig)
+    response(gamma, answers={"D1": 4}, kon="man", insats=ig)
+    # alfa remittenter, indicator 15 pools R1+R2: (1,2) (1,9) (3,4) (9,1) (2,–) (9,9)
+    # → valid 2+1+2+1+1 = 7, positive 2+1+0+1+1 = 5 → 71.428… → 71.4, n_responses 5 (not 6).
+    for r1, r2 in [(1, 2), (1, 9), (3, 4), (9, 1), (2, None), (9, 9)]:
+        response(alfa, "remittenter", {"R1": r1, "R2": r2})
+    return alfa, beta, gamma
+
+
+def _run(runner, *args):
+    result = runner.invoke(args=list(args))
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def test_export_indicators_golden(runner, golden):
+    out = _run(runner, "export", "indicators")
+    # Under riket, gamma (n 2) is hidden alone, so the smallest other förbund, alfa (n 5), is hidden
+    # too (rule 2). riket pools all three: valid 5+6+2 = 13, positive 3+4+1 = 8 → 61.538… → 61.5.
+    assert out.splitlines() == [
+        HEADER,
+        "alfa,2024,deltagare_avslut,1,alla,,,,,1",
+        "alfa,2024,remittenter,15,alla,5,7,5,71.4,0",
+        "beta,2024,deltagare_avslut,1,alla,6,6,4,66.7,0",
+        "gamma,2024,deltagare_avslut,1,alla,,,,,1",
+        "riket,2024,deltagare_avslut,1,alla,13,13,8,61.5,0",
+        "riket,2024,remittenter,15,alla,5,7,5,71.4,0",
+    ]
+
+
+def test_export_indicators_by_gender(runner, golden):
+    rows = {(r["forbund"], r["respondent_group"], r["gender"]): r
+            for r in csv.DictReader(io.StringIO(_run(runner, "export", "indicators", "--by", "gender")))}
+    # Staff groups have no gender rows.
+    assert {g for (f, grp, g) in rows if grp == "remittenter"} == {"alla"}
+    # alfa kvinnor: 1 1 4 (n 3), män: 2 3 (n 2; the 9 is no valid answer): both below 5.
+    assert rows[("alfa", "deltagare_avslut", "kvinna")]["suppressed"] == "1"
+    assert rows[("alfa", "deltagare_avslut", "man")]["n_responses"] == ""
+    beta = rows[("beta", "deltagare_avslut", "kvinna")]
+    assert (beta["n_responses"], beta["positive"], beta["value"], beta["suppressed"]) == ("6", "4", "66.7", "0")
+    # riket män 2+1 = 3 < 5 hidden; riket kvinnor (3+6+1 = 10) would give män by subtraction
+    # from the shown riket total, so it is hidden too (rule 2).
+    assert rows[("riket", "deltagare_avslut", "man")]["suppressed"] == "1"
+    assert rows[("riket", "deltagare_avslut", "kvinna")]["suppressed"] == "1"
+    assert rows[("riket", "deltagare_avslut", "alla")]["value"] == "61.5"
+    assert not any(g == "ovriga" for (_, _, g) in rows)  # nobody answered annat/ej_svar
+
+
+def test_export_filters_after_disclosure(runner, golden):
+    # alfa's D1 row stays hidden when exporting alfa alone: it was hidden to protect gamma.
+    out = _run(runner, "export", "indicators", "--forbund", "alfa").splitlines()
+    assert out[1] == "alfa,2024,deltagare_avslut,1,alla,,,,,1"
+    assert {line.split(",")[0] for line in out[1:]} == {"alfa"}
+    assert _run(runner, "export", "indicators", "--year", "2023").splitlines() == [HEADER]
+    result = runner.invoke(args=["export", "indicators", "--forbund", "nowhere"])
+    assert result.exit_code != 0 and "nowhere" in result.stderr
+
+
+def test_export_outcomes_golden(runner, factory):
+    alfa = factory.forbund("alfa")
+    avslut(alfa, kon="man", utfall="subventionerat_arbete", n=3)
+    avslut(alfa, kon="man", utfall="arbete", n=2)
+    avslut(alfa, kon="man", utfall="vet_inte")
+    avslut(alfa, kon="kvinna", utfall="arbete", n=2)
+    avslut(alfa, kon="kvinna", utfall="studier", n=3)
+    avslut(alfa, kon="kvinna", utfall="arbetssokande")
+    rows = {(r["forbund"], r["rate"], r["gender"]): r for r in csv.DictReader(io.StringIO(
+        _run(runner, "export", "outcomes", "--source", "avslut")))}
+    pick = lambda key: tuple(rows[key][c] for c in ("n", "numerator", "value", "suppressed"))  # noqa: E731
+    # alla: 11 known outcomes (vet_inte left out); work 3+2+2 = 7 → 63.6; subsidised 3 → 27.3.
+    assert pick(("alfa", "work", "alla")) == ("11", "7", "63.6", "0")
+    assert pick(("alfa", "subsidised_work", "alla")) == ("11", "3", "27.3", "0")
+    assert pick(("alfa", "work_or_studies", "alla")) == ("11", "10", "90.9", "0")
+    assert pick(("alfa", "subsidised_share_of_work", "alla")) == ("7", "3", "42.9", "0")
+    assert pick(("alfa", "work", "man")) == ("5", "5", "100.0", "0")
+    assert pick(("alfa", "studies", "kvinna")) == ("6", "3", "50.0", "0")
+    # Share of work that is subsidised: kvinnor in work 2 < 5 → hidden; män (5) hidden with it.
+    assert pick(("alfa", "subsidised_share_of_work", "kvinna")) == ("", "", "", "1")
+    assert pick(("alfa", "subsidised_share_of_work", "man")) == ("", "", "", "1")
+    assert pick(("riket", "work", "alla")) == ("11", "7", "63.6", "0")
+    assert {r["source"] for r in rows.values()} == {"avslut"}
+    out = _run(runner, "export", "outcomes").splitlines()
+    assert out[0] == "forbund,year,source,gender,rate,n,numerator,value,suppressed"
+    order = [line.split(",")[4] for line in out[1:] if line.startswith("alfa") and ",alla," in line]
+    assert order == sorted(order) and len(order) == 5
+
+
+def test_export_indicators_xlsx_has_swedish_headings(runner, golden, tmp_path):
+    path = tmp_path / "ind.xlsx"
+    runner.invoke(args=["export", "indicators", "--out", str(path)])
+    ws = load_workbook(path).worksheets[0]
+    rows = list(ws.iter_rows(values_only=True))
+    assert rows[0][:4] == ("Förbund", "År", "Respondentgrupp", "Indikator")
+    csv_lines = _run(runner, "export", "indicators").splitlines()
+    assert len(rows) == len(csv_lines)
+    riket = [r for r in rows if r[0] == "riket" and r[3] == 1][0]
+    assert riket[5:] == (13, 13, 8, 61.5, 0)  # numbers stay numbers
+    hidden = [r for r in rows if r[0] == "gamma"][0]
+    assert hidden[5:] == (None, None, None, None, 1)
+
+
+def test_formula_injection_is_neutralised(runner, factory, tmp_path, app):
+    alfa = factory.forbund("alfa")
+    steget = factory.insats(alfa)
+    response(alfa, answers={"D1": 1}, kon="kvinna", insats=steget, key="@id",
+             kommentar='=HYPERLINK("http://evil.example","klicka")')
+    response(alfa, answers={"D1": 2}, kon="man", insats=steget, key="-2", kommentar="+46 70 123")
+    text = _run(runner, "export", "responses", "--forbund", "alfa")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert rows[0]["response_id"] == "'@id" and rows[0]["kommentar"].startswith("'=HYPERLINK")
+    assert rows[1]["response_id"] == "'-2" and rows[1]["kommentar"] == "'+46 70 123"
+    path = tmp_path / "raw.xlsx"
+    runner.invoke(args=["export", "responses", "--forbund", "alfa", "--out", str(path)])
+    ws = load_workbook(path).worksheets[0]
+    header = [c.value for c in ws[1]]
+    comment = ws.cell(row=2, column=header.index("kommentar") + 1)
+    assert comment.data_type == "s" and comment.value.startswith("'=")
+    assert ws.cell(row=2, column=header.index("D1") + 1).value == 1  # answers stay numbers
+    assert exporting.safe_text(-5) == -5 and exporting.safe_text("-5") == "'-5"
+    # The round trip undoes the protection: re-importing changes nothing.
+    out = tmp_path / "raw.csv"
+    out.write_text(text, encoding="utf-8")
+    result = runner.invoke(args=["import", "responses", str(out)])
+    assert result.exit_code == 0 and "0 new" in result.stdout and "2 already known" in result.stdout
+
+
+def test_export_responses_is_audited(runner, factory, app):
+    alfa = factory.forbund("alfa")
+    response(alfa, "styrelse", {"S1": 1})
+    _run(runner, "export", "responses", "--forbund", "alfa")
+    from survey.extensions import db
+    from sqlalchemy import select
+    logs = db.session.scalars(select(AuditLog).where(AuditLog.action == "export_responses")).all()
+    assert len(logs) == 1 and logs[0].forbund_id == alfa.id
+    assert runner.invoke(args=["export", "responses", "--forbund", "nowhere"]).exit_code != 0
