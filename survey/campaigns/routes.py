@@ -240,6 +240,12 @@ def _campaign_form(campaign: Campaign | None) -> tuple[CampaignForm, dict]:
                 if groups[code] not in info["groups"]:
                     info["groups"].append(groups[code])
     form.respondent_group.choices = [("", _("Choose respondent group"))] + list(groups.items())
+    # In questionnaire order (omsorg, vald_rutin, kommentar), not in the order groups found them.
+    order: dict[str, int] = {}
+    for v in versions:  # newest first: its order wins
+        for n, qid in enumerate(instruments()[v].questions):
+            order.setdefault(qid, n)
+    optional = dict(sorted(optional.items(), key=lambda item: order[item[0]]))
     form.optional_questions.choices = [(qid, info["label"]) for qid, info in optional.items()]
     insats_forbund = {i.id: i.forbund_id for i in insatser}
     return form, {"optional_info": optional, "insats_forbund": insats_forbund}

@@ -161,3 +161,9 @@ def test_campaign_with_responses_keeps_group_and_version(as_role, world):
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(Campaign, world.own_campaign.id).closes_on == date(2030, 12, 31)
+
+
+def test_optional_questions_are_offered_in_questionnaire_order(as_role, world):
+    page = as_role("forbund_admin").get("/campaigns/new").get_data(as_text=True)
+    positions = [page.index(f'value="{qid}"') for qid in ("omsorg", "vald_rutin", "kommentar")]
+    assert positions == sorted(positions)
