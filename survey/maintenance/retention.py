@@ -1,0 +1,87 @@
+"""Free-text retention: comments (Response.kommentar) are deleted after each förbund's period.
+
+Only the month a response was sent is stored, so age is counted in whole months: a comment sent in
+month M is deleted from the first day of month M + N (N = the förbund's
+`free_text_retention_months`). Imported responses without a month count from December of their
+measurement year, the latest they can be from, so that none is deleted too early.
+
+The audit log gets one row per förbund with the number deleted, never the texts.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, func, or_, select, update
+
+from ..extensions import db
+from ..models import AuditLog, Forbund, Response
+
+MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+ACTION = "retention.free_text_deleted"
+
+
+@dataclass
+class ForbundResult:
+    code: str
+    retention_months: int
+    cutoff: str  # comments from this month and earlier go
+    deleted: int
+
+
+def current_month() -> str:
+    return datetime.now(ZoneInfo("Europe/Stockholm")).strftime("%Y-%m")
+
+
+def parse_month(value: str) -> tuple[int, int]:
+    match = MONTH.match(value or "")
+    if not match:
+        raise ValueError(f"'{value}' is not a month like 2025-03")
+    return int(match.group(1)), int(match.group(2))
+
+
+def months_back(month: str, n: int) -> str:
+    year, mon = parse_month(month)
+    index = year * 12 + (mon - 1) - n
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def _expired(cutoff: str):
+    """Responses whose comment is due: by month, or by year where no month is stored."""
+    year, mon = parse_month(cutoff)
+    last_whole_year = year if mon == 12 else year - 1
+    return or_(
+        and_(Response.month.is_not(None), Response.month <= cutoff),
+        and_(Response.month.is_(None), Response.year <= last_whole_year),
+    )
+
+
+def apply_retention(as_of: str | None = None, dry_run: bool = False) -> list[ForbundResult]:
+    """Delete due comments for every förbund (one transaction) and log the counts."""
+    as_of = as_of or current_month()
+    parse_month(as_of)
+    results = []
+    for forbund in db.session.scalars(select(Forbund).order_by(Forbund.code)):
+        months = forbund.free_text_retention_months
+        if months is None or months < 0:
+            continue  # no period chosen: nothing is deleted (and nothing guessed)
+        cutoff = months_back(as_of, months)
+        due = and_(Response.forbund_id == forbund.id, Response.kommentar.is_not(None), _expired(cutoff))
+        count = db.session.scalar(select(func.count()).select_from(Response).where(due)) or 0
+        if count and not dry_run:
+            db.session.execute(update(Response).where(due).values(kommentar=None)
+                               .execution_options(synchronize_session=False))
+            db.session.add(AuditLog(
+                forbund_id=forbund.id, action=ACTION,
+                detail=json.dumps({"deleted_comments": count, "retention_months": months,
+                                   "sent_in_or_before": cutoff, "as_of": as_of}),
+            ))
+        results.append(ForbundResult(forbund.code, months, cutoff, count))
+    if dry_run:
+        db.session.rollback()
+    else:
+        db.session.commit()
+    return results
