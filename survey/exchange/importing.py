@@ -368,7 +368,7 @@ class _Checker:
         return self.out
 
 
-def _known_keys(kind: str, keys: list[str]) -> dict[str, int]:
+def known_keys(kind: str, keys: list[str]) -> dict[str, int]:
     """key → förbund id of the keys already stored."""
     model = Response if kind == "responses" else AvslutRecord
     column = model.response_key if kind == "responses" else model.record_key
@@ -401,7 +401,7 @@ def check_file(data: bytes, filename: str, kind: str, *, create: bool = False,
         return out
     # Known ids: skipped, unless another förbund holds the id (a clash, not a re-import).
     keyed = [r["key"] for r in out.rows if r["key"]]
-    known = _known_keys(kind, keyed) if keyed else {}
+    known = known_keys(kind, keyed) if keyed else {}
     if known:
         id_column = "response_id" if kind == "responses" else "record_id"
         codes = {v: k for k, v in checker.forbund.items()}
@@ -463,7 +463,7 @@ def _store(checked: Checked, *, user_id, source) -> Result:
                 "response_key": r["key"] or new_token(16), "forbund_id": forbund_ids[r["forbund"]],
                 "insats_id": insats_id(r), "year": r["year"], "respondent_group": r["respondent_group"],
                 "instrument_version": r["instrument_version"], "kon": r["kon"], "alder": r["alder"],
-                "utfall": r["utfall"], "kommentar": r["kommentar"],
+                "utfall": r["utfall"], "kommentar": r["kommentar"], "month": r.get("month"),
             } for r in batch]
             ids = session.scalars(
                 insert(Response).returning(Response.id, sort_by_parameter_order=True), params).all()
