@@ -1,0 +1,385 @@
+"""The participant questionnaire: landing page, one question per page, review, send, thank you.
+
+Plain forms and POST-redirect-GET throughout, so everything works without JavaScript. The
+unfinished questionnaire is a Draft on the server under an opaque token, which is both in the URL
+path and in a cookie scoped to the campaign's path, so a reload, a closed tab or a dropped
+connection resumes where the participant was.
+
+No CSRF token on these forms (the blueprint is exempt): participants have no session and no
+account, every POST that changes a draft carries the draft's unguessable token in its path, which
+a cross-site page cannot know, and the one token-less POST (Start) only creates an empty draft.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app, g, make_response, redirect, render_template, request, url_for
+from flask_babel import format_date, refresh
+from flask_babel import gettext as _
+from sqlalchemy import delete, false, select, update
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm.attributes import set_committed_value
+
+from indicators.instrument import Instrument, Question, instruments, latest_version
+
+from ..extensions import csrf, db, limiter
+from ..i18n import current_language
+from ..models import Answer, Campaign, Draft, Response
+from . import bp
+from .forms import COMMENT_MAX, FIELD, AnswerError, field_id, parse_answer
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+DRAFT_COOKIE = "finsam_draft"
+# Choice questions of the instrument and the response column each is stored in.
+CHOICE_COLUMNS = ("kon", "alder", "utfall")
+
+csrf.exempt(bp)
+
+
+def today() -> date:
+    return datetime.now(STOCKHOLM).date()
+
+
+# ---------------------------------------------------------------------------------- context
+@bp.before_request
+def load_context():
+    """Find the campaign (and draft) before anything is translated, so that the page language
+    is the draft's and the offered languages fit the respondent group."""
+    # A fresh start even where one app context serves several requests (as in tests).
+    for name in ("lang", "campaign", "instrument", "draft", "languages"):
+        g.pop(name, None)
+    g.participant_page = True
+    refresh()
+    args = request.view_args or {}
+    campaign = db.session.scalar(select(Campaign).where(Campaign.token == args.get("token", "")))
+    if campaign is None:
+        return status_page("unknown", 404)
+    instrument = instruments().get(campaign.instrument_version)
+    if instrument is None:  # a definition file was removed: say so, never a 500
+        return status_page("unavailable", 503)
+    group = campaign.respondent_group
+    g.participant_page = instrument.is_participant_group(group)
+    g.campaign, g.instrument = campaign, instrument
+    g.languages = instrument.languages_for(group)
+    g.draft = None
+    if "draft" in args:
+        draft = db.session.get(Draft, args["draft"])
+        if draft is not None and draft.campaign_id == campaign.id:
+            g.draft = draft
+            chosen = request.args.get("lang")
+            if chosen in g.languages and chosen != draft.language:
+                # The choice holds for the rest of the questionnaire.
+                db.session.execute(
+                    update(Draft).where(Draft.token == draft.token).values(language=chosen)
+                    .execution_options(synchronize_session=False)
+                )
+                db.session.commit()
+                set_committed_value(draft, "language", chosen)
+            if draft.language in g.languages:
+                g.lang = draft.language
+    if request.endpoint == "answer.thanks":
+        return None  # a participant who sent on the last day still gets the thank-you page
+    status = campaign.status(today())
+    if status != "open":
+        return status_page(status, 403 if status == "not_open" else 410)
+    return None
+
+
+@bp.errorhandler(SQLAlchemyError)
+def database_error(error):
+    """A database hiccup: a page that asks to try again, in the participant's language."""
+    db.session.rollback()
+    current_app.logger.warning("database error on a participant page: %s", type(error).__name__)
+    return status_page("busy", 503)
+
+
+def status_page(kind: str, code: int):
+    """Unknown, not yet open, closed, busy …: a clear page instead of an error."""
+    campaign = g.get("campaign")
+    instrument = g.get("instrument")
+    return render_template(
+        "answer/status.html", kind=kind, campaign=campaign, instrument=instrument,
+        opens_on=format_date(campaign.opens_on, "long") if campaign else "",
+        closes_on=format_date(campaign.closes_on, "long") if campaign else "",
+        days=current_app.config["DRAFT_DAYS"],
+    ), code
+
+
+# ---------------------------------------------------------------------------------- helpers
+def questionnaire() -> list[Question]:
+    campaign: Campaign = g.campaign
+    return g.instrument.questionnaire(campaign.respondent_group, optional=set(campaign.optional_questions or []))
+
+
+def localised(mapping: dict[str, str]) -> tuple[str, str]:
+    """(text, language of the text): the page language, else English, else Swedish."""
+    for lang in (current_language(), "en", "sv"):
+        if mapping.get(lang):
+            return mapping[lang], lang
+    return next(iter(mapping.values()), ""), "sv"
+
+
+def options(instrument: Instrument, question: Question) -> list[dict]:
+    """The radios of a question: value, label (and its language), whether it is "don't know"."""
+    result = []
+    if question.kind == "scale":
+        for value, labels in enumerate(question.scale.steps, 1):
+            text, lang = localised(labels)
+            result.append({"value": str(value), "label": text, "lang": lang, "dont_know": False})
+        text, lang = localised(instrument.dont_know)
+        result.append({"value": "9", "label": text, "lang": lang, "dont_know": True})
+    elif question.kind == "choice":
+        for choice in question.choices:
+            text, lang = localised(choice)
+            result.append({"value": choice["code"], "label": text, "lang": lang, "dont_know": False})
+    return result
+
+
+def answer_label(instrument: Instrument, question: Question, value) -> tuple[str, str] | None:
+    if value is None:
+        return None
+    if question.kind == "text":
+        return str(value), ""
+    for option in options(instrument, question):
+        if option["value"] == str(value):
+            return option["label"], option["lang"]
+    return None
+
+
+def first_unanswered(draft: Draft, questions: list[Question]) -> int | None:
+    """1-based number of the first question not yet seen (a skipped question counts as seen)."""
+    for n, question in enumerate(questions, 1):
+        if question.id not in (draft.answers or {}):
+            return n
+    return None
+
+
+def resume_url(draft: Draft) -> str:
+    n = first_unanswered(draft, questionnaire())
+    if n is None:
+        return url_for(".review", token=g.campaign.token, draft=draft.token)
+    return url_for(".question", token=g.campaign.token, draft=draft.token, n=n)
+
+
+def live(draft: Draft | None) -> bool:
+    return draft is not None and not draft.sent and draft.expires_on >= today()
+
+
+def draft_from_cookie() -> Draft | None:
+    token = request.cookies.get(DRAFT_COOKIE)
+    if not token:
+        return None
+    draft = db.session.get(Draft, token)
+    if draft is None or draft.campaign_id != g.campaign.id or not live(draft):
+        return None
+    return draft
+
+
+def cookie_path() -> str:
+    return url_for(".start", token=g.campaign.token)
+
+
+def remember_draft(response, draft: Draft):
+    response.set_cookie(
+        DRAFT_COOKIE, draft.token, max_age=current_app.config["DRAFT_DAYS"] * 24 * 3600,
+        path=cookie_path(), httponly=True, samesite="Lax", secure=current_app.config["SESSION_COOKIE_SECURE"],
+    )
+    return response
+
+
+def forget_draft(response):
+    response.delete_cookie(DRAFT_COOKIE, path=cookie_path(), httponly=True, samesite="Lax",
+                           secure=current_app.config["SESSION_COOKIE_SECURE"])
+    return response
+
+
+def thanks_redirect():
+    return forget_draft(redirect(url_for(".thanks", token=g.campaign.token, lang=current_language()), 303))
+
+
+def require_draft():
+    """The live draft of this page, or the response to give instead (sent: thank you; expired or
+    unknown: a page that offers to start again)."""
+    draft = g.draft
+    if draft is not None and draft.sent:
+        return None, thanks_redirect()
+    if not live(draft):
+        return None, forget_draft(make_response(status_page("draft_gone", 404)))
+    return draft, None
+
+
+def save_answer(draft: Draft, question_id: str, value) -> bool:
+    """Store one answer on the draft unless it was sent meanwhile (then False)."""
+    answers = dict(draft.answers or {})
+    answers[question_id] = value
+    result = db.session.execute(
+        update(Draft).where(Draft.token == draft.token, Draft.sent == false()).values(answers=answers)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    # Keep the loaded object in step without marking it dirty (no second, unconditional UPDATE).
+    set_committed_value(draft, "answers", answers)
+    return result.rowcount == 1
+
+
+# ---------------------------------------------------------------------------------- pages
+@bp.get("/<token>")
+def start(token):
+    draft = draft_from_cookie()
+    if draft is not None:
+        return redirect(resume_url(draft))
+    response = make_response(render_template(
+        "answer/landing.html", total=len(questionnaire()), days=current_app.config["DRAFT_DAYS"],
+    ))
+    if request.cookies.get(DRAFT_COOKIE):
+        forget_draft(response)  # sent or expired: start afresh
+    return response
+
+
+@bp.post("/<token>/start")
+@limiter.limit("120 per minute")  # one classroom behind one address still gets through
+def begin(token):
+    draft = draft_from_cookie()  # a double click on Start reuses the draft just made
+    if draft is None:
+        # Drafts past their day are of no use to anyone; they go as new ones come.
+        db.session.execute(delete(Draft).where(Draft.campaign_id == g.campaign.id, Draft.expires_on < today()))
+        lang = current_language()
+        draft = Draft(
+            campaign_id=g.campaign.id, language=lang if lang in g.languages else "sv", answers={},
+            expires_on=today() + timedelta(days=current_app.config["DRAFT_DAYS"]), sent=False,
+        )
+        db.session.add(draft)
+        db.session.commit()
+    return remember_draft(redirect(resume_url(draft), 303), draft)
+
+
+@bp.route("/<token>/<draft>/q/<int:n>", methods=["GET", "POST"])
+def question(token, draft, n):
+    draft, gone = require_draft()
+    if gone is not None:
+        return gone
+    questions = questionnaire()
+    if not 1 <= n <= len(questions):
+        return status_page("no_question", 404)
+    q = questions[n - 1]
+    changing = request.args.get("change") == "1"
+    errors: list[tuple[str, str]] = []
+    value = (draft.answers or {}).get(q.id)
+    if request.method == "POST":
+        action = request.form.get("action", "next")
+        raw = request.form.get(FIELD)
+        try:
+            new_value = None if action == "skip" else parse_answer(q, raw)
+        except AnswerError as exc:
+            errors.append((field_id(q), str(exc)))
+            value = None
+        else:
+            # Back without a choice keeps what was there; Continue without one leaves it unanswered.
+            if not (action == "back" and new_value is None and q.id in (draft.answers or {})):
+                if not save_answer(draft, q.id, new_value):
+                    return thanks_redirect()
+            review_url = url_for(".review", token=token, draft=draft.token)
+            if changing:
+                return redirect(review_url, 303)
+            if action == "back":
+                return redirect(url_for(".question", token=token, draft=draft.token, n=max(n - 1, 1)), 303)
+            if n == len(questions):
+                return redirect(review_url, 303)
+            return redirect(url_for(".question", token=token, draft=draft.token, n=n + 1), 303)
+    text, text_lang = localised(q.text)
+    response = make_response(render_template(
+        "answer/question.html", q=q, n=n, total=len(questions), text=text, text_lang=text_lang,
+        options=options(g.instrument, q), value="" if value is None else str(value), errors=errors,
+        draft=draft, changing=changing, comment_max=COMMENT_MAX,
+        action_url=url_for(".question", token=token, draft=draft.token, n=n, **({"change": "1"} if changing else {})),
+    ))
+    return remember_draft(response, draft)
+
+
+@bp.get("/<token>/<draft>/review")
+def review(token, draft):
+    draft, gone = require_draft()
+    if gone is not None:
+        return gone
+    rows = []
+    for n, q in enumerate(questionnaire(), 1):
+        text, text_lang = localised(q.text)
+        rows.append({"n": n, "text": text, "lang": text_lang,
+                     "answer": answer_label(g.instrument, q, (draft.answers or {}).get(q.id))})
+    return remember_draft(make_response(render_template("answer/review.html", rows=rows, draft=draft)), draft)
+
+
+@bp.post("/<token>/<draft>/send")
+def send(token, draft):
+    """Idempotent and atomic: the draft is claimed by a conditional UPDATE (one row or none, under
+    the row lock of PostgreSQL or the write lock of SQLite), and the response is stored in the same
+    transaction. A repeated or retried POST finds the draft claimed and stores nothing."""
+    draft, gone = require_draft()
+    if gone is not None:
+        return gone
+    campaign: Campaign = g.campaign
+    try:
+        claimed = db.session.execute(
+            update(Draft).where(Draft.token == draft.token, Draft.sent == false()).values(sent=True)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if claimed != 1:
+            db.session.rollback()
+            return thanks_redirect()
+        # Read the answers under our claim, so a change saved a moment ago is not lost.
+        answers = db.session.execute(select(Draft.answers).where(Draft.token == draft.token)).scalar_one() or {}
+        store_response(campaign, answers)
+        db.session.execute(
+            update(Draft).where(Draft.token == draft.token).values(answers={})
+            .execution_options(synchronize_session=False)
+        )
+        db.session.commit()
+    except SQLAlchemyError as exc:
+        db.session.rollback()
+        current_app.logger.warning("sending a questionnaire failed: %s", exc)
+        return make_response(render_template("answer/retry.html", draft=draft), 503)
+    return thanks_redirect()
+
+
+def store_response(campaign: Campaign, answers: dict) -> Response:
+    """The response row and its answer rows. Only the month is kept as time; nothing about the
+    device, address or draft."""
+    response = Response(
+        forbund_id=campaign.forbund_id, insats_id=campaign.insats_id, campaign_id=campaign.id,
+        year=campaign.year, month=datetime.now(STOCKHOLM).strftime("%Y-%m"),
+        respondent_group=campaign.respondent_group, instrument_version=campaign.instrument_version,
+    )
+    for q in questionnaire():
+        value = answers.get(q.id)
+        try:  # a draft is re-checked: the questionnaire may have changed since it was saved
+            value = parse_answer(q, None if value is None else str(value))
+        except AnswerError:
+            value = None
+        if value is None:
+            continue  # unanswered: missing, no row
+        if q.kind == "scale":
+            response.answers.append(Answer(question_id=q.id, value=value))
+        elif q.kind == "text":
+            response.kommentar = value
+        elif q.id in CHOICE_COLUMNS:
+            setattr(response, q.id, value)
+    db.session.add(response)
+    db.session.flush()
+    return response
+
+
+@bp.get("/<token>/thanks")
+def thanks(token):
+    return render_template("answer/thanks.html")
+
+
+def fallback_instrument() -> Instrument:
+    return instruments()[latest_version()]
+
+
+@bp.context_processor
+def participant_globals():
+    """What the participant base template needs on every page, also on the status pages."""
+    instrument = g.get("instrument") or fallback_instrument()
+    return {"unreviewed_translation": current_language() in instrument.unreviewed}
