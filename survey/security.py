@@ -24,7 +24,18 @@ def add_security_headers(response):
     return response
 
 
+def refuse_oversized_requests():
+    """413 before any view runs, also where a view never reads the body (Werkzeug only checks
+    MAX_CONTENT_LENGTH when the form is read)."""
+    from flask import abort, current_app, request
+
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if limit and request.content_length is not None and request.content_length > limit:
+        abort(413)
+
+
 def init_app(app):
+    app.before_request(refuse_oversized_requests)
     app.after_request(add_security_headers)
     if app.config.get("PRODUCTION"):
         @app.after_request

@@ -1,0 +1,256 @@
+"""Login throttling and lockout, password hashing, cookies, security headers, size limit, odd
+bytes: the defences every page relies on."""
+from __future__ import annotations
+
+import http.client
+import re
+import urllib.parse
+from datetime import timedelta
+
+import pytest
+from werkzeug.security import check_password_hash
+
+from survey import create_app
+from survey.config import ConfigError
+from survey.extensions import db, limiter
+from survey.models import utcnow
+from tests.support.factories import PASSWORD, login
+
+HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+def assert_secure_headers(response, what: str) -> None:
+    csp = response.headers.get("Content-Security-Policy", "")
+    assert "default-src 'self'" in csp and "unsafe-inline" not in csp and "unsafe-eval" not in csp, what
+    assert "frame-ancestors 'none'" in csp and "object-src 'none'" in csp, what
+    for name, value in HEADERS.items():
+        assert response.headers.get(name) == value, f"{what}: {name}"
+    assert "Permissions-Policy" in response.headers, what
+
+
+# ---------------------------------------------------------------------------------- throttling
+def test_21st_login_post_in_a_minute_gets_a_clear_429(app_config, factory):
+    limited = create_app({**app_config, "RATELIMIT_ENABLED": True})
+    with limited.app_context():
+        limiter.reset()
+        user = factory.user("admin")
+        client = limited.test_client()
+        codes = [client.post("/login", data={"email": user.email, "password": "wrong"}).status_code
+                 for _ in range(20)]
+        assert codes == [200] * 20
+        response = client.post("/login", data={"email": user.email, "password": PASSWORD})
+        assert response.status_code == 429
+        assert b"Too many attempts" in response.data or "För många".encode() in response.data
+        assert b"<h1>" in response.data and b"Traceback" not in response.data
+        assert_secure_headers(response, "429 page")
+        # Reading the page is never throttled: only attempts are.
+        assert client.get("/login").status_code == 200
+        limiter.reset()
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _csrf_login(base: str, cookie_jar: dict, email: str, password: str, get_from: str | None = None) -> int:
+    """One login POST with a real CSRF token (the servers have CSRF on), returns the status."""
+    def request(url, method="GET", body=None):
+        parts = urllib.parse.urlsplit(url)
+        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=20)
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in cookie_jar.items())}
+        if body is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        conn.request(method, parts.path, body=body, headers=headers)
+        response = conn.getresponse()
+        for header in response.headers.get_all("Set-Cookie") or []:
+            name, _, rest = header.partition("=")
+            cookie_jar[name] = rest.split(";", 1)[0]
+        return response.status, response.read().decode()
+
+    if "token" not in cookie_jar:
+        _, page = request(f"{get_from or base}/login")
+        cookie_jar["token"] = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    body = urllib.parse.urlencode({"csrf_token": cookie_jar["token"], "email": email, "password": password})
+    status, _ = request(f"{base}/login", "POST", body)
+    return status
+
+
+@pytest.mark.parametrize("storage", ["redis", "memory"])
+def test_login_limit_is_shared_by_several_app_servers_through_redis(tmp_path, sqlite_template, storage):
+    """Two separate gunicorn servers (same SECRET_KEY): with RATELIMIT_STORAGE_URI on Redis the
+    limit counts attempts on both together; with memory:// (one server only) each counts alone."""
+    import shutil
+
+    from tests.reliability.servers import Gunicorn, RedisServer
+
+    path = tmp_path / "db.sqlite"
+    shutil.copy(sqlite_template, path)
+    url = f"sqlite:///{path}"
+    with RedisServer() as redis:
+        env = {"RATELIMIT_STORAGE_URI": redis.url if storage == "redis" else "memory://"}
+        with Gunicorn(url, workers=1, env=env) as a, Gunicorn(url, workers=1, env=env) as b:
+            jar: dict = {}
+            statuses = [_csrf_login(server.url, jar, "nobody@example.se", "wrong", get_from=a.url)
+                        for server in [a, b] * 10]
+            last = _csrf_login(b.url, jar, "nobody@example.se", "wrong", get_from=a.url)
+    assert statuses == [200] * 20
+    assert last == (429 if storage == "redis" else 200)
+
+
+# ---------------------------------------------------------------------------------- lockout
+def test_lockout_after_five_failures_for_fifteen_minutes(client, factory):
+    user = factory.user("forbund_admin", factory.forbund())
+    for _ in range(4):
+        page = login(client, user, "wrong password")
+        assert page.status_code == 200 and b"locked" not in page.data
+    page = login(client, user, "wrong password")  # the fifth
+    db.session.refresh(user)
+    assert user.locked_until is not None
+    locked_until = user.locked_until if user.locked_until.tzinfo else user.locked_until.replace(tzinfo=utcnow().tzinfo)
+    assert timedelta(minutes=14) < locked_until - utcnow() <= timedelta(minutes=15)
+    page = login(client, user)  # the right password, but locked
+    assert page.status_code == 200
+    assert "15 minutes" in page.get_data(as_text=True) or "15 minuter" in page.get_data(as_text=True)
+    assert client.get("/campaigns/").status_code == 302, "not logged in"
+    # When the lock has run out, the right password works again.
+    user.locked_until = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    assert login(client, user).status_code == 302
+    assert client.get("/campaigns/").status_code == 200
+
+
+# ---------------------------------------------------------------------------------- passwords
+def test_passwords_are_hashed_with_salted_scrypt(app, factory, runner):
+    result = runner.invoke(args=["user", "add", "ny@example.se", "--role", "nns"],
+                           env={"FINSAM_PASSWORD": "a long enough secret"})
+    assert result.exit_code == 0, result.output
+    from sqlalchemy import select
+
+    from survey.models import User
+
+    stored = db.session.scalar(select(User).where(User.email == "ny@example.se")).password_hash
+    assert stored.startswith("scrypt:") and "a long enough secret" not in stored
+    assert check_password_hash(stored, "a long enough secret")
+    other = factory.user("admin").password_hash
+    again = factory.user("nns", email="nns2@example.se").password_hash
+    assert other != again, "the same password gets a different salt every time"
+
+
+# ---------------------------------------------------------------------------------- cookies
+def _session_cookie(response) -> str:
+    cookies = [c for c in response.headers.get_all("Set-Cookie") if c.startswith("session=")]
+    assert cookies, "a session cookie was set"
+    return cookies[0]
+
+
+def test_session_cookie_is_httponly_samesite_and_secure_in_production(monkeypatch, database_url, factory):
+    monkeypatch.setenv("FINSAM_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "a-real-production-secret-0123456789")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "WTF_CSRF_ENABLED": False})
+    assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
+    with app.app_context():
+        user = factory.user("admin")
+        response = login(app.test_client(), user)
+        assert response.status_code == 302
+        cookie = _session_cookie(response)
+        assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" in cookie
+        assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_session_cookie_in_development_is_httponly_and_samesite(client, factory):
+    response = login(client, factory.user("admin"))
+    cookie = _session_cookie(response)
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert "Strict-Transport-Security" not in response.headers
+
+
+@pytest.mark.parametrize("secret", [None, "", "dev-only-not-secret"])
+def test_refuses_to_start_in_production_without_a_real_secret_key(monkeypatch, tmp_path, secret):
+    monkeypatch.setenv("FINSAM_ENV", "production")
+    if secret is None:
+        monkeypatch.delenv("SECRET_KEY", raising=False)
+    else:
+        monkeypatch.setenv("SECRET_KEY", secret)
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.sqlite"})
+
+
+def test_a_server_database_without_finsam_env_counts_as_production(monkeypatch, tmp_path):
+    monkeypatch.delenv("FINSAM_ENV", raising=False)
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/x.sqlite")
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        create_app()
+
+
+# ---------------------------------------------------------------------------------- headers
+def test_security_headers_on_every_kind_of_response(app, client, factory):
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    @app.get("/test-only-boom")
+    def boom():
+        raise RuntimeError("boom")
+
+    campaign = factory.campaign()
+    cases = {
+        "start page": client.get("/"),
+        "login page": client.get("/login"),
+        "health": client.get("/healthz"),
+        "redirect to login": client.get("/campaigns/"),
+        "404": client.get("/no-such-page"),
+        "405": client.delete("/login"),
+        "500": client.get("/test-only-boom"),
+        "static file": client.get("/static/site.css"),
+        "blueprint static file": client.get("/campaigns/static/campaigns.css"),
+        "participant page": client.get(f"/e/{campaign.token}"),
+        "participant unknown": client.get("/e/unknown-token"),
+    }
+    assert cases["500"].status_code == 500 and b"Traceback" not in cases["500"].data
+    assert cases["static file"].status_code == 200
+    for what, response in cases.items():
+        assert response.status_code < 500 or what == "500", what
+        assert_secure_headers(response, what)
+    for what in ("start page", "login page", "404", "500", "participant page"):
+        assert b"<script>" not in cases[what].data and b" style=" not in cases[what].data, \
+            f"{what}: inline script or style would be blocked by the CSP"
+
+
+# ---------------------------------------------------------------------------------- size, bytes
+def test_request_over_the_size_limit_gets_a_clear_413(client, factory):
+    campaign = factory.campaign()
+    big = "x" * (8 * 1024 * 1024 + 10)
+    for url in ("/login", f"/e/{campaign.token}/start"):
+        response = client.post(url, data={"email": big, "password": "p"})
+        assert response.status_code == 413, url
+        assert b"<h1>" in response.data and b"Traceback" not in response.data
+        assert_secure_headers(response, "413")
+
+
+BAD_QUERIES = ["%FF%FE", "lang=%FF", "lang=%00", "next=%0d%0aSet-Cookie:%20x=1", "q=%1b%5b31m",
+               "lang=" + "a" * 5000, "%C0%AF", "lang=sv%00en", "x=\ud800".encode("utf-8", "surrogatepass").decode("latin-1")]
+
+
+def test_invalid_utf8_and_control_characters_in_query_strings_are_no_500(client, factory):
+    campaign = factory.campaign()
+    for path in ("/", "/login", "/campaigns/", f"/e/{campaign.token}", "/healthz", "/no-such-page"):
+        for query in BAD_QUERIES:
+            response = client.get(f"{path}?{query}")
+            assert response.status_code < 500, (path, query, response.status_code)
+            assert b"Set-Cookie: x=1" not in response.data
+            assert "x=1" not in response.headers.get("Set-Cookie", "")
+
+
+def test_invalid_utf8_and_control_characters_in_forms_are_no_500(client, factory):
+    campaign = factory.campaign()
+    bodies = [b"email=%FF%FE&password=%00", b"email=\xff\xfe&password=\x00\x01", b"email=a%40b.se&password=" + b"%C3" * 50,
+              b"\x00\x01\x02", b"email=" + b"%E2%80%AE" * 20 + b"&password=x"]
+    for body in bodies:
+        for path in ("/login", f"/e/{campaign.token}/start"):
+            response = client.post(path, data=body, content_type="application/x-www-form-urlencoded")
+            assert response.status_code < 500, (path, body)
+        response = client.post("/login", data=body, content_type="multipart/form-data; boundary=zz")
+        assert response.status_code < 500
