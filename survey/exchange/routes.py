@@ -1,0 +1,331 @@
+"""Pages: upload with preview and confirm, avslut records one at a time, downloads.
+
+Disclosure: downloads of figures go through exporting (computed over all förbund, then filtered);
+raw responses only to the owning förbund's administrator, recorded in the audit log.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import time
+from datetime import date
+
+from flask import Response as HttpResponse
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from indicators.instrument import get_instrument, latest_version
+from indicators.outcomes import INCOME_CODES
+
+from .. import navigation
+from ..access import roles_required
+from ..extensions import db
+from ..i18n import current_language
+from ..models import AuditLog, AvslutRecord, Forbund, Insats, Response, Role
+from . import bp, exporting, importing
+from .forms import AvslutForm, ConfirmForm, UploadForm
+
+VIEW_ROLES = (Role.ADMIN, Role.NNS, Role.FORBUND_ADMIN, Role.FORBUND_USER)
+FORBUND_ROLES = (Role.FORBUND_ADMIN, Role.FORBUND_USER)
+navigation.register_link("exchange.index", _l("Data: import and export"), VIEW_ROLES)
+
+INCOME_LABELS = {
+    "lon": _l("Salary"), "a_kassa_aktivitetsstod": _l("Unemployment benefit or activity support"),
+    "sjukpenning_ersattning": _l("Sickness benefit or compensation"),
+    "forsorjningsstod": _l("Income support (försörjningsstöd)"), "studiemedel": _l("Student finance"),
+    "ingen": _l("No income"), "annan": _l("Other income"), "okand": _l("Not known"),
+}
+UPLOAD_MAX_AGE = 24 * 3600  # an unconfirmed upload is deleted after a day
+TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+MAX_ERRORS_SHOWN = 1000
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _own_forbund() -> Forbund:
+    if current_user.forbund is None:
+        abort(403)
+    return current_user.forbund
+
+
+def _is_forbund_user() -> bool:
+    return current_user.role in {r.value for r in FORBUND_ROLES}
+
+
+# --------------------------------------------------------------------------- overview
+@bp.get("/")
+@roles_required(*VIEW_ROLES)
+def index():
+    years = db.session.scalars(select(Response.year).distinct().order_by(Response.year.desc())).all()
+    return render_template("exchange/index.html", years=years, forbund=current_user.forbund,
+                           is_forbund=_is_forbund_user(), is_forbund_admin=current_user.role == Role.FORBUND_ADMIN)
+
+
+# --------------------------------------------------------------------------- upload
+def _upload_dir() -> str:
+    path = os.path.join(current_app.instance_path, "uploads")
+    os.makedirs(path, mode=0o700, exist_ok=True)
+    return path
+
+
+def _clean_old_uploads(folder: str) -> None:
+    limit = time.time() - UPLOAD_MAX_AGE
+    for name in os.listdir(folder):
+        path = os.path.join(folder, name)
+        try:
+            if os.path.getmtime(path) < limit:
+                os.remove(path)
+        except OSError:
+            pass  # another worker removed it first
+
+
+def _save_upload(data: bytes, meta: dict) -> str:
+    """Keep a checked upload on the server until it is confirmed: the client never sends it back."""
+    folder = _upload_dir()
+    _clean_old_uploads(folder)
+    token = secrets.token_urlsafe(24)
+    with open(os.path.join(folder, f"{token}.bin"), "wb") as fh:
+        fh.write(data)
+    with open(os.path.join(folder, f"{token}.json"), "w", encoding="utf-8") as fh:
+        json.dump(meta, fh)
+    return token
+
+
+def _load_upload(token: str) -> tuple[bytes, dict]:
+    if not TOKEN_RE.match(token):
+        abort(404)
+    base = os.path.join(_upload_dir(), token)
+    try:
+        with open(f"{base}.json", encoding="utf-8") as fh:
+            meta = json.load(fh)
+        with open(f"{base}.bin", "rb") as fh:
+            data = fh.read()
+    except (OSError, ValueError):
+        abort(404)
+    if meta.get("user_id") != current_user.id:
+        abort(404)
+    return data, meta
+
+
+def _drop_upload(token: str) -> None:
+    for suffix in (".bin", ".json"):
+        try:
+            os.remove(os.path.join(_upload_dir(), token + suffix))
+        except OSError:
+            pass
+
+
+def _errors_page(checked, filename: str, kind: str):
+    return render_template("exchange/upload_errors.html", errors=checked.errors[:MAX_ERRORS_SHOWN],
+                           more=max(0, len(checked.errors) - MAX_ERRORS_SHOWN), total=len(checked.errors),
+                           filename=filename, kind=kind), 422
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@roles_required(Role.FORBUND_ADMIN)
+def upload():
+    forbund = _own_forbund()
+    form = UploadForm()
+    if form.validate_on_submit():
+        storage = form.file.data
+        filename = os.path.basename(storage.filename or "upload")[:200]
+        data = storage.read(importing.MAX_BYTES + 1)
+        kind, create = form.kind.data, bool(form.create_insats.data)
+        checked = importing.check_file(data, filename, kind, create=create, only_forbund=forbund.code)
+        if checked.errors:
+            return _errors_page(checked, filename, kind)
+        token = _save_upload(data, {"user_id": current_user.id, "forbund_id": forbund.id, "kind": kind,
+                                    "filename": filename, "create": create})
+        return render_template("exchange/preview.html", checked=checked, filename=filename, token=token,
+                               form=ConfirmForm(), forbund=forbund)
+    return render_template("exchange/upload.html", form=form, forbund=forbund)
+
+
+@bp.post("/import/<token>")
+@roles_required(Role.FORBUND_ADMIN)
+def confirm(token):
+    forbund = _own_forbund()
+    data, meta = _load_upload(token)
+    if not ConfirmForm().validate_on_submit() or meta.get("forbund_id") != forbund.id:
+        abort(400)
+    if request.form.get("action") == "cancel":
+        _drop_upload(token)
+        flash(_("The upload was cancelled; nothing was imported."))
+        return redirect(url_for("exchange.upload"))
+    # Checked again: the database may have changed since the preview.
+    checked = importing.check_file(data, meta["filename"], meta["kind"], create=meta["create"],
+                                   only_forbund=forbund.code)
+    if checked.errors:
+        _drop_upload(token)
+        return _errors_page(checked, meta["filename"], meta["kind"])
+    result = importing.store(checked, user_id=current_user.id, source=f"web upload: {meta['filename']}")
+    _drop_upload(token)
+    flash(_("Imported %(added)s new rows; %(known)s were already there and were skipped.",
+            added=result.added, known=result.known))
+    return redirect(url_for("exchange.index"))
+
+
+# --------------------------------------------------------------------------- avslut records
+def _choice_list(question_id: str) -> list[tuple[str, str]]:
+    inst = get_instrument(latest_version())
+    lang = current_language()
+    return [(c["code"], inst.label(c, lang)) for c in inst.questions[question_id].choices]
+
+
+def _fill_avslut_choices(form: AvslutForm, forbund: Forbund) -> None:
+    empty = [("", _("– not stated –"))]
+    form.insats.choices = [("", _("– no particular insats –"))] + [(i.code, f"{i.name} ({i.code})") for i in forbund.insatser]
+    form.kon.choices = [("", _("– choose –"))] + _choice_list("kon")
+    form.alder.choices = empty + _choice_list("alder")
+    form.utfall.choices = [("", _("– choose –"))] + _choice_list("utfall")
+    income = [(code, str(INCOME_LABELS[code])) for code in INCOME_CODES]
+    form.forsorjning_fore.choices = empty + income
+    form.forsorjning_efter.choices = empty + income
+
+
+@bp.route("/avslut/new", methods=["GET", "POST"])
+@roles_required(*FORBUND_ROLES)
+def avslut_new():
+    forbund = _own_forbund()
+    form = AvslutForm()
+    if request.method == "GET":
+        form.year.data = str(date.today().year)
+    _fill_avslut_choices(form, forbund)
+    if form.validate_on_submit():
+        insats = next((i for i in forbund.insatser if i.code == form.insats.data), None)
+        db.session.add(AvslutRecord(
+            forbund_id=forbund.id, insats_id=insats.id if insats else None, year=int(form.year.data),
+            kon=form.kon.data, alder=form.alder.data or None,
+            manader=int(form.manader.data) if (form.manader.data or "").strip() else None,
+            forsorjning_fore=form.forsorjning_fore.data or None,
+            forsorjning_efter=form.forsorjning_efter.data or None, utfall=form.utfall.data,
+        ))
+        db.session.commit()
+        flash(_("The avslut record was saved. You can register the next one."))
+        return redirect(url_for("exchange.avslut_new"))
+    return render_template("exchange/avslut_form.html", form=form, forbund=forbund)
+
+
+@bp.get("/avslut")
+@roles_required(*FORBUND_ROLES)
+def avslut_list():
+    forbund = _own_forbund()
+    t = AvslutRecord
+    per_year = db.session.execute(
+        select(t.year, func.count()).where(t.forbund_id == forbund.id).group_by(t.year).order_by(t.year.desc())
+    ).all()
+    years = [y for y, _n in per_year]
+    year = request.args.get("year", type=int)
+    if year not in years:
+        year = years[0] if years else None
+    table, records = {}, []
+    if year is not None:
+        for kon, utfall, n in db.session.execute(
+            select(t.kon, t.utfall, func.count()).where(t.forbund_id == forbund.id, t.year == year)
+            .group_by(t.kon, t.utfall)
+        ):
+            table[(utfall or "", kon or "")] = n
+        if current_user.role == Role.FORBUND_ADMIN:  # the förbund's own data, its admins only
+            records = db.session.execute(
+                select(t.id, Insats.code, t.kon, t.alder, t.manader, t.forsorjning_fore, t.forsorjning_efter, t.utfall)
+                .outerjoin(Insats, Insats.id == t.insats_id)
+                .where(t.forbund_id == forbund.id, t.year == year).order_by(t.id)
+            ).all()
+    kon_codes = [c for c, _l2 in _choice_list("kon")] + ([""] if any(k == "" for _u, k in table) else [])
+    utfall_codes = [c for c, _l2 in _choice_list("utfall")] + ([""] if any(u == "" for u, _k in table) else [])
+    return render_template("exchange/avslut_list.html", forbund=forbund, per_year=per_year, year=year,
+                           table=table, kon_codes=kon_codes, utfall_codes=utfall_codes, records=records,
+                           kon_labels=dict(_choice_list("kon")), utfall_labels=dict(_choice_list("utfall")))
+
+
+# --------------------------------------------------------------------------- downloads
+def _download(df, name: str, fmt: str, *, swedish_headings: bool = True):
+    if fmt == "csv":
+        return HttpResponse(exporting.csv_text(df), mimetype="text/csv; charset=utf-8",
+                            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+    if fmt == "xlsx":
+        return HttpResponse(exporting.xlsx_bytes(df, swedish_headings=swedish_headings), mimetype=XLSX_MIME,
+                            headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
+    abort(404)
+
+
+def _year_filter():
+    raw = request.args.get("year", "").strip()
+    if not raw:
+        return None, None
+    if not re.fullmatch(r"\d{4}", raw):
+        flash(_("The year must have four digits."))
+        return None, redirect(url_for("exchange.index"))
+    return [int(raw)], None
+
+
+def _scope() -> dict:
+    """Förbund staff download their own förbund's rows and the national row; NNS and admins all."""
+    if _is_forbund_user():
+        return {"forbund": _own_forbund().code, "national": True}
+    return {}
+
+
+@bp.get("/export/indicators.<fmt>")
+@roles_required(*VIEW_ROLES)
+def export_indicators(fmt):
+    years, bad = _year_filter()
+    if bad:
+        return bad
+    df = exporting.indicators_export(years=years, by_gender=request.args.get("by") == "gender",
+                                     k=current_app.config["DISCLOSURE_K"], **_scope())
+    return _download(df, "indikatorer", fmt)
+
+
+@bp.get("/export/outcomes.<fmt>")
+@roles_required(*VIEW_ROLES)
+def export_outcomes(fmt):
+    years, bad = _year_filter()
+    if bad:
+        return bad
+    source = request.args.get("source") or None
+    if source not in (None, "avslut", "enkat"):
+        flash(_("Choose the source avslut records or questionnaire."))
+        return redirect(url_for("exchange.index"))
+    df = exporting.outcomes_export(years=years, source=source, k=current_app.config["DISCLOSURE_K"], **_scope())
+    return _download(df, "utfall", fmt)
+
+
+@bp.get("/export/<code>/responses.<fmt>")
+@roles_required(*VIEW_ROLES)
+def export_responses(code, fmt):
+    # Raw responses leave only to the owning förbund's administrator (DISCLOSURE.md).
+    if current_user.role != Role.FORBUND_ADMIN or current_user.forbund is None or current_user.forbund.code != code:
+        abort(403)
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
+    df = exporting.responses_export(current_user.forbund_id)
+    db.session.add(AuditLog(user_id=current_user.id, forbund_id=current_user.forbund_id, action="export_responses",
+                            detail=f"web download ({fmt}): {len(df)} responses"))
+    db.session.commit()
+    return _download(df, f"svar-{code}", fmt, swedish_headings=False)
+
+
+@bp.get("/export/<code>/avslut.<fmt>")
+@roles_required(Role.FORBUND_ADMIN)
+def export_avslut(code, fmt):
+    forbund = _own_forbund()
+    if forbund.code != code:
+        abort(403)
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
+    df = exporting.avslut_export(forbund.id)
+    db.session.add(AuditLog(user_id=current_user.id, forbund_id=forbund.id, action="export_avslut",
+                            detail=f"web download ({fmt}): {len(df)} records"))
+    db.session.commit()
+    return _download(df, f"avslut-{code}", fmt, swedish_headings=False)
+
+
+@bp.app_template_filter("group_label")
+def group_label(code: str) -> str:
+    group = get_instrument(latest_version()).groups.get(code)
+    return get_instrument(latest_version()).label(group["label"], current_language()) if group else code
