@@ -43,6 +43,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(admin_bp)
     from .answer import bp as answer_bp
     app.register_blueprint(answer_bp)
+    from .exchange import bp as exchange_bp
+    app.register_blueprint(exchange_bp)
 
     from .cli import register_cli
     register_cli(app)
