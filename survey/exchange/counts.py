@@ -1,9 +1,17 @@
 """Grouped counts from the database: the small tables that `indicators/` turns into figures.
 
 Public API for every view that shows figures (dashboards, reports, exports). Counting happens in
-SQL (GROUP BY); nothing here loads individual answers into Python. The instrument definitions are
-turned into a small mapping (version, group, question, answer step → indicator, positive) that the
-query joins on, so a new instrument version needs no change here.
+SQL (GROUP BY); nothing here loads individual answers into Python.
+
+Indicator counts take one query shaped like the plainest possible count: answers grouped by cell
+and question with one sum per answer step. The instrument definitions then map (version, group,
+question) to its indicator, valid and positive steps on that small table in pandas, so a new
+instrument version needs no change here and the database does nothing a bare GROUP BY would not.
+The one thing a per-question count cannot give is n_responses of a pooled indicator (several
+questions in one group, e.g. 15 = R1 + R2): a response answering both must count once. The query
+therefore also sums, for pooled questions only, the valid answers that are the response's first
+valid answer among the indicator's questions (a correlated EXISTS on the answer primary key, run
+for those few rows only); their sum over the indicator's questions is COUNT(DISTINCT response).
 
 All functions return pandas DataFrames with förbund (and insats) as codes, ready for
 `indicators.compute.indicator_table` and `indicators.outcomes.outcome_table`.
@@ -13,8 +21,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import cache
 
+import numpy as np
 import pandas as pd
-from sqlalchemy import Integer, String, and_, column, distinct, func, literal, select, union_all, values
+from sqlalchemy import String, and_, case, exists, func, literal, or_, select, union_all
 
 from indicators.instrument import instruments
 
@@ -31,45 +40,72 @@ INCOME_COUNT_COLUMNS = ["forbund", "year", "gender", "forsorjning_efter", "n"]
 
 # --------------------------------------------------------------------------- instrument mapping
 @cache
-def _indicator_mapping() -> tuple[tuple, ...]:
-    """(version, group, question, step, indicator, positive, pooled) for every valid step.
+def _max_step() -> int:
+    return max(len(s.steps) for inst in instruments().values() for s in inst.scales.values())
 
-    Only valid steps are listed, so joining on the step drops 9 (vet inte) and anything outside
-    the scale; `pooled` marks indicators with several questions in one group, the only ones
-    whose n_responses needs COUNT(DISTINCT response).
-    """
+
+def _mapping_frame(rows: list[tuple]) -> pd.DataFrame:
+    """rows of (version, group, question, key, scale, pooled) → the merge table with one 0/1
+    column per step for valid (v1…) and positive (p1…)."""
+    records = []
+    for version, group, qid, key, scale, pooled in rows:
+        record = {"instrument_version": version, "respondent_group": group, "question_id": qid,
+                  "key": key, "pooled": pooled}
+        for step in range(1, _max_step() + 1):
+            record[f"v{step}"] = int(step in scale.valid_steps)
+            record[f"p{step}"] = int(step in scale.positive)
+        records.append(record)
+    return pd.DataFrame.from_records(records)
+
+
+@cache
+def _indicator_mapping() -> pd.DataFrame:
     rows = []
     for version, inst in sorted(instruments().items()):
         for group in inst.groups:
             for indicator, qids in inst.indicator_questions(group).items():
                 for qid in qids:
-                    scale = inst.questions[qid].scale
-                    for step in scale.valid_steps:
-                        rows.append((version, group, qid, step, indicator,
-                                     int(step in scale.positive), int(len(qids) > 1)))
-    return tuple(rows)
+                    rows.append((version, group, qid, indicator, inst.questions[qid].scale, len(qids) > 1))
+    return _mapping_frame(rows)
 
 
-def _question_mapping(question_id: str) -> tuple[tuple, ...]:
-    rows = []
-    for version, inst in sorted(instruments().items()):
-        q = inst.questions.get(question_id)
-        if q is None or q.scale is None:
-            continue
-        for group in q.groups:
-            for step in q.scale.valid_steps:
-                rows.append((version, group, question_id, step, question_id, int(step in q.scale.positive), 0))
+def _question_mapping(question_id: str) -> pd.DataFrame:
+    rows = [
+        (version, group, question_id, question_id, inst.questions[question_id].scale, False)
+        for version, inst in sorted(instruments().items())
+        if question_id in inst.questions and inst.questions[question_id].scale is not None
+        for group in inst.questions[question_id].groups
+    ]
     if not rows:
         raise ValueError(f"'{question_id}' is not a scale question of any instrument version")
-    return tuple(rows)
+    return _mapping_frame(rows)
 
 
-def _mapping_cte(rows: tuple[tuple, ...], key_type):
-    return values(
-        column("version", String), column("grp", String), column("question", String),
-        column("step", Integer), column("key", key_type), column("positive", Integer),
-        column("pooled", Integer), name="m", literal_binds=True,
-    ).data(list(rows)).cte("m")
+def _first_valid_pooled(r, a):
+    """SQL: 1 for a valid answer on a pooled question that is its response's first valid answer
+    among the indicator's questions (in definition order), else 0."""
+    b = Answer.__table__.alias("b")
+    branches: dict[tuple, list[str]] = {}  # (group, question, earlier questions, steps) → versions
+    for version, inst in sorted(instruments().items()):
+        for group in inst.groups:
+            for qids in inst.indicator_questions(group).values():
+                if len(qids) < 2:
+                    continue
+                for i, qid in enumerate(qids):
+                    earlier = tuple((e, tuple(inst.questions[e].scale.valid_steps)) for e in qids[:i])
+                    steps = tuple(inst.questions[qid].scale.valid_steps)
+                    branches.setdefault((group, qid, earlier, steps), []).append(version)
+    whens = []
+    for (group, qid, earlier, steps), versions in branches.items():
+        condition = and_(r.respondent_group == group, a.question_id == qid,
+                         r.instrument_version.in_(versions), a.value.in_(steps))
+        if not earlier:
+            whens.append((condition, 1))
+            continue
+        seen = exists().where(b.c.response_id == a.response_id,
+                              or_(*(and_(b.c.question_id == e, b.c.value.in_(s)) for e, s in earlier)))
+        whens.append((condition, case((seen, 0), else_=1)))
+    return case(*whens, else_=0) if whens else literal(0)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -97,7 +133,7 @@ def _frame(rows, columns: list[str], by_insats: bool, int_columns: Iterable[str]
     """Rows with forbund_id (and insats_id) first → DataFrame with codes in their place."""
     forbund_codes, insats_codes = _codes()
     raw_columns = ["forbund_id", *(["insats_id"] if by_insats else []), *columns[1:]]
-    df = pd.DataFrame.from_records(rows, columns=raw_columns)
+    df = rows.copy() if isinstance(rows, pd.DataFrame) else pd.DataFrame.from_records(rows, columns=raw_columns)
     df.insert(0, "forbund", df.pop("forbund_id").map(forbund_codes).astype(object))
     out_columns = list(columns)
     if by_insats:
@@ -106,34 +142,44 @@ def _frame(rows, columns: list[str], by_insats: bool, int_columns: Iterable[str]
         out_columns.insert(1, "insats")
     for col in int_columns:
         df[col] = df[col].astype("int64")
+    if "gender" in df.columns:  # pandas grouping turns a blank kön into NaN: hand over None
+        df["gender"] = df["gender"].astype(object).where(df["gender"].notna(), None)
     return df[out_columns]
 
 
-def _scale_counts(mapping_rows, key_type, key_name: str, *, forbund_ids, years, groups,
-                  insats_ids, by_insats) -> pd.DataFrame:
-    m = _mapping_cte(mapping_rows, key_type)
+def _scale_counts(mapping: pd.DataFrame, key_name: str, *, forbund_ids, years, groups, insats_ids,
+                  by_insats, question_ids=None) -> pd.DataFrame:
     r, a = Response.__table__.c, Answer.__table__.c
-    keys = [r.forbund_id, *([r.insats_id] if by_insats else []), r.year, r.respondent_group,
-            r.kon, m.c.key]
-    joined = (
-        select()
-        .select_from(Answer.__table__)
-        .join(Response.__table__, r.id == a.response_id)
-        .join(m, and_(m.c.version == r.instrument_version, m.c.grp == r.respondent_group,
-                      m.c.question == a.question_id, m.c.step == a.value))
-        .where(*_filters(r, forbund_ids=forbund_ids, years=years, groups=groups, insats_ids=insats_ids))
-    )
-    valid, positive = func.count().label("valid"), func.sum(m.c.positive).label("positive")
-    # One question per response and indicator: every valid answer is a distinct response, so the
-    # cheap COUNT(*) (hash aggregate) serves; only pooled indicators need COUNT(DISTINCT).
-    single = (joined.add_columns(*keys, func.count().label("n_responses"), valid, positive)
-              .where(m.c.pooled == 0).group_by(*keys))
-    pooled = (joined.add_columns(*keys, func.count(distinct(r.id)).label("n_responses"), valid, positive)
-              .where(m.c.pooled == 1).group_by(*keys))
-    rows = db.session.execute(union_all(single, pooled)).all()
+    keys = [r.forbund_id, *([r.insats_id] if by_insats else []), r.year, r.respondent_group, r.kon,
+            r.instrument_version, a.question_id]
+    max_step = _max_step()
+    steps = [func.sum(case((a.value == step, 1), else_=0)) for step in range(1, max_step + 1)]
+    conditions = _filters(r, forbund_ids=forbund_ids, years=years, groups=groups, insats_ids=insats_ids)
+    if question_ids is not None:
+        conditions.append(a.question_id.in_(question_ids))
+    pooled = func.sum(_first_valid_pooled(r, a)) if mapping["pooled"].any() else literal(0)
+    stmt = (select(*keys, *steps, pooled)
+            .select_from(Answer.__table__).join(Response.__table__, r.id == a.response_id)
+            .where(a.value.between(1, max_step), *conditions)
+            .group_by(*keys))
+    cell = ["forbund_id", *(["insats_id"] if by_insats else []), "year", "respondent_group", "kon"]
+    step_cols = [f"s{step}" for step in range(1, max_step + 1)]
+    raw = pd.DataFrame.from_records(db.session.execute(stmt).all(),
+                                    columns=[*cell, "instrument_version", "question_id", *step_cols, "first"])
+    # Questions outside their group or version (and background questions) have no mapping row.
+    merged = raw.merge(mapping, on=["instrument_version", "respondent_group", "question_id"], how="inner")
+    counts = merged[step_cols].to_numpy(dtype=np.int64)
+    merged["valid"] = (counts * merged[[f"v{s}" for s in range(1, max_step + 1)]].to_numpy()).sum(axis=1)
+    merged["positive"] = (counts * merged[[f"p{s}" for s in range(1, max_step + 1)]].to_numpy()).sum(axis=1)
+    merged["n_responses"] = np.where(merged["pooled"], merged["first"].astype(np.int64), merged["valid"])
+    merged = merged[merged["valid"] > 0]
+    out = (merged.groupby([*cell, "key"], dropna=False, sort=False, as_index=False)
+           [["n_responses", "valid", "positive"]].sum())
+    out = out.rename(columns={"kon": "gender", "key": key_name})
     columns = ["forbund", "year", "respondent_group", "gender", key_name, "n_responses", "valid", "positive"]
     ints = ["year", "n_responses", "valid", "positive"] + (["indicator"] if key_name == "indicator" else [])
-    return _frame(rows, columns, by_insats, ints)
+    ordered = out[["forbund_id", *(["insats_id"] if by_insats else []), *columns[1:]]]
+    return _frame(ordered, columns, by_insats, ints)
 
 
 # --------------------------------------------------------------------------- public API
@@ -148,7 +194,7 @@ def indicator_counts(*, forbund_ids=None, years=None, groups=None, insats_ids=No
     indicator's questions (pooled indicators: sums over their questions, distinct responses).
     Filters take ids (förbund, insats), years and group codes; None means no filter.
     """
-    return _scale_counts(_indicator_mapping(), Integer, "indicator", forbund_ids=forbund_ids,
+    return _scale_counts(_indicator_mapping(), "indicator", forbund_ids=forbund_ids,
                          years=years, groups=groups, insats_ids=insats_ids, by_insats=by_insats)
 
 
@@ -156,8 +202,9 @@ def question_counts(question_id: str, *, forbund_ids=None, years=None, groups=No
                     by_insats: bool = False) -> pd.DataFrame:
     """Like indicator_counts for one scale question (e.g. background `omsorg`, `vald_rutin`):
     `question` instead of `indicator`; positive = the scale's positive steps (for omsorg, Ja)."""
-    return _scale_counts(_question_mapping(question_id), String, "question", forbund_ids=forbund_ids,
-                         years=years, groups=groups, insats_ids=insats_ids, by_insats=by_insats)
+    return _scale_counts(_question_mapping(question_id), "question", forbund_ids=forbund_ids,
+                         years=years, groups=groups, insats_ids=insats_ids, by_insats=by_insats,
+                         question_ids=[question_id])
 
 
 def outcome_counts(*, forbund_ids=None, years=None, source: str | None = None) -> pd.DataFrame:

@@ -1,0 +1,231 @@
+"""Benchmark: `export indicators --by gender` over all years on a large data set.
+
+Creates N responses (default 1,000,000: 80 förbund × 10 years × all six respondent groups) in a
+SQLite file and in a throwaway PostgreSQL cluster, then prints, for each database, the time and
+peak memory of the export next to the time of one bare SQL GROUP BY query that counts the same
+cells, and their ratio. Targets: under 3 s, within 2× of the bare query, under 1 GB.
+
+    python benchmarks/indicators.py [--responses 1000000] [--skip-postgres] [--keep DIR]
+
+The measurement runs in a fresh child process so its peak memory (ru_maxrss) is the export's,
+not the data generator's. Each query is run twice and the faster run is reported (warm cache).
+"""
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("FINSAM_ENV", "development")
+
+GROUP_SHARE = {"deltagare_pagaende": 0.30, "deltagare_avslut": 0.25, "insatspersonal": 0.15,
+               "styrelse": 0.05, "chefer": 0.10, "remittenter": 0.15}
+KON = np.array(["kvinna", "man", "annat", "ej_svar"], dtype=object)
+BARE_SQL = """
+SELECT r.forbund_id, r.year, r.respondent_group, r.kon, a.question_id,
+       COUNT(*), SUM(CASE WHEN a.value <= 2 THEN 1 ELSE 0 END)
+FROM answer a JOIN response r ON r.id = a.response_id
+WHERE a.value BETWEEN 1 AND 4
+GROUP BY r.forbund_id, r.year, r.respondent_group, r.kon, a.question_id
+"""
+
+
+# --------------------------------------------------------------------------- data
+def chunks(n_responses: int, n_forbund: int, years: list[int], seed: int = 7, per_chunk: int = 100_000):
+    """Yield (responses DataFrame, answers DataFrame) in chunks; ids run from 1."""
+    from indicators.instrument import get_instrument
+
+    rng = np.random.default_rng(seed)
+    cells = [(f, y, g) for f in range(1, n_forbund + 1) for y in years for g in GROUP_SHARE]
+    weights = np.array([GROUP_SHARE[g] for _f, _y, g in cells])
+    cell_of = rng.choice(len(cells), size=n_responses, p=weights / weights.sum())
+    cell_of.sort()  # responses of one cell together, as campaigns deliver them
+    next_id = 1
+    for start in range(0, n_responses, per_chunk):
+        part = cell_of[start:start + per_chunk]
+        ids = np.arange(next_id, next_id + len(part))
+        next_id += len(part)
+        f = np.array([cells[c][0] for c in part])
+        y = np.array([cells[c][1] for c in part])
+        g = np.array([cells[c][2] for c in part], dtype=object)
+        version = np.where(y < 2021, "2017-A", "2021-A").astype(object)
+        participant = np.isin(g, ["deltagare_pagaende", "deltagare_avslut"])
+        kon = np.where(participant, KON[rng.choice(4, size=len(part), p=[0.55, 0.40, 0.02, 0.03])], None)
+        responses = pd.DataFrame({
+            "id": ids, "response_key": [f"b{i}" for i in ids], "forbund_id": f, "insats_id": f,
+            "year": y, "respondent_group": g, "instrument_version": version, "kon": kon,
+        })
+        answer_parts = []
+        for (grp, ver), rows in responses.groupby(["respondent_group", "instrument_version"]).groups.items():
+            inst = get_instrument(ver)
+            questions = [q.id for q in inst.questionnaire(grp, optional={"omsorg", "vald_rutin"}) if q.scale]
+            rid = responses.loc[rows, "id"].to_numpy()
+            values = rng.choice([1, 2, 3, 4, 9, 0], size=(len(rid), len(questions)),
+                                p=[0.35, 0.35, 0.12, 0.06, 0.07, 0.05])
+            janej = [i for i, q in enumerate(questions) if inst.questions[q].scale.code == "janej"]
+            values[:, janej] = np.where(np.isin(values[:, janej], (3, 4)), 2, values[:, janej])  # Ja/Nej
+            keep = values != 0
+            answer_parts.append(pd.DataFrame({
+                "response_id": np.repeat(rid, len(questions))[keep.ravel()],
+                "question_id": np.tile(np.array(questions, dtype=object), len(rid))[keep.ravel()],
+                "value": values.ravel()[keep.ravel()],
+            }))
+        yield responses, pd.concat(answer_parts, ignore_index=True)
+
+
+def migrate(url: str) -> None:
+    from flask_migrate import upgrade
+
+    from survey import create_app
+    from survey.extensions import db
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"})
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+def base_rows(n_forbund: int):
+    forbund = [(i, f"f{i:03d}", f"Förbund {i}", 24) for i in range(1, n_forbund + 1)]
+    insats = [(i, i, "insats", "Insats") for i in range(1, n_forbund + 1)]
+    return forbund, insats
+
+
+RESPONSE_COLS = ["id", "response_key", "forbund_id", "insats_id", "year", "respondent_group",
+                 "instrument_version", "kon"]
+
+
+def load_sqlite(path: Path, args) -> int:
+    import sqlite3
+
+    migrate(f"sqlite:///{path}")
+    con = sqlite3.connect(path)
+    con.execute("PRAGMA journal_mode=OFF")
+    con.execute("PRAGMA synchronous=OFF")
+    forbund, insats = base_rows(args.forbund)
+    con.executemany("INSERT INTO forbund (id, code, name, free_text_retention_months) VALUES (?,?,?,?)", forbund)
+    con.executemany("INSERT INTO insats (id, forbund_id, code, name) VALUES (?,?,?,?)", insats)
+    n_answers = 0
+    for responses, answers in chunks(args.responses, args.forbund, args.years):
+        con.executemany(f"INSERT INTO response ({', '.join(RESPONSE_COLS)}) VALUES ({', '.join('?' * 8)})",
+                        responses[RESPONSE_COLS].astype(object).itertuples(index=False, name=None))
+        con.executemany("INSERT INTO answer (response_id, question_id, value) VALUES (?,?,?)",
+                        zip(answers["response_id"].tolist(), answers["question_id"].tolist(),
+                            answers["value"].tolist()))
+        n_answers += len(answers)
+    con.commit()
+    con.execute("ANALYZE")
+    con.close()
+    return n_answers
+
+
+def load_postgres(url: str, dsn: str, args) -> int:
+    import psycopg
+
+    migrate(url)
+    n_answers = 0
+    with psycopg.connect(dsn) as con:
+        forbund, insats = base_rows(args.forbund)
+        with con.cursor() as cur:
+            cur.executemany("INSERT INTO forbund (id, code, name, free_text_retention_months) VALUES (%s,%s,%s,%s)", forbund)
+            cur.executemany("INSERT INTO insats (id, forbund_id, code, name) VALUES (%s,%s,%s,%s)", insats)
+            for responses, answers in chunks(args.responses, args.forbund, args.years):
+                for table, df in (("response", responses[RESPONSE_COLS]), ("answer", answers)):
+                    buffer = io.StringIO()
+                    df.to_csv(buffer, sep="\t", header=False, index=False, na_rep="\\N")
+                    with cur.copy(f"COPY {table} ({', '.join(df.columns)}) FROM STDIN") as copy:
+                        copy.write(buffer.getvalue())
+                n_answers += len(answers)
+        con.commit()
+    with psycopg.connect(dsn, autocommit=True) as con:
+        con.execute("VACUUM ANALYZE")
+    return n_answers
+
+
+# --------------------------------------------------------------------------- measuring
+CHILD = r"""
+import json, os, resource, sys, time
+sys.path.insert(0, sys.argv[2])
+from sqlalchemy import text
+from survey import create_app
+from survey.exchange import exporting
+from survey.extensions import db
+
+app = create_app({"SQLALCHEMY_DATABASE_URI": sys.argv[1], "SECRET_KEY": "bench"})
+out = {"export": [], "bare": []}
+with app.app_context():
+    for _ in range(2):
+        t = time.perf_counter()
+        cells = db.session.execute(text(sys.argv[3])).all()
+        out["bare"].append(time.perf_counter() - t)
+        t = time.perf_counter()
+        table = exporting.indicators_export(by_gender=True, k=5)
+        with open(os.devnull, "w") as fh:
+            exporting.write_csv(table, fh)
+        out["export"].append(time.perf_counter() - t)
+    out["rows"] = len(table)
+    out["bare_cells"] = len(cells)
+out["maxrss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps(out))
+"""
+
+
+def measure(url: str) -> dict:
+    result = subprocess.run([sys.executable, "-c", CHILD, url, str(ROOT), BARE_SQL],
+                            capture_output=True, text=True, check=True)
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def report(name: str, load_seconds: float, n_answers: int, m: dict) -> None:
+    export, bare = min(m["export"]), min(m["bare"])
+    print(f"{name:<11} load {load_seconds:6.1f} s ({n_answers:,} answers) | export --by gender "
+          f"{export:5.2f} s ({m['rows']:,} rows) | bare GROUP BY {bare:5.2f} s ({m['bare_cells']:,} cells) | "
+          f"ratio {export / bare:4.2f} | peak memory {m['maxrss_mb']:,.0f} MB", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--responses", type=int, default=1_000_000)
+    parser.add_argument("--forbund", type=int, default=80)
+    parser.add_argument("--years", type=int, default=10)
+    parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument("--skip-sqlite", action="store_true")
+    parser.add_argument("--keep", help="folder for the SQLite file (default: a temporary one)")
+    args = parser.parse_args()
+    args.years = list(range(2025 - args.years + 1, 2026))
+    print(f"{args.responses:,} responses, {args.forbund} förbund × {len(args.years)} years × 6 groups", flush=True)
+
+    folder = Path(args.keep or tempfile.mkdtemp(prefix="finsam-bench-"))
+    if not args.skip_sqlite:
+        path = folder / "bench.sqlite"
+        path.unlink(missing_ok=True)
+        t = time.perf_counter()
+        n = load_sqlite(path, args)
+        report("SQLite", time.perf_counter() - t, n, measure(f"sqlite:///{path}"))
+    if not args.skip_postgres:
+        from tests.support.postgres import PostgresServer
+
+        server = PostgresServer().start()
+        try:
+            server.execute("CREATE DATABASE bench")
+            url = server.url("bench")
+            t = time.perf_counter()
+            n = load_postgres(url, f"host=127.0.0.1 port={server.port} user=postgres dbname=bench", args)
+            report("PostgreSQL", time.perf_counter() - t, n, measure(url))
+        finally:
+            server.stop()
+
+
+if __name__ == "__main__":
+    main()
