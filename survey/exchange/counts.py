@@ -23,7 +23,7 @@ from functools import cache
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import String, and_, case, exists, func, literal, or_, select, union_all
+from sqlalchemy import String, and_, exists, func, literal, or_, select, union_all
 
 from indicators.instrument import instruments
 
@@ -82,8 +82,12 @@ def _question_mapping(question_id: str) -> pd.DataFrame:
 
 
 def _first_valid_pooled(r, a):
-    """SQL: 1 for a valid answer on a pooled question that is its response's first valid answer
-    among the indicator's questions (in definition order), else 0."""
+    """SQL condition: a valid answer on a pooled question that is its response's first valid
+    answer among the indicator's questions (in definition order); None when nothing is pooled.
+
+    The cheap IN test comes first, so the EXISTS probe (on the answer primary key) runs only
+    for the few rows of pooled questions.
+    """
     b = Answer.__table__.alias("b")
     branches: dict[tuple, list[str]] = {}  # (group, question, earlier questions, steps) → versions
     for version, inst in sorted(instruments().items()):
@@ -95,17 +99,19 @@ def _first_valid_pooled(r, a):
                     earlier = tuple((e, tuple(inst.questions[e].scale.valid_steps)) for e in qids[:i])
                     steps = tuple(inst.questions[qid].scale.valid_steps)
                     branches.setdefault((group, qid, earlier, steps), []).append(version)
-    whens = []
+    if not branches:
+        return None
+    alternatives = []
     for (group, qid, earlier, steps), versions in branches.items():
-        condition = and_(r.respondent_group == group, a.question_id == qid,
-                         r.instrument_version.in_(versions), a.value.in_(steps))
-        if not earlier:
-            whens.append((condition, 1))
-            continue
-        seen = exists().where(b.c.response_id == a.response_id,
-                              or_(*(and_(b.c.question_id == e, b.c.value.in_(s)) for e, s in earlier)))
-        whens.append((condition, case((seen, 0), else_=1)))
-    return case(*whens, else_=0) if whens else literal(0)
+        condition = [r.respondent_group == group, a.question_id == qid,
+                     r.instrument_version.in_(versions), a.value.in_(steps)]
+        if earlier:
+            condition.append(~exists().where(
+                b.c.response_id == a.response_id,
+                or_(*(and_(b.c.question_id == e, b.c.value.in_(s)) for e, s in earlier))))
+        alternatives.append(and_(*condition))
+    pooled_questions = sorted({qid for _g, qid, _e, _s in branches})
+    return and_(a.question_id.in_(pooled_questions), or_(*alternatives))
 
 
 # --------------------------------------------------------------------------- helpers
@@ -153,11 +159,13 @@ def _scale_counts(mapping: pd.DataFrame, key_name: str, *, forbund_ids, years, g
     keys = [r.forbund_id, *([r.insats_id] if by_insats else []), r.year, r.respondent_group, r.kon,
             r.instrument_version, a.question_id]
     max_step = _max_step()
-    steps = [func.sum(case((a.value == step, 1), else_=0)) for step in range(1, max_step + 1)]
+    # COUNT(*) FILTER: cheaper than SUM(CASE …) on both databases (SQLite ≥ 3.30, PostgreSQL).
+    steps = [func.count().filter(a.value == step) for step in range(1, max_step + 1)]
     conditions = _filters(r, forbund_ids=forbund_ids, years=years, groups=groups, insats_ids=insats_ids)
     if question_ids is not None:
         conditions.append(a.question_id.in_(question_ids))
-    pooled = func.sum(_first_valid_pooled(r, a)) if mapping["pooled"].any() else literal(0)
+    first = _first_valid_pooled(r, a) if mapping["pooled"].any() else None
+    pooled = literal(0) if first is None else func.count().filter(first)
     stmt = (select(*keys, *steps, pooled)
             .select_from(Answer.__table__).join(Response.__table__, r.id == a.response_id)
             .where(a.value.between(1, max_step), *conditions)
