@@ -1,0 +1,96 @@
+"""Numbers, percentages and dates in the page language (Babel), and the one way a hidden cell reads.
+
+Swedish: `88,0 %` (decimal comma, non-breaking space before %), `12 345`; English: `88.0%`, `12,345`.
+Figures arrive as the Decimals `indicators/` publishes (one decimal, already rounded half up), so
+formatting never rounds again.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from functools import cache
+
+from babel import Locale
+from babel.dates import format_date as _babel_date
+from babel.numbers import format_decimal as _babel_decimal
+from babel.numbers import format_percent as _babel_percent
+from flask import current_app
+from flask_babel import gettext as _
+
+from .i18n import current_language
+
+DASH = "–"
+
+
+@cache
+def _percent_pattern(lang: str) -> str:
+    # The locale's own percent pattern with one decimal: '#,##0.0\xa0%' (sv), '#,##0.0%' (en).
+    return Locale.parse(lang).percent_formats[None].pattern.replace("#,##0", "#,##0.0", 1)
+
+
+def _lang(lang: str | None) -> str:
+    return lang or current_language()
+
+
+def percent(value, lang: str | None = None) -> str:
+    """A published percentage (88.0) as text; None (hidden or no data) as the dash."""
+    if value is None:
+        return DASH
+    lang = _lang(lang)
+    return _babel_percent(Decimal(value) / 100, _percent_pattern(lang), locale=lang,
+                          decimal_quantization=False)
+
+
+def number(value, lang: str | None = None) -> str:
+    if value is None:
+        return DASH
+    return _babel_decimal(int(value), locale=_lang(lang))
+
+
+def points(value, lang: str | None = None, *, signed: bool = True) -> str:
+    """A difference in percentage points with one decimal, signed: '+3,2' / '−1,5'."""
+    if value is None:
+        return DASH
+    lang = _lang(lang)
+    text = _babel_decimal(Decimal(value), "#,##0.0", locale=lang, decimal_quantization=True)
+    if not signed:
+        return text
+    if Decimal(value) > 0:
+        return "+" + text
+    return text.replace("-", "\u2212")  # a real minus sign reads better than a hyphen
+
+
+def p_value(value, lang: str | None = None) -> str:
+    if value is None:
+        return DASH
+    lang = _lang(lang)
+    if value < 0.001:
+        return "< " + _babel_decimal(Decimal("0.001"), "0.000", locale=lang)
+    return _babel_decimal(Decimal(repr(float(value))), "0.000", locale=lang)
+
+
+def long_date(value: date | datetime, lang: str | None = None) -> str:
+    return _babel_date(value, format="long", locale=_lang(lang))
+
+
+def short_date(value: date | datetime, lang: str | None = None) -> str:
+    return _babel_date(value, format="short" if _lang(lang) != "sv" else "yyyy-MM-dd", locale=_lang(lang))
+
+
+def k() -> int:
+    return int(current_app.config["DISCLOSURE_K"])
+
+
+def hidden_reason() -> str:
+    """Why a cell is shown as '–' (DISCLOSURE.md rule 4), with the configured threshold."""
+    return _("fewer than %(k)s responses", k=k())
+
+
+def hidden_reason_records() -> str:
+    return _("fewer than %(k)s records", k=k())
+
+
+def init_app(app) -> None:
+    app.jinja_env.filters.update(percent=percent, number=number, points=points, p_value=p_value,
+                                 long_date=long_date, short_date=short_date)
+    app.jinja_env.globals.update(hidden_reason=hidden_reason, DASH=DASH)

@@ -1,0 +1,329 @@
+"""The equality report for a year: national (NNS) or for one förbund, as printable HTML, a PDF
+(WeasyPrint, one page per section) and an Excel workbook (one sheet per table).
+
+The sections are assembled from the same builders as the results pages (survey/results/views.py),
+so a report shows exactly the figures, and hides exactly the cells, that the pages do. Charts are
+the same SVGs, embedded as data: URIs so that the files stand alone. Free text is never read.
+"""
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from numbers import Number
+from pathlib import Path
+
+import pandas as pd
+from flask import render_template
+from flask_babel import gettext as _
+from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
+
+from indicators.genuskompass import compare_table
+from indicators.instrument import GROUP_ORDER, PARTICIPANT_GROUPS
+
+from .. import charts
+from .. import formatting as fmt
+from ..exchange import exporting
+from ..i18n import current_language
+from ..results import data, views
+from ..results.data import INSATS_TOTAL, NATIONAL
+from ..results.views import Cell, ChartSpec, Section, Table
+
+STATIC = Path(__file__).resolve().parents[1] / "static"
+CSS_FILE = "report.css"
+# The comparisons NNS follows in the side-by-side and trend sections: (kind, code, group/source).
+KEY_MEASURES = (
+    ("indicator", 1, "deltagare_avslut"), ("indicator", 3, "deltagare_avslut"),
+    ("indicator", 6, "deltagare_avslut"), ("rate", "work", "avslut"),
+    ("rate", "subsidised_work", "avslut"), ("rate", "studies", "avslut"),
+    ("rate", "sick_leave", "avslut"),
+)
+TREND_MEASURES = KEY_MEASURES[:2] + KEY_MEASURES[2:3] + KEY_MEASURES[4:6]
+
+
+@dataclass
+class Report:
+    title: str
+    scope: str                # förbund code or riket
+    scope_name: str
+    year: int
+    generated: date
+    sections: list[Section] = field(default_factory=list)
+
+    @property
+    def tables(self) -> list[Table]:
+        return [t for s in self.sections for t in s.tables]
+
+
+class NoData(ValueError):
+    pass
+
+
+# --------------------------------------------------------------------------- assembling
+def national_report(year: int) -> Report:
+    return _report(NATIONAL, str(views.forbund_names()[NATIONAL]), year)
+
+
+def forbund_report(forbund, year: int) -> Report:
+    return _report(forbund.code, forbund.name, year)
+
+
+def _report(scope: str, scope_name: str, year: int) -> Report:
+    if year not in views._years_of(scope):
+        raise NoData(_("There are no figures for %(name)s in %(year)s.", name=scope_name, year=year))
+    national = scope == NATIONAL
+    title = (_("National equality report %(year)s", year=year) if national
+             else _("Equality report %(year)s: %(name)s", year=year, name=scope_name))
+    report = Report(title, scope, scope_name, year, date.today())
+    report.sections.append(_about(report))
+    ind = data.indicators()
+    ind = ind[ind["forbund"].eq(scope) & ind["insats"].eq(INSATS_TOTAL) & ind["year"].eq(year)]
+    for group in PARTICIPANT_GROUPS:
+        rows = ind[ind["respondent_group"].eq(group)]
+        if rows.empty:
+            continue
+        name = views.group_name(group)
+        section = Section(f"group-{group}", _("Indicators by gender: %(group)s", group=name))
+        section.charts.append(views.gender_bar_chart(f"indicators-{group}", _("%(group)s, %(year)s", group=name, year=year),
+                                                     rows, group))
+        section.tables.append(views.gender_table(f"indicators-{group}", _("%(group)s, %(year)s", group=name, year=year),
+                                                 rows, group))
+        report.sections.append(section)
+    staff = Section("staff", _("Staff, management, board and referrers"),
+                    intro=_("These groups are not asked their gender: their figures are not split."))
+    for group in GROUP_ORDER:
+        rows = ind[ind["respondent_group"].eq(group)]
+        if group not in PARTICIPANT_GROUPS and not rows.empty:
+            staff.tables.append(views.gender_table(f"indicators-{group}", views.group_name(group), rows, group))
+    if staff.tables:
+        report.sections.append(staff)
+    report.sections.append(_outcomes(scope, year))
+    genuskompass = views.genuskompass(scope, scope_name, {"year": str(year)})
+    for section in genuskompass.sections:
+        # On paper each sub-goal keeps its comparisons, sentences and questions on one page; the
+        # gaps over the years follow in their own section.
+        section.charts = []
+        section.tables = [t for t in section.tables if not t.id.startswith("gaptrend-")]
+        section.title = _("Genuskompass %(goal)s", goal=section.title)
+        report.sections.append(section)
+    report.sections.append(_gap_trend(scope, year))
+    if national:
+        report.sections.append(_gaps_side_by_side(year))
+        all_ind = data.indicators()
+        all_ind = all_ind[all_ind["insats"].eq(INSATS_TOTAL) & all_ind["year"].eq(year)]
+        for group in PARTICIPANT_GROUPS:
+            rows = all_ind[all_ind["respondent_group"].eq(group)]
+            if not rows.empty:
+                section = views.side_by_side(rows, group, year)
+                section.id = f"forbund-{group}"
+                section.tables[0].id = f"forbund-{group}"
+                section.title = _("Every förbund side by side: %(group)s", group=views.group_name(group))
+                report.sections.append(section)
+    who = views.responses_section(year, None if national else scope)
+    report.sections.append(who)
+    _number_tables(report)
+    return report
+
+
+def _number_tables(report: Report) -> None:
+    seen: set[str] = set()
+    for table in report.tables:
+        base, n = table.id, 2
+        while table.id in seen:
+            table.id, n = f"{base}-{n}", n + 1
+        seen.add(table.id)
+
+
+def _about(report: Report) -> Section:
+    per = data.responses()
+    per = per[per["forbund"].eq(report.scope) & per["year"].eq(report.year)]
+    groups = [g for g in GROUP_ORDER if g in set(per["respondent_group"])]
+    by = {r["respondent_group"]: r for r in per.to_dict("records")}
+    body = [(views.group_name(g), [views.count_cell(by[g]["n"], by[g]["suppressed"])]) for g in groups]
+    table = Table("about-responses", _("Questionnaires answered in %(year)s", year=report.year),
+                  [_("Respondent group"), _("Responses")], body, per.reset_index(drop=True))
+    intro = " ".join([
+        _("The NNS indicators split by gender, the genuskompass comparisons under the six gender-equality "
+          "sub-goals and the outcomes after the interventions, for %(name)s in %(year)s.",
+          name=report.scope_name, year=report.year),
+        _("Every figure rests on at least %(k)s responses; “–” marks a hidden figure (%(reason)s), which is never zero.",
+          k=fmt.k(), reason=fmt.hidden_reason()),
+        _("National figures pool the counts of all förbund. Free-text comments are never part of a report."),
+    ])
+    return Section("about", report.title, intro=intro, tables=[table],
+                   subtitle=_("Produced %(date)s", date=fmt.long_date(report.generated)))
+
+
+def _outcomes(scope: str, year: int) -> Section:
+    out = data.outcomes()
+    out = out[out["forbund"].eq(scope) & out["year"].eq(year)]
+    section = Section("outcomes", _("Outcomes after the intervention"),
+                      intro=_("Shares of those with a known outcome. The two sources are never added together."))
+    for source in ("avslut", "enkat"):
+        rows = out[out["source"].eq(source)]
+        if rows.empty:
+            continue
+        section.tables.append(views.gender_table(
+            f"outcomes-{source}", _("Outcomes by gender (%(source)s)", source=views.SOURCE_LABELS[source]), rows,
+            PARTICIPANT_GROUPS[0], key="rate", label=lambda r: str(views.RATE_LABELS[r]),
+            figures=("numerator", "n", None)))
+    return section
+
+
+def _measure_rows(kind: str, code, where: str, forbund: str | None = None) -> pd.DataFrame:
+    """The published rows (all years) of one key comparison, with förbund and riket."""
+    if kind == "indicator":
+        table = data.indicators()
+        rows = table[table["insats"].eq(INSATS_TOTAL) & table["indicator"].eq(code)
+                     & table["respondent_group"].eq(where)].drop(columns=["insats"])
+    else:
+        table = data.outcomes()
+        rows = table[table["rate"].eq(code) & table["source"].eq(where)]
+    return rows if forbund is None else rows[rows["forbund"].eq(forbund)]
+
+
+def _measure_label(kind: str, code, where: str) -> str:
+    if kind == "indicator":
+        return f"{code}. {views.indicator_name(code)} ({views.group_name(where)})"
+    return f"{views.RATE_LABELS[code]} ({views.SOURCE_LABELS[where]})"
+
+
+def _gap_cell(row) -> Cell:
+    if row is None or int(row["suppressed"]) == 1:
+        return views.hidden_cell()
+    clear = _("clear") if row["clear"] else _("not clear")
+    return Cell(fmt.points(row["difference"]), clear)
+
+
+def _gap_trend(scope: str, year: int) -> Section:
+    """The gaps of the key comparisons over the years up to the report's year."""
+    frames, body, plot_rows, series = [], [], [], []
+    years = [y for y in views._years_of(scope) if y <= year]
+    for kind, code, where in TREND_MEASURES:
+        cmp = compare_table(_measure_rows(kind, code, where, scope), fmt.k())
+        cmp = cmp[cmp["year"].le(year)]
+        if cmp.empty:
+            continue
+        label, sid = _measure_label(kind, code, where), f"{kind}-{code}-{where}"
+        series.append((sid, label))
+        by = {int(r["year"]): r for r in cmp.to_dict("records")}
+        body.append((label, [_gap_cell(by.get(y)) for y in years]))
+        for y in years:
+            r = by.get(y)
+            shown = r is not None and int(r["suppressed"]) == 0
+            plot_rows.append({"year": y, "series": sid, "value": float(r["difference"]) if shown else None,
+                              "low": float(r["ci_low"]) if shown else None,
+                              "high": float(r["ci_high"]) if shown else None,
+                              "label": fmt.points(r["difference"]) if shown else ""})
+        frames.append(cmp.assign(measure=sid))
+    title = _("The gaps over the years (women minus men, points)")
+    section = Section("gap-trend", title)
+    if not series:
+        return section
+    reason = fmt.hidden_reason()
+    summary = _("Gap in points per year for %(n)s key comparisons, with 95 %% confidence intervals; points "
+                "resting on %(reason)s are not drawn.", n=len(series), reason=reason)
+    section.charts.append(ChartSpec("gap-trend", title, summary, lambda: charts.lines(
+        plot_rows, title=title, y_title=_("Women minus men (points)"), hidden_text=reason, series=series,
+        y_domain=None, intervals=True, zero_rule=True)))
+    section.tables.append(Table("gap-trend", title, [_("Comparison"), *[str(y) for y in years]], body,
+                                views._comparison_frame(pd.concat(frames, ignore_index=True))))
+    return section
+
+
+def _gaps_side_by_side(year: int) -> Section:
+    """Each förbund's gap on the key comparisons, disclosure applied per cell."""
+    names = views.forbund_names()
+    columns, frames, by = [], [], {}
+    for kind, code, where in KEY_MEASURES:
+        cmp = compare_table(_measure_rows(kind, code, where), fmt.k())
+        cmp = cmp[cmp["year"].eq(year)]
+        if cmp.empty:
+            continue
+        columns.append(_measure_label(kind, code, where))
+        frames.append(cmp.assign(measure=f"{kind}-{code}-{where}"))
+        for r in cmp.to_dict("records"):
+            by[(r["forbund"], len(columns) - 1)] = r
+    codes = views._forbund_order({f for f, _i in by})
+    body = [(names.get(c, c), [_gap_cell(by.get((c, i))) for i in range(len(columns))]) for c in codes]
+    title = _("The gap per förbund, %(year)s (women minus men, points)", year=year)
+    frame = views._comparison_frame(pd.concat(frames, ignore_index=True)) if frames else pd.DataFrame()
+    table = Table("gaps", title, [_("Förbund"), *columns], body, frame,
+                  note=_("“clear”: a two-sided Fisher exact test gives p < 0.05."))
+    return Section("gaps", _("The gap per förbund"), tables=[table])
+
+
+# --------------------------------------------------------------------------- output
+def render_html(report: Report, *, mode: str = "web") -> str:
+    """The report page. mode "web": a link to the app's stylesheet (the strict CSP forbids inline
+    style); "file": the CSS inside the file, so a saved .html stands alone; "pdf": a link relative
+    to the static folder, which WeasyPrint resolves through base_url."""
+    from flask import url_for
+
+    lang = current_language()
+    svgs = {}
+    for section in report.sections:
+        for chart in section.charts:
+            svgs[chart.id + section.id] = charts.data_uri(charts.svg(chart.build(), lang)[1])
+    css = (STATIC / CSS_FILE).read_text(encoding="utf-8") if mode == "file" else None
+    href = url_for("static", filename=CSS_FILE) if mode == "web" else CSS_FILE
+    return render_template("reports/report.html", report=report, css=css, css_href=href, mode=mode,
+                           chart_src=lambda section: (lambda chart: svgs[chart.id + section.id]))
+
+
+def render_pdf(report: Report) -> bytes:
+    from weasyprint import HTML
+
+    html = render_html(report, mode="pdf")
+    # Charts are data: URIs (WeasyPrint draws the SVG); the stylesheet comes through base_url.
+    return HTML(string=html, base_url=str(STATIC) + "/").write_pdf()
+
+
+def _sheet_name(index: int, title: str, used: set[str]) -> str:
+    name = re.sub(r"[\[\]:*?/\\]", " ", f"{index:02d} {title}")[:31].strip()
+    while name in used:
+        name = name[:-1] + "x"
+    used.add(name)
+    return name
+
+
+def render_xlsx(report: Report) -> bytes:
+    """One sheet per table: the published rows (hidden cells empty, suppressed = 1), Swedish
+    headings, text made formula-safe by the exchange writer."""
+    from ..results.routes import EXTRA_HEADINGS
+
+    wb = Workbook(write_only=True)
+    used: set[str] = set()
+    contents = wb.create_sheet(_sheet_name(0, _("Contents"), used))
+    contents.append([report.title])
+    contents.append([_("Produced %(date)s", date=fmt.long_date(report.generated))])
+    contents.append([_("Hidden figures (fewer than %(k)s responses) are empty with suppressed = 1.", k=fmt.k())])
+    contents.append([])
+    for index, table in enumerate(report.tables, 1):
+        name = _sheet_name(index, table.title, used)
+        contents.append([name, table.title])
+        ws = wb.create_sheet(name)
+        headings = [exporting.SWEDISH_HEADINGS.get(c) or EXTRA_HEADINGS.get(c, c) for c in table.frame.columns]
+        for i, heading in enumerate(headings, 1):
+            ws.column_dimensions[get_column_letter(i)].width = max(10, min(40, len(str(heading)) + 2))
+        ws.append(headings)
+        for row in exporting._rows(table.frame):
+            ws.append([v if v is None or isinstance(v, (str, Number)) else str(v) for v in row])
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def write(report: Report, out: str) -> None:
+    lower = out.lower()
+    if lower.endswith(".pdf"):
+        Path(out).write_bytes(render_pdf(report))
+    elif lower.endswith(".xlsx"):
+        Path(out).write_bytes(render_xlsx(report))
+    elif lower.endswith((".html", ".htm")):
+        Path(out).write_text(render_html(report, mode="file"), encoding="utf-8")
+    else:
+        raise ValueError(_("The report can be written as .pdf, .xlsx or .html."))
+

@@ -1,0 +1,55 @@
+"""Report downloads. The national report is for NNS analysts and administrators; a förbund's own
+report for its staff (another förbund's is a 404) and for NNS and administrators."""
+from __future__ import annotations
+
+from flask import Response as HttpResponse
+from flask import abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+
+from ..access import STAFF_ROLES, roles_required
+from ..models import Role
+from ..results.routes import XLSX_MIME, forbund_or_404
+from . import bp, build
+
+MIME = {"pdf": "application/pdf", "xlsx": XLSX_MIME, "html": "text/html; charset=utf-8"}
+
+
+def _year() -> int | None:
+    raw = request.args.get("year", "")
+    return int(raw) if raw.isdigit() and len(raw) == 4 else None
+
+
+def _send(report_fn, name: str, fmt: str, back: str):
+    if fmt not in MIME:
+        abort(404)
+    year = _year()
+    if year is None:
+        flash(_("Choose a year for the report."))
+        return redirect(back)
+    try:
+        report = report_fn(year)
+    except build.NoData as exc:
+        flash(str(exc))
+        return redirect(back)
+    if fmt == "pdf":
+        body = build.render_pdf(report)
+    elif fmt == "xlsx":
+        body = build.render_xlsx(report)
+    else:
+        return HttpResponse(build.render_html(report, mode="web"), mimetype=MIME["html"])
+    return HttpResponse(body, mimetype=MIME[fmt],
+                        headers={"Content-Disposition": f'attachment; filename="{name}-{year}.{fmt}"'})
+
+
+@bp.get("/national.<fmt>")
+@roles_required(Role.ADMIN, Role.NNS)
+def national_report(fmt):
+    return _send(build.national_report, "jamstalldhetsrapport-riket", fmt, url_for("results.national"))
+
+
+@bp.get("/forbund/<code>.<fmt>")
+@roles_required(*STAFF_ROLES)
+def forbund_report(code, fmt):
+    forbund = forbund_or_404(code)
+    return _send(lambda year: build.forbund_report(forbund, year), f"jamstalldhetsrapport-{forbund.code}", fmt,
+                 url_for("results.dashboard", code=forbund.code))

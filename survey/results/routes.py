@@ -1,0 +1,197 @@
+"""Results pages, their charts (SVG) and exports (CSV, Excel).
+
+Who sees what: förbund staff their own förbund only (another förbund's pages, charts and exports
+are a 404, so codes are not confirmed); NNS analysts and administrators every förbund, the
+national view and the national genuskompass. Nothing here reads a response or a comment: every
+figure comes from the published tables in data.py.
+"""
+from __future__ import annotations
+
+import re
+
+from flask import Response as HttpResponse
+from flask import abort, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+
+from indicators.instrument import GROUP_ORDER
+
+from .. import charts, navigation
+from ..access import STAFF_ROLES, check_forbund, roles_required
+from ..exchange import exporting
+from ..extensions import db
+from ..i18n import current_language
+from ..models import Forbund, Role
+from . import bp, data, views
+from .data import NATIONAL
+from .forms import DashboardFilter, GenuskompassFilter, NationalFilter
+
+NATIONAL_ROLES = (Role.ADMIN, Role.NNS)
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+KINDS = ("dashboard", "genuskompass", "national")
+SAFE_ID = re.compile(r"^[a-z0-9-]{1,60}$")
+# Excel headings for the columns the exchange headings do not name (the rest come from there).
+EXTRA_HEADINGS = {
+    "insats": "Insats", "measure": "Mått", "women": "Kvinnor (%)", "n_women": "Antal kvinnor",
+    "positive_women": "Positiva kvinnor", "men": "Män (%)", "n_men": "Antal män", "positive_men": "Positiva män",
+    "difference": "Skillnad kvinnor − män (procentenheter)", "ci_low": "95 % KI, nedre", "ci_high": "95 % KI, övre",
+    "p_value": "p-värde (Fishers exakta test)", "clear": "Tydlig skillnad", "question": "Fråga",
+    "income_source": "Försörjning efter", "campaign": "Kampanj", "opens_on": "Öppnar", "closes_on": "Stänger",
+    "source_label": "Källa (text)",
+}
+
+navigation.register_link("results.index", _l("Results and genuskompass"), STAFF_ROLES)
+navigation.register_link("results.national", _l("National view"), NATIONAL_ROLES)
+
+
+def is_national_user() -> bool:
+    return current_user.role in {r.value for r in NATIONAL_ROLES}
+
+
+def forbund_or_404(code: str) -> Forbund:
+    forbund = db.session.scalar(select(Forbund).where(Forbund.code == code)) if SAFE_ID.match(code) else None
+    if forbund is None:
+        abort(404)
+    check_forbund(forbund.id)
+    return forbund
+
+
+def build(kind: str, code: str) -> tuple[views.View, dict]:
+    """The view of a page (kind, förbund code or riket), after the access check."""
+    if code == NATIONAL:
+        if not is_national_user():
+            abort(403)
+        if kind == "national":
+            return views.national(request.args), {}
+        if kind == "genuskompass":
+            return views.genuskompass(NATIONAL, str(views.forbund_names()[NATIONAL]), request.args), {}
+        abort(404)
+    forbund = forbund_or_404(code)
+    if kind == "dashboard":
+        return views.dashboard(forbund, request.args), {"forbund": forbund}
+    if kind == "genuskompass":
+        return views.genuskompass(forbund.code, forbund.name, request.args), {"forbund": forbund}
+    abort(404)
+
+
+def _query(view: views.View) -> dict:
+    """The resolved filters as query arguments, so chart and export links show the page's figures."""
+    return {k: v for k, v in view.filters.items() if v not in (None, "")}
+
+
+def _links(kind: str, code: str, view: views.View) -> dict:
+    query = _query(view)
+    return {
+        "chart": lambda chart: url_for("results.chart", kind=kind, code=code, chart_id=chart.id, **query),
+        "export": lambda table, fmt: url_for("results.export", kind=kind, code=code, table_id=table.id, fmt=fmt,
+                                             **query),
+    }
+
+
+# --------------------------------------------------------------------------- pages
+@bp.get("/")
+@roles_required(*STAFF_ROLES)
+def index():
+    if not is_national_user():
+        if current_user.forbund is None:
+            abort(403)
+        return redirect(url_for("results.dashboard", code=current_user.forbund.code))
+    forbund = db.session.scalars(select(Forbund).order_by(Forbund.name)).all()
+    return render_template("results/index.html", forbund=forbund)
+
+
+def _year_choices(years) -> list[tuple[str, str]]:
+    return [(str(y), str(y)) for y in reversed(years)]
+
+
+@bp.get("/forbund/<code>/")
+@roles_required(*STAFF_ROLES)
+def dashboard(code):
+    view, ctx = build("dashboard", code)
+    forbund = ctx["forbund"]
+    form = DashboardFilter(data={k: str(v) for k, v in view.filters.items() if v is not None})
+    form.year.choices = _year_choices(data.years_with_data(forbund.code))
+    form.insats.choices = [("", _l("All interventions"))] + [(i.code, i.name) for i in forbund.insatser]
+    form.group.choices = [("", _l("All respondent groups"))] + [(g, views.group_name(g)) for g in GROUP_ORDER]
+    form.indicator.choices = [(str(n), f"{n}. {views.indicator_name(n)}") for n in views.instrument().indicators]
+    return render_template("results/dashboard.html", view=view, form=form, forbund=forbund,
+                           links=_links("dashboard", code, view))
+
+
+@bp.get("/forbund/<code>/genuskompass")
+@roles_required(*STAFF_ROLES)
+def forbund_genuskompass(code):
+    return _genuskompass_page(code)
+
+
+@bp.get("/riket/genuskompass")
+@roles_required(*NATIONAL_ROLES)
+def national_genuskompass():
+    return _genuskompass_page(NATIONAL)
+
+
+def _genuskompass_page(code: str):
+    view, ctx = build("genuskompass", code)
+    form = GenuskompassFilter(data={"year": str(view.filters["year"])})
+    form.year.choices = _year_choices(views._years_of(code))
+    return render_template("results/genuskompass.html", view=view, form=form, forbund=ctx.get("forbund"),
+                           code=code, links=_links("genuskompass", code, view))
+
+
+@bp.get("/riket/")
+@roles_required(*NATIONAL_ROLES)
+def national():
+    view, _ctx = build("national", NATIONAL)
+    form = NationalFilter(data={k: str(v) for k, v in view.filters.items() if v is not None})
+    form.year.choices = _year_choices(data.years_with_data())
+    form.group.choices = [(g, views.group_name(g)) for g in GROUP_ORDER]
+    form.indicator.choices = [(str(n), f"{n}. {views.indicator_name(n)}") for n in views.instrument().indicators]
+    return render_template("results/national.html", view=view, form=form,
+                           links=_links("national", NATIONAL, view))
+
+
+# --------------------------------------------------------------------------- charts and exports
+def _kind_and_code(kind: str, code: str) -> None:
+    if kind not in KINDS or not SAFE_ID.match(code):
+        abort(404)
+
+
+@bp.get("/<kind>/<code>/chart/<chart_id>.svg")
+@roles_required(*STAFF_ROLES)
+def chart(kind, code, chart_id):
+    _kind_and_code(kind, code)
+    view, _ctx = build(kind, code)
+    spec = view.chart(chart_id)
+    if spec is None:
+        abort(404)
+    etag, svg = charts.svg(spec.build(), current_language())
+    response = HttpResponse(svg, mimetype="image/svg+xml")
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = "private, max-age=300"
+    return response.make_conditional(request)
+
+
+@bp.get("/<kind>/<code>/export/<table_id>.<fmt>")
+@roles_required(*STAFF_ROLES)
+def export(kind, code, table_id, fmt):
+    _kind_and_code(kind, code)
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
+    view, _ctx = build(kind, code)
+    table = view.table(table_id)
+    if table is None:
+        abort(404)
+    return download(table.frame, f"{kind}-{code}-{table_id}", fmt)
+
+
+def download(frame, name: str, fmt: str) -> HttpResponse:
+    """A published table as CSV (exchange codes as headings) or Excel (Swedish headings); hidden
+    cells are empty with suppressed = 1, text cells are made formula-safe by the exchange writer."""
+    name = re.sub(r"[^A-Za-z0-9_-]", "-", name)
+    if fmt == "csv":
+        return HttpResponse(exporting.csv_text(frame), mimetype="text/csv; charset=utf-8",
+                            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+    renamed = frame.rename(columns={c: h for c, h in EXTRA_HEADINGS.items() if c not in exporting.SWEDISH_HEADINGS})
+    return HttpResponse(exporting.xlsx_bytes(renamed, sheet="Data"), mimetype=XLSX_MIME,
+                        headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})

@@ -1,0 +1,722 @@
+"""What the results pages, their exports and the reports show, built from the published tables.
+
+Each builder returns a View: sections with tables (rendered cells for the page, and the long
+published rows with their `suppressed` flag for the CSV/Excel export of that very table) and
+charts (built lazily: the page only needs their title and text alternative; the chart route and
+the report render them). One builder feeds the page, its exports, its charts and the report, so
+all of them show the same figures with the same disclosure.
+
+Rows are only ever picked from data.py's tables, never recomputed on a filtered input.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import pandas as pd
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from indicators.genuskompass import (
+    INCOME_PHRASES, OUTCOME_PHRASES, SUBGOALS, Comparison, SubGoal, compare, compare_table, sentence,
+)
+from indicators.instrument import GROUP_ORDER, PARTICIPANT_GROUPS, get_instrument, latest_version
+
+from .. import charts
+from .. import formatting as fmt
+from ..i18n import current_language
+from . import data
+from .data import INSATS_TOTAL, NATIONAL
+
+GENDERS = ("alla", "kvinna", "man", "ovriga")
+GENDER_LABELS = {"alla": _l("All"), "kvinna": _l("Women"), "man": _l("Men"), "ovriga": _l("Other / not stated")}
+RATE_LABELS = {
+    "work": _l("Work (with or without subsidy)"), "subsidised_work": _l("Subsidised work"),
+    "studies": _l("Studies"), "work_or_studies": _l("Work or studies"),
+    "subsidised_share_of_work": _l("Share of work that is subsidised"),
+    "sick_leave": _l("Sick leave or disability benefit"),
+}
+SOURCE_LABELS = {"avslut": _l("avslut records registered by staff"), "enkat": _l("participants' own answers")}
+QUESTION_LABELS = {
+    "omsorg": _l("Care for children or relatives limits participation"),
+    "vald_rutin": _l("Staff routinely ask about violence"),
+}
+# Predicates for genuskompass.sentence() (sv, en): what a positive share of an indicator means.
+INDICATOR_PHRASES = {
+    1: ("är | nöjda med bemötandet", "are satisfied with how they were treated"),
+    3: ("upplever | att de får vara med och bestämma om sitt stöd",
+        "feel they have a say in the support they get"),
+    6: ("känner sig | mer redo för arbete eller studier", "feel more ready for work or studies"),
+}
+QUESTION_PHRASES = {
+    "omsorg": ("säger | att ansvar för barn eller anhöriga begränsar deras deltagande",
+               "say that care for children or relatives limits their participation"),
+}
+
+
+# --------------------------------------------------------------------------- the view model
+@dataclass
+class Cell:
+    text: str
+    detail: str = ""
+    hidden: bool = False
+    num: bool = True
+
+
+@dataclass
+class Table:
+    id: str
+    title: str
+    columns: list[str]
+    rows: list[tuple[str, list[Cell]]]          # (row header, cells)
+    frame: pd.DataFrame                          # the published rows behind it, for export
+    note: str = ""
+
+
+@dataclass
+class ChartSpec:
+    id: str
+    title: str
+    summary: str
+    build: Callable[[], object]
+
+
+@dataclass
+class Section:
+    id: str
+    title: str
+    intro: str = ""
+    charts: list[ChartSpec] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+    sentences: list[str] = field(default_factory=list)
+    reflection: list[str] = field(default_factory=list)
+    subtitle: str = ""
+
+
+@dataclass
+class View:
+    title: str
+    filters: dict
+    notices: list[str] = field(default_factory=list)
+    sections: list[Section] = field(default_factory=list)
+
+    def table(self, table_id: str) -> Table | None:
+        return next((t for s in self.sections for t in s.tables if t.id == table_id), None)
+
+    def chart(self, chart_id: str) -> ChartSpec | None:
+        return next((c for s in self.sections for c in s.charts if c.id == chart_id), None)
+
+    @property
+    def tables(self) -> list[Table]:
+        return [t for s in self.sections for t in s.tables]
+
+
+# --------------------------------------------------------------------------- labels and cells
+def instrument():
+    return get_instrument(latest_version())
+
+
+def indicator_name(number: int) -> str:
+    ind = instrument().indicators.get(int(number))
+    return instrument().label(ind.name, current_language()) if ind else str(number)
+
+
+def group_name(code: str) -> str:
+    group = instrument().groups.get(code)
+    return instrument().label(group["label"], current_language()) if group else code
+
+
+def subgoal_name(goal: SubGoal) -> str:
+    """The exact Swedish name always; in English its translation follows in parentheses."""
+    if current_language() == "sv":
+        return f"{goal.number}. {goal.name_sv}"
+    return f"{goal.number}. {goal.name_sv} ({goal.name_en})"
+
+
+def hidden_cell() -> Cell:
+    return Cell(fmt.DASH, fmt.hidden_reason(), hidden=True)
+
+
+def share_cell(row, positive: str = "positive", base: str = "valid", n: str | None = "n_responses") -> Cell:
+    """A published percentage with its counts: '88,0 %' / '117 of 133 · n = 98'."""
+    if row is None or int(row["suppressed"]) == 1 or row["value"] is None:
+        return hidden_cell()
+    detail = _("%(positive)s of %(total)s", positive=fmt.number(row[positive]), total=fmt.number(row[base]))
+    if n and row[n] != row[base]:
+        detail += " · " + _("n = %(n)s", n=fmt.number(row[n]))
+    return Cell(fmt.percent(row["value"]), detail)
+
+
+def count_cell(value, suppressed) -> Cell:
+    if int(suppressed) == 1 or value is None or pd.isna(value):
+        return hidden_cell()
+    return Cell(fmt.number(value))
+
+
+def _records(df: pd.DataFrame) -> list[dict]:
+    return df.to_dict("records")
+
+
+def _float(value) -> float | None:
+    return None if value is None or value is pd.NA else float(value)
+
+
+def _choice(raw: str | None, allowed, default, notices: list[str], message: str):
+    """A filter value from the query string: allowed values pass, others are ignored with a notice."""
+    if raw is None or raw == "":
+        return default
+    if raw in allowed:
+        return raw
+    notices.append(message)
+    return default
+
+
+def _year(raw: str | None, years: list[int], notices: list[str]) -> int | None:
+    if not years:
+        return None
+    latest = years[-1]
+    if raw in (None, ""):
+        return latest
+    try:
+        year = int(raw)
+    except ValueError:
+        notices.append(_("“%(value)s” is not a year; showing %(year)s.", value=raw[:20], year=latest))
+        return latest
+    if year not in years:
+        notices.append(_("There are no figures for %(value)s; showing %(year)s.", value=year, year=latest))
+        return latest
+    return year
+
+
+# --------------------------------------------------------------------------- shared pieces
+def _item_order(value) -> tuple:
+    """Indicators by number, rates in OUTCOMES.md order."""
+    if isinstance(value, str):
+        rates = list(RATE_LABELS)
+        return (1, rates.index(value) if value in rates else len(rates), value)
+    return (0, int(value), "")
+
+
+def gender_table(table_id: str, title: str, rows: pd.DataFrame, group: str, key: str = "indicator",
+                 label: Callable = indicator_name, figures=("positive", "valid", "n_responses")) -> Table:
+    """Indicators (or rates) down, genders across: the `alla` figure and, for participant groups,
+    women, men and Övriga / ej uppgett side by side, each with its counts. `figures` names the
+    numerator, denominator and response-count columns (outcome tables: numerator, n, None)."""
+    genders = GENDERS if group in PARTICIPANT_GROUPS else ("alla",)
+    by_key = {}
+    for rec in _records(rows):
+        by_key.setdefault(rec[key], {})[rec["gender"]] = rec
+    body = []
+    for item in sorted(by_key, key=_item_order):
+        cells = [share_cell(by_key[item].get(g), *figures) for g in genders]
+        body.append((label(item), cells))
+    columns = [_("Indicator") if key == "indicator" else _("Measure"), *[str(GENDER_LABELS[g]) for g in genders]]
+    return Table(table_id, title, columns, body, rows.reset_index(drop=True))
+
+
+def gender_bar_chart(chart_id: str, title: str, rows: pd.DataFrame, group: str,
+                     key: str = "indicator", label: Callable = indicator_name) -> ChartSpec:
+    series_codes = ["kvinna", "man"] if group in PARTICIPANT_GROUPS else ["alla"]
+    picked = rows[rows["gender"].isin(series_codes)]
+    items = sorted(picked[key].unique(), key=_item_order)
+    by = {(r[key], r["gender"]): r for r in _records(picked)}
+    plot_rows, summary_parts, hidden = [], [], 0
+    for s in series_codes:
+        shown = []
+        for item in items:
+            rec = by.get((item, s))
+            value = None if rec is None or rec["suppressed"] == 1 else rec["value"]
+            hidden += value is None
+            plot_rows.append({"category": label(item), "series": s, "value": _float(value),
+                              "label": fmt.percent(value)})
+            if value is not None:
+                shown.append((value, label(item)))
+        if shown:
+            low, high = min(shown), max(shown)
+            summary_parts.append(_("%(series)s: from %(low)s (%(low_name)s) to %(high)s (%(high_name)s)",
+                                   series=GENDER_LABELS[s], low=fmt.percent(low[0]), low_name=low[1],
+                                   high=fmt.percent(high[0]), high_name=high[1]))
+    summary = "; ".join(summary_parts) or _("No figure can be shown.")
+    if hidden:
+        summary += ". " + _("%(n)s bars are not drawn: %(reason)s.", n=hidden, reason=fmt.hidden_reason())
+    series = [(s, str(GENDER_LABELS[s])) for s in series_codes]
+    reason = fmt.hidden_reason()
+    return ChartSpec(chart_id, title, _("Bar chart, share positive answers per indicator. %(summary)s",
+                                         summary=summary),
+                     lambda: charts.gender_bars(plot_rows, title=title, axis_title=_("Share positive (%)"),
+                                                hidden_text=reason, series=series))
+
+
+def trend_chart(chart_id: str, title: str, rows: pd.DataFrame, genders, y_title: str) -> ChartSpec:
+    """Lines over the years for the given genders; rows hold year, gender, value, suppressed."""
+    plot_rows, parts = [], []
+    years = sorted(int(y) for y in rows["year"].unique())
+    by = {(int(r["year"]), r["gender"]): r for r in _records(rows)}
+    for g in genders:
+        shown = []
+        for y in years:
+            rec = by.get((y, g))
+            value = None if rec is None or rec["suppressed"] == 1 else rec["value"]
+            plot_rows.append({"year": y, "series": g, "value": _float(value), "label": fmt.percent(value)})
+            if value is not None:
+                shown.append((y, value))
+        if shown:
+            parts.append(_("%(series)s: %(first)s in %(y1)s, %(last)s in %(y2)s", series=GENDER_LABELS[g],
+                           first=fmt.percent(shown[0][1]), y1=shown[0][0], last=fmt.percent(shown[-1][1]),
+                           y2=shown[-1][0]))
+    hidden = sum(1 for r in plot_rows if r["value"] is None)
+    summary = "; ".join(parts) or _("No figure can be shown.")
+    if hidden:
+        summary += ". " + _("%(n)s points are not drawn: %(reason)s.", n=hidden, reason=fmt.hidden_reason())
+    series = [(g, str(GENDER_LABELS[g])) for g in genders]
+    reason = fmt.hidden_reason()
+    return ChartSpec(chart_id, title, _("Line chart over the years. %(summary)s", summary=summary),
+                     lambda: charts.lines(plot_rows, title=title, y_title=y_title, hidden_text=reason,
+                                          series=series))
+
+
+def trend_table(table_id: str, title: str, rows: pd.DataFrame, genders) -> Table:
+    years = sorted(int(y) for y in rows["year"].unique())
+    by = {(int(r["year"]), r["gender"]): r for r in _records(rows)}
+    body = [(str(y), [share_cell(by.get((y, g))) for g in genders]) for y in years]
+    return Table(table_id, title, [_("Year"), *[str(GENDER_LABELS[g]) for g in genders]], body,
+                 rows.reset_index(drop=True))
+
+
+# --------------------------------------------------------------------------- förbund dashboard
+def dashboard(forbund, args) -> View:
+    """All indicators of one förbund for a year, per respondent group, women and men side by side."""
+    notices: list[str] = []
+    table = data.indicators()
+    mine = table[table["forbund"].eq(forbund.code)]
+    years = sorted(int(y) for y in mine["year"].unique())
+    year = _year(args.get("year"), years, notices)
+    insats_codes = [i.code for i in forbund.insatser]
+    insats = _choice(args.get("insats"), insats_codes, "", notices,
+                     _("That intervention is not one of this förbund's; showing all interventions."))
+    group = _choice(args.get("group"), GROUP_ORDER, "", notices,
+                    _("Unknown respondent group; showing all groups."))
+    indicator_numbers = [str(n) for n in instrument().indicators]
+    trend_group = group or PARTICIPANT_GROUPS[0]
+    asked = [str(n) for n in instrument().indicator_questions(trend_group)]
+    trend_indicator = int(_choice(args.get("indicator"), indicator_numbers, asked[0] if asked else "1", notices,
+                                  _("Unknown indicator; showing the first one.")))
+    if str(trend_indicator) not in asked and asked:
+        notices.append(_("Indicator %(n)s is not asked of this group; showing indicator %(first)s.",
+                         n=trend_indicator, first=asked[0]))
+        trend_indicator = int(asked[0])
+    insats_value = insats or INSATS_TOTAL
+    filters = {"year": year, "insats": insats, "group": group, "indicator": trend_indicator}
+    view = View(_("Results for %(name)s", name=forbund.name), filters, notices)
+    scope = mine[mine["insats"].eq(insats_value)]
+    this_year = scope[scope["year"].eq(year)] if year is not None else scope.iloc[0:0]
+    insats_name = next((i.name for i in forbund.insatser if i.code == insats), None)
+    where = _("%(year)s, intervention %(insats)s", year=year, insats=insats_name) if insats else str(year)
+    for g in ([group] if group else GROUP_ORDER):
+        rows = this_year[this_year["respondent_group"].eq(g)]
+        if rows.empty:
+            continue
+        title = _("%(group)s, %(where)s", group=group_name(g), where=where)
+        section = Section(f"group-{g}", group_name(g))
+        section.charts.append(gender_bar_chart(f"indicators-{g}", title, rows, g))
+        section.tables.append(gender_table(f"indicators-{g}", title, rows, g))
+        view.sections.append(section)
+    if year is not None and not any(s.id.startswith("group-") for s in view.sections):
+        notices.append(_("No responses match these filters."))
+
+    trend_rows = scope[scope["respondent_group"].eq(trend_group) & scope["indicator"].eq(trend_indicator)]
+    genders = ("alla", "kvinna", "man") if trend_group in PARTICIPANT_GROUPS else ("alla",)
+    trend_rows = trend_rows[trend_rows["gender"].isin(genders)]
+    if not trend_rows.empty:
+        title = _("%(indicator)s over the years, %(group)s", indicator=indicator_name(trend_indicator),
+                  group=group_name(trend_group))
+        section = Section("trend", _("Trend over the years"))
+        section.charts.append(trend_chart("trend", title, trend_rows, genders, _("Share positive (%)")))
+        section.tables.append(trend_table("trend", title, trend_rows, genders))
+        view.sections.append(section)
+    view.sections.append(campaign_section(forbund, year))
+    return view
+
+
+def campaign_section(forbund, year) -> Section:
+    from sqlalchemy import select
+
+    from ..exchange import counts
+    from ..extensions import db
+    from ..models import Campaign
+
+    per_campaign = counts.campaign_response_counts(forbund.id)
+    campaigns = db.session.scalars(select(Campaign).where(Campaign.forbund_id == forbund.id)
+                                   .order_by(Campaign.opens_on.desc(), Campaign.id)).all()
+    if year is not None:
+        campaigns = [c for c in campaigns if c.year == year]
+    k = fmt.k()
+    records, body = [], []
+    for c in campaigns:
+        n = per_campaign.get(c.id, 0)
+        hidden = n < k  # rule 6: a count below k is hidden like a percentage
+        records.append({"campaign": c.title or c.token, "respondent_group": c.respondent_group,
+                        "insats": c.insats.code if c.insats else "", "opens_on": c.opens_on.isoformat(),
+                        "closes_on": c.closes_on.isoformat(), "n": None if hidden else n,
+                        "suppressed": int(hidden)})
+        body.append((c.title or _("Campaign %(id)s", id=c.id), [
+            Cell(group_name(c.respondent_group), num=False),
+            Cell(c.insats.name if c.insats else "", num=False),
+            Cell(f"{fmt.short_date(c.opens_on)} – {fmt.short_date(c.closes_on)}", num=False),
+            count_cell(n, hidden),
+        ]))
+    frame = pd.DataFrame(records, columns=["campaign", "respondent_group", "insats", "opens_on", "closes_on",
+                                           "n", "suppressed"])
+    title = _("Responses per campaign, %(year)s", year=year) if year else _("Responses per campaign")
+    table = Table("campaigns", title, [_("Campaign"), _("Respondent group"), _("Intervention"), _("Open"),
+                                       _("Responses")], body, frame)
+    return Section("campaigns", _("Responses per campaign"), tables=[table])
+
+
+# --------------------------------------------------------------------------- genuskompass
+@dataclass
+class Measure:
+    """One comparison of the genuskompass: a label and where its rows are."""
+    id: str
+    label: str
+    source: str
+    frame: pd.DataFrame        # compare_table rows of this measure, all years
+    phrase: tuple[str, str] | None
+    chart: bool = True
+
+
+def _comparison(row) -> Comparison:
+    """The Comparison behind a compare_table row, for genuskompass.sentence()."""
+    if int(row["suppressed"]) == 1:
+        return compare(0, 0, 0, 0, fmt.k())
+    return compare(int(row["positive_women"]), int(row["n_women"]), int(row["positive_men"]),
+                   int(row["n_men"]), fmt.k())
+
+
+def _measures(goal: SubGoal, scope: str) -> tuple[list[Measure], list[tuple[str, str, pd.DataFrame]]]:
+    """The comparisons of one sub-goal, and its figures without a gender split (staff)."""
+    k = fmt.k()
+    measures: list[Measure] = []
+    single: list[tuple[str, str, pd.DataFrame]] = []
+    ind = data.indicators()
+    ind = ind[ind["forbund"].eq(scope) & ind["insats"].eq(INSATS_TOTAL)]
+    for number in goal.indicators:
+        rows = ind[ind["indicator"].eq(number)]
+        for group in GROUP_ORDER:
+            grows = rows[rows["respondent_group"].eq(group)]
+            if grows.empty:
+                continue
+            if group in PARTICIPANT_GROUPS:
+                cmp = compare_table(grows.drop(columns=["insats"]), k)
+                measures.append(Measure(f"i{number}-{group}", indicator_name(number), group_name(group), cmp,
+                                        INDICATOR_PHRASES.get(number)))
+            else:
+                single.append((indicator_name(number), group_name(group), grows[grows["gender"].eq("alla")]))
+    if goal.outcome_rates:
+        out = data.outcomes()
+        out = out[out["forbund"].eq(scope)]
+        for source in ("avslut", "enkat"):
+            for rate in goal.outcome_rates:
+                rows = out[out["rate"].eq(rate) & out["source"].eq(source)]
+                if rows.empty:
+                    continue
+                measures.append(Measure(f"{rate}-{source}", str(RATE_LABELS[rate]), str(SOURCE_LABELS[source]),
+                                        compare_table(rows, k), OUTCOME_PHRASES.get(rate)))
+    if goal.income_after:
+        inc = data.income_after()
+        inc = inc[inc["forbund"].eq(scope)]
+        from ..exchange.routes import INCOME_LABELS
+
+        for code, phrase in INCOME_PHRASES.items():
+            rows = inc[inc["income_source"].eq(code)]
+            if rows.empty:
+                continue
+            measures.append(Measure(f"income-{code}", _("Income after: %(source)s", source=INCOME_LABELS[code]),
+                                    str(SOURCE_LABELS["avslut"]), compare_table(rows, k), phrase, chart=False))
+    for q in goal.questions:
+        table = data.question(q.question)
+        table = table[table["forbund"].eq(scope)]
+        for group in GROUP_ORDER:
+            grows = table[table["respondent_group"].eq(group)]
+            if grows.empty:
+                continue
+            if q.by_gender and group in PARTICIPANT_GROUPS:
+                measures.append(Measure(f"{q.question}-{group}", str(QUESTION_LABELS[q.question]), group_name(group),
+                                        compare_table(grows, k), QUESTION_PHRASES.get(q.question)))
+            else:
+                single.append((str(QUESTION_LABELS[q.question]), group_name(group), grows[grows["gender"].eq("alla")]))
+    return measures, single
+
+
+def _years_of(scope: str) -> list[int]:
+    years = set(data.years_with_data(None if scope == NATIONAL else scope))
+    out = data.outcomes()
+    years |= {int(y) for y in out.loc[out["forbund"].eq(scope), "year"].unique()}
+    return sorted(years)
+
+
+def genuskompass(scope: str, scope_name: str, args) -> View:
+    """Women against men on every indicator and outcome rate, under the six sub-goals."""
+    notices: list[str] = []
+    years = _years_of(scope)
+    year = _year(args.get("year"), years, notices)
+    lang = current_language()
+    view = View(_("Genuskompass for %(name)s", name=scope_name), {"year": year}, notices)
+    for goal in SUBGOALS:
+        measures, single = _measures(goal, scope)
+        section = Section(f"goal-{goal.number}", subgoal_name(goal))
+        body, frames, sentences = [], [], []
+        for m in measures:
+            rows = m.frame[m.frame["year"].eq(year)]
+            if rows.empty:
+                continue
+            row = rows.iloc[0]
+            cmp = _comparison(row)
+            frames.append(rows.assign(measure=m.id, source_label=m.source))
+            if cmp.suppressed:
+                cells = [hidden_cell(), hidden_cell(), hidden_cell(), hidden_cell(), hidden_cell()]
+            else:
+                cells = [
+                    Cell(fmt.percent(cmp.women), _("%(positive)s of %(total)s", positive=fmt.number(cmp.positive_women),
+                                                   total=fmt.number(cmp.n_women))),
+                    Cell(fmt.percent(cmp.men), _("%(positive)s of %(total)s", positive=fmt.number(cmp.positive_men),
+                                                 total=fmt.number(cmp.n_men))),
+                    Cell(fmt.points(cmp.difference), _("points")),
+                    Cell(_("%(low)s to %(high)s", low=fmt.points(cmp.ci_low), high=fmt.points(cmp.ci_high))),
+                    Cell(_("Yes") if cmp.clear else _("No"), _("p = %(p)s", p=fmt.p_value(cmp.p_value))),
+                ]
+            body.append((f"{m.label} ({m.source})", cells))
+            if m.phrase:
+                sentences.append(sentence(cmp, m.phrase[0], m.phrase[1], lang))
+        title = _("Women and men, %(year)s", year=year)
+        if body:
+            frame = pd.concat(frames, ignore_index=True)
+            section.tables.append(Table(
+                f"compare-{goal.number}", title,
+                [_("Measure"), _("Women"), _("Men"), _("Difference, women minus men"), _("95 % confidence interval"),
+                 _("Clear difference")], body, _comparison_frame(frame),
+                note=_("A difference is clear when a two-sided Fisher exact test gives p < 0.05. "
+                       "It is only tested when both cells rest on at least %(k)s responses.", k=fmt.k())))
+        section.sentences = sentences
+        staff_rows, staff_frames = [], []
+        for label, group, rows in single:
+            rows_year = rows[rows["year"].eq(year)]
+            if rows_year.empty:
+                continue
+            staff_frames.append(rows_year.assign(measure=label))
+            staff_rows.append((f"{label} ({group})", [share_cell(rows_year.iloc[0])]))
+        if staff_rows:
+            staff_frame = pd.concat(staff_frames, ignore_index=True)
+            section.tables.append(Table(f"staff-{goal.number}", _("Staff and management, not split by gender, %(year)s",
+                                                                  year=year),
+                                        [_("Measure"), str(GENDER_LABELS["alla"])], staff_rows,
+                                        staff_frame.drop(columns=[c for c in ("insats",) if c in staff_frame])))
+        _gap_trend(section, goal, measures, years)
+        section.reflection = list(goal.reflection_sv if lang == "sv" else goal.reflection_en)
+        view.sections.append(section)
+    return view
+
+
+def _comparison_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    keep = [c for c in ("forbund", "year", "measure", "respondent_group", "source", "rate", "indicator",
+                        "income_source", "question") if c in frame.columns]
+    rest = ["women", "n_women", "positive_women", "men", "n_men", "positive_men", "difference", "ci_low",
+            "ci_high", "p_value", "clear", "suppressed"]
+    out = frame[keep + rest].copy()
+    out["clear"] = out["clear"].map(lambda v: None if v is None else int(bool(v)))
+    return out
+
+
+def _gap_trend(section: Section, goal: SubGoal, measures: list[Measure], years: list[int]) -> None:
+    """The gap of every comparison over the years, as a table; the main ones also as a chart."""
+    if not measures:
+        return
+    body, frames, plot_rows, series = [], [], [], []
+    for m in measures:
+        by_year = {int(r["year"]): r for r in _records(m.frame)}
+        cells = []
+        for y in years:
+            row = by_year.get(y)
+            if row is None or int(row["suppressed"]) == 1:
+                cells.append(hidden_cell())
+                value = None
+            else:
+                cells.append(Cell(fmt.points(row["difference"]),
+                                  _("%(low)s to %(high)s", low=fmt.points(row["ci_low"]), high=fmt.points(row["ci_high"]))))
+                value = row["difference"]
+            if m.chart and len(series) < len(charts.PALETTE):
+                plot_rows.append({"year": y, "series": m.id, "value": _float(value),
+                                  "low": _float(row["ci_low"]) if value is not None else None,
+                                  "high": _float(row["ci_high"]) if value is not None else None,
+                                  "label": fmt.points(value)})
+        if m.chart and len(series) < len(charts.PALETTE):
+            series.append((m.id, f"{m.label} ({m.source})"))
+        body.append((f"{m.label} ({m.source})", cells))
+        frames.append(m.frame.assign(measure=m.id))
+    title = _("The gap over the years (women minus men, points)")
+    section.tables.append(Table(f"gaptrend-{goal.number}", title, [_("Measure"), *[str(y) for y in years]], body,
+                                _comparison_frame(pd.concat(frames, ignore_index=True)),
+                                note=_("Each cell: the difference in percentage points and its 95 % confidence interval.")))
+    if series:
+        plot_rows = [r for r in plot_rows if r["series"] in dict(series)]
+        shown = [r for r in plot_rows if r["value"] is not None]
+        summary = _("Gap in points per year for %(n)s measures; %(shown)s of %(total)s points can be shown, "
+                    "the rest rest on %(reason)s. The table below has every value.",
+                    n=len(series), shown=len(shown), total=len(plot_rows), reason=fmt.hidden_reason())
+        reason = fmt.hidden_reason()
+        section.charts.append(ChartSpec(
+            f"gaptrend-{goal.number}", title, summary,
+            lambda: charts.lines(sorted(plot_rows, key=lambda r: r["year"]), title=title,
+                                 y_title=_("Women minus men (points)"), hidden_text=reason, series=series,
+                                 y_domain=None, intervals=True, zero_rule=True)))
+
+
+# --------------------------------------------------------------------------- national view
+def national(args) -> View:
+    """Every förbund side by side, national pooled figures by gender, the gap per förbund, trends
+    and who answered how many questionnaires. Figures only: no responses, no free text."""
+    notices: list[str] = []
+    table = data.indicators()
+    table = table[table["insats"].eq(INSATS_TOTAL)]
+    years = sorted(int(y) for y in table["year"].unique())
+    year = _year(args.get("year"), years, notices)
+    group = _choice(args.get("group"), GROUP_ORDER, PARTICIPANT_GROUPS[1], notices,
+                    _("Unknown respondent group; showing %(group)s.", group=group_name(PARTICIPANT_GROUPS[1])))
+    asked = [str(n) for n in instrument().indicator_questions(group)]
+    indicator = int(_choice(args.get("indicator"), [str(n) for n in instrument().indicators], asked[0], notices,
+                            _("Unknown indicator; showing the first one.")))
+    if str(indicator) not in asked:
+        notices.append(_("Indicator %(n)s is not asked of this group; showing indicator %(first)s.",
+                         n=indicator, first=asked[0]))
+        indicator = int(asked[0])
+    view = View(_("National view"), {"year": year, "group": group, "indicator": indicator}, notices)
+    if year is None:
+        notices.append(_("There are no responses yet."))
+        return view
+    this = table[table["year"].eq(year) & table["respondent_group"].eq(group)]
+    riket = this[this["forbund"].eq(NATIONAL)]
+    where = _("%(group)s, %(year)s", group=group_name(group), year=year)
+
+    section = Section("riket", _("National figures by gender"))
+    title = _("Riket: %(where)s", where=where)
+    section.charts.append(gender_bar_chart("riket", title, riket, group))
+    section.tables.append(gender_table("riket", title, riket, group))
+    out = data.outcomes()
+    out = out[out["forbund"].eq(NATIONAL) & out["year"].eq(year) & out["source"].eq("avslut")]
+    if not out.empty:
+        section.tables.append(gender_table(
+            "riket-outcomes", _("Outcomes after the intervention, riket, %(year)s (avslut records)", year=year),
+            out, PARTICIPANT_GROUPS[0], key="rate", label=lambda r: str(RATE_LABELS[r]),
+            figures=("numerator", "n", None)))
+    view.sections.append(section)
+
+    view.sections.append(side_by_side(this, group, year))
+    if group in PARTICIPANT_GROUPS:
+        view.sections.append(gap_per_forbund(this, group, indicator, year))
+    trend = table[table["forbund"].eq(NATIONAL) & table["respondent_group"].eq(group)
+                  & table["indicator"].eq(indicator)]
+    genders = ("alla", "kvinna", "man") if group in PARTICIPANT_GROUPS else ("alla",)
+    trend = trend[trend["gender"].isin(genders)]
+    if not trend.empty:
+        title = _("%(indicator)s over the years, riket, %(group)s", indicator=indicator_name(indicator),
+                  group=group_name(group))
+        section = Section("trend", _("Trend over the years"))
+        section.charts.append(trend_chart("trend", title, trend, genders, _("Share positive (%)")))
+        section.tables.append(trend_table("trend", title, trend, genders))
+        view.sections.append(section)
+    view.sections.append(responses_section(year))
+    return view
+
+
+def forbund_names() -> dict[str, str]:
+    from sqlalchemy import select
+
+    from ..extensions import db
+    from ..models import Forbund
+
+    names = dict(db.session.execute(select(Forbund.code, Forbund.name)).all())
+    names[NATIONAL] = _("Riket (all förbund)")
+    return names
+
+
+def _forbund_order(codes) -> list[str]:
+    return sorted((c for c in codes if c != NATIONAL)) + ([NATIONAL] if NATIONAL in set(codes) else [])
+
+
+def side_by_side(this: pd.DataFrame, group: str, year: int) -> Section:
+    rows = this[this["gender"].eq("alla")]
+    names = forbund_names()
+    numbers = sorted(int(n) for n in rows["indicator"].unique())
+    by = {(r["forbund"], int(r["indicator"])): r for r in _records(rows)}
+    body = [(names.get(code, code), [share_cell(by.get((code, n))) for n in numbers])
+            for code in _forbund_order(rows["forbund"].unique())]
+    title = _("Every förbund side by side: %(group)s, %(year)s", group=group_name(group), year=year)
+    table = Table("forbund", title, [_("Förbund"), *[f"{n}. {indicator_name(n)}" for n in numbers]], body,
+                  rows.drop(columns=["insats"]).reset_index(drop=True))
+    return Section("forbund", _("Every förbund side by side"), tables=[table])
+
+
+def gap_per_forbund(this: pd.DataFrame, group: str, indicator: int, year: int) -> Section:
+    rows = this[this["indicator"].eq(indicator)].drop(columns=["insats"])
+    cmp = compare_table(rows, fmt.k())
+    names = forbund_names()
+    by = {r["forbund"]: r for r in _records(cmp)}
+    body, plot_rows = [], []
+    for code in _forbund_order(cmp["forbund"].unique()):
+        r = by[code]
+        if int(r["suppressed"]) == 1:
+            cells = [hidden_cell() for _i in range(5)]
+            plot_rows.append({"category": names.get(code, code), "value": None, "low": None, "high": None,
+                              "label": "", "clear": False})
+        else:
+            cells = [Cell(fmt.percent(r["women"]), _("%(positive)s of %(total)s", positive=fmt.number(r["positive_women"]),
+                                                    total=fmt.number(r["n_women"]))),
+                     Cell(fmt.percent(r["men"]), _("%(positive)s of %(total)s", positive=fmt.number(r["positive_men"]),
+                                                  total=fmt.number(r["n_men"]))),
+                     Cell(fmt.points(r["difference"]), _("points")),
+                     Cell(_("%(low)s to %(high)s", low=fmt.points(r["ci_low"]), high=fmt.points(r["ci_high"]))),
+                     Cell(_("Yes") if r["clear"] else _("No"), _("p = %(p)s", p=fmt.p_value(r["p_value"])))]
+            plot_rows.append({"category": names.get(code, code), "value": float(r["difference"]),
+                              "low": float(r["ci_low"]), "high": float(r["ci_high"]),
+                              "label": fmt.points(r["difference"]), "clear": bool(r["clear"])})
+        body.append((names.get(code, code), cells))
+    title = _("The gap per förbund: %(indicator)s, %(group)s, %(year)s", indicator=indicator_name(indicator),
+              group=group_name(group), year=year)
+    shown = [r for r in plot_rows if r["value"] is not None]
+    clear = [r["category"] for r in shown if r["clear"]]
+    summary = _("Difference women minus men in points with 95 %% confidence interval for %(n)s förbund and riket; "
+                "%(hidden)s cannot be shown (%(reason)s). Clear differences: %(clear)s.",
+                n=len(plot_rows) - 1, hidden=len(plot_rows) - len(shown), reason=fmt.hidden_reason(),
+                clear=", ".join(clear) or _("none"))
+    reason = fmt.hidden_reason()
+    labels = (_("Clear difference"), _("No clear difference"))
+    chart = ChartSpec("gap", title, summary, lambda: charts.gap_dots(
+        plot_rows, title=title, x_title=_("Women minus men (points)"), hidden_text=reason, clear_labels=labels))
+    table = Table("gap", title, [_("Förbund"), _("Women"), _("Men"), _("Difference, women minus men"),
+                                 _("95 % confidence interval"), _("Clear difference")], body,
+                  _comparison_frame(cmp))
+    return Section("gap", _("The gap per förbund"), charts=[chart], tables=[table])
+
+
+def responses_section(year: int | None, forbund: str | None = None) -> Section:
+    """Questionnaires answered per förbund and respondent group in a year; small counts hidden."""
+    per = data.responses()
+    if year is not None:
+        per = per[per["year"].eq(year)]
+    if forbund is not None:
+        per = per[per["forbund"].eq(forbund)]
+    names = forbund_names()
+    groups = [g for g in GROUP_ORDER if g in set(per["respondent_group"])]
+    by = {(r["forbund"], r["respondent_group"]): r for r in _records(per)}
+    body = []
+    for code in _forbund_order(per["forbund"].unique()):
+        cells = []
+        for g in groups:
+            r = by.get((code, g))
+            cells.append(Cell(fmt.DASH, _("no responses")) if r is None else count_cell(r["n"], r["suppressed"]))
+        body.append((names.get(code, code), cells))
+    title = _("Questionnaires answered per förbund and group, %(year)s", year=year)
+    table = Table("responses", title, [_("Förbund"), *[group_name(g) for g in groups]], body,
+                  per.reset_index(drop=True))
+    return Section("responses", _("Who answered"), tables=[table])
