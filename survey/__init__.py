@@ -45,6 +45,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(answer_bp)
     from .exchange import bp as exchange_bp
     app.register_blueprint(exchange_bp)
+    from .results import bp as results_bp
+    app.register_blueprint(results_bp)
+    from .reports import bp as reports_bp
+    app.register_blueprint(reports_bp)
 
     from .cli import register_cli
     register_cli(app)

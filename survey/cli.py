@@ -56,6 +56,9 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(translate_cli)
     app.cli.add_command(import_cli)
     app.cli.add_command(export_cli)
+    from .reports.cli import report_cli
+
+    app.cli.add_command(report_cli)
 
     @app.cli.command("init-db")
     def init_db_command():
