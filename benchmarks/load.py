@@ -26,6 +26,7 @@ import os
 import random
 import re
 import shutil
+import signal
 import statistics
 import sys
 import tempfile
@@ -61,12 +62,16 @@ class HttpFetch:
     """One participant's phone: plain HTTP/1.1 to 127.0.0.1, a new connection per request (as a
     phone on a bad connection would), with a timeout, timing every request."""
 
-    def __init__(self, port: int, latencies: list | None = None, timeout: float = 30, lang: str = "sv"):
+    def __init__(self, port: int, latencies: list | None = None, timeout: float = 30, lang: str = "sv",
+                 address: str | None = None):
         self.port, self.latencies, self.timeout, self.lang = port, latencies, timeout, lang
+        self.address = address  # the phone's own address, as the reverse proxy in front reports it
         self.cookies: dict[str, str] = {}
 
     def __call__(self, method: str, path: str, form: dict | None = None) -> tuple[int, str, str]:
         headers = {"Accept-Language": f"{self.lang};q=0.9"}
+        if self.address:
+            headers["X-Forwarded-For"] = self.address
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         body = None
@@ -287,14 +292,17 @@ def run_load(database_url: str, label: str, participants: int = 200, duration: f
     errors: list[str] = []
     counters = Counter()
     lock = threading.Lock()
-    with Gunicorn(database_url, workers=workers, timeout=60) as server:
+    # Participants come from many addresses through one reverse proxy (TRUSTED_PROXIES=1), so the
+    # per-address limits on Start and login count per phone as in production, not per loopback.
+    with Gunicorn(database_url, workers=workers, timeout=60, env={"TRUSTED_PROXIES": "1"}) as server:
         end = time.monotonic() + duration
         hard_end = end + grace
 
         def one_participant(number: int) -> None:
             rng = random.Random(seed * 100003 + number)
             local: list[float] = []
-            fetch = HttpFetch(server.port, local, timeout=30, lang=rng.choice(["sv", "sv", "sv", "en", "ar", "so"]))
+            fetch = HttpFetch(server.port, local, timeout=30, lang=rng.choice(["sv", "sv", "sv", "en", "ar", "so"]),
+                              address=f"10.{seed % 250}.{number // 250}.{number % 250 + 1}")
             while time.monotonic() < end:
                 participant = Participant(fetch, token, rng, lang=fetch.lang, think=think)
                 with lock:
@@ -373,6 +381,8 @@ def main(argv: list[str] | None = None) -> int:
     if not (1 <= args.participants <= 1000 and 1 <= args.duration <= 1800):
         parser.error("participants 1–1000 and duration 1–1800 s keep the run bounded")
     os.environ.setdefault("FINSAM_ENV", "test")
+    # Ctrl+C or kill: unwind, so gunicorn and the PostgreSQL cluster are stopped too.
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     failed = False
     for kind in args.databases.split(","):
         result = run_on(kind.strip(), participants=args.participants, duration=args.duration,

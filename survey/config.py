@@ -38,7 +38,20 @@ def from_environment(instance_path: str) -> dict:
         "BABEL_DEFAULT_LOCALE": "sv",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Stockholm",
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # Reverse proxies in front of the app whose X-Forwarded-For/-Proto to believe (0: none),
+        # so that rate limits count per visitor, not per proxy.
+        "TRUSTED_PROXIES": _whole_number(env.get("TRUSTED_PROXIES", "0"), "TRUSTED_PROXIES"),
     }
+
+
+def _whole_number(value: str, name: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = -1
+    if number < 0:
+        raise ConfigError(f"{name} must be a whole number of at least 0, not {value!r}")
+    return number
 
 
 def check_production(config: dict) -> None:

@@ -35,6 +35,11 @@ def refuse_oversized_requests():
 
 
 def init_app(app):
+    proxies = app.config.get("TRUSTED_PROXIES") or 0
+    if proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     app.before_request(refuse_oversized_requests)
     app.after_request(add_security_headers)
     if app.config.get("PRODUCTION"):

@@ -254,3 +254,28 @@ def test_invalid_utf8_and_control_characters_in_forms_are_no_500(client, factory
             assert response.status_code < 500, (path, body)
         response = client.post("/login", data=body, content_type="multipart/form-data; boundary=zz")
         assert response.status_code < 500
+
+
+def test_limits_count_per_visitor_behind_a_trusted_proxy_and_cannot_be_dodged_without(app_config, factory):
+    """Behind one reverse proxy (TRUSTED_PROXIES=1) each visitor has their own count; without a
+    trusted proxy a forged X-Forwarded-For changes nothing."""
+    for proxies, expected in ((1, 200), (0, 429)):
+        limited = create_app({**app_config, "RATELIMIT_ENABLED": True, "TRUSTED_PROXIES": proxies})
+        with limited.app_context():
+            limiter.reset()
+            client = limited.test_client()
+            for i in range(20):
+                assert client.post("/login", data={"email": "x@example.se", "password": "wrong"},
+                                   headers={"X-Forwarded-For": "10.0.0.1"}).status_code == 200
+            other = client.post("/login", data={"email": "x@example.se", "password": "wrong"},
+                                headers={"X-Forwarded-For": "10.0.0.2"})
+            assert other.status_code == expected, proxies
+            limiter.reset()
+            db.session.remove()
+            db.engine.dispose()
+
+
+def test_trusted_proxies_must_be_a_whole_number(monkeypatch):
+    monkeypatch.setenv("TRUSTED_PROXIES", "many")
+    with pytest.raises(ConfigError, match="TRUSTED_PROXIES"):
+        create_app()
