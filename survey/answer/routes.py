@@ -11,6 +11,8 @@ a cross-site page cannot know, and the one token-less POST (Start) only creates 
 """
 from __future__ import annotations
 
+import threading
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -35,6 +37,22 @@ DRAFT_COOKIE = "finsam_draft"
 CHOICE_COLUMNS = ("kon", "alder", "utfall")
 
 csrf.exempt(bp)
+
+
+# SQLite has one writer at a time. Its busy handler makes a waiting writer sleep in growing steps
+# (up to 100 ms), so under a campaign rush the threads of one process queue on a lock instead
+# and each write waits only as long as the ones before it take. PostgreSQL needs no such lock.
+_sqlite_writer = threading.Lock()
+
+
+@contextmanager
+def writing():
+    """Around one write transaction (its first write statement to its commit or rollback)."""
+    if db.engine.dialect.name != "sqlite":
+        yield
+        return
+    with _sqlite_writer:
+        yield
 
 
 def today() -> date:
@@ -70,11 +88,12 @@ def load_context():
             chosen = request.args.get("lang")
             if chosen in g.languages and chosen != draft.language:
                 # The choice holds for the rest of the questionnaire.
-                db.session.execute(
-                    update(Draft).where(Draft.token == draft.token).values(language=chosen)
-                    .execution_options(synchronize_session=False)
-                )
-                db.session.commit()
+                with writing():
+                    db.session.execute(
+                        update(Draft).where(Draft.token == draft.token).values(language=chosen)
+                        .execution_options(synchronize_session=False)
+                    )
+                    db.session.commit()
                 set_committed_value(draft, "language", chosen)
             if draft.language in g.languages:
                 g.lang = draft.language
@@ -213,11 +232,12 @@ def save_answer(draft: Draft, question_id: str, value) -> bool:
     """Store one answer on the draft unless it was sent meanwhile (then False)."""
     answers = dict(draft.answers or {})
     answers[question_id] = value
-    result = db.session.execute(
-        update(Draft).where(Draft.token == draft.token, Draft.sent == false()).values(answers=answers)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
+    with writing():
+        result = db.session.execute(
+            update(Draft).where(Draft.token == draft.token, Draft.sent == false()).values(answers=answers)
+            .execution_options(synchronize_session=False)
+        )
+        db.session.commit()
     # Keep the loaded object in step without marking it dirty (no second, unconditional UPDATE).
     set_committed_value(draft, "answers", answers)
     return result.rowcount == 1
@@ -242,15 +262,16 @@ def start(token):
 def begin(token):
     draft = draft_from_cookie()  # a double click on Start reuses the draft just made
     if draft is None:
-        # Drafts past their day are of no use to anyone; they go as new ones come.
-        db.session.execute(delete(Draft).where(Draft.campaign_id == g.campaign.id, Draft.expires_on < today()))
         lang = current_language()
         draft = Draft(
             campaign_id=g.campaign.id, language=lang if lang in g.languages else "sv", answers={},
             expires_on=today() + timedelta(days=current_app.config["DRAFT_DAYS"]), sent=False,
         )
-        db.session.add(draft)
-        db.session.commit()
+        with writing():
+            # Drafts past their day are of no use to anyone; they go as new ones come.
+            db.session.execute(delete(Draft).where(Draft.campaign_id == g.campaign.id, Draft.expires_on < today()))
+            db.session.add(draft)
+            db.session.commit()
     return remember_draft(redirect(resume_url(draft), 303), draft)
 
 
@@ -320,25 +341,30 @@ def send(token, draft):
         return gone
     campaign: Campaign = g.campaign
     try:
-        claimed = db.session.execute(
-            update(Draft).where(Draft.token == draft.token, Draft.sent == false()).values(sent=True)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if claimed != 1:
-            db.session.rollback()
-            return thanks_redirect()
-        # Read the answers under our claim, so a change saved a moment ago is not lost.
-        answers = db.session.execute(select(Draft.answers).where(Draft.token == draft.token)).scalar_one() or {}
-        store_response(campaign, answers)
-        db.session.execute(
-            update(Draft).where(Draft.token == draft.token).values(answers={})
-            .execution_options(synchronize_session=False)
-        )
-        db.session.commit()
+        with writing():
+            return _send(draft, campaign)
     except SQLAlchemyError as exc:
         db.session.rollback()
         current_app.logger.warning("sending a questionnaire failed: %s", exc)
         return make_response(render_template("answer/retry.html", draft=draft), 503)
+
+
+def _send(draft: Draft, campaign: Campaign):
+    claimed = db.session.execute(
+        update(Draft).where(Draft.token == draft.token, Draft.sent == false()).values(sent=True)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:  # sent already (double click, retried POST, another tab): store nothing
+        db.session.rollback()
+        return thanks_redirect()
+    # Read the answers under our claim, so a change saved a moment ago is not lost.
+    answers = db.session.execute(select(Draft.answers).where(Draft.token == draft.token)).scalar_one() or {}
+    store_response(campaign, answers)
+    db.session.execute(
+        update(Draft).where(Draft.token == draft.token).values(answers={})
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
     return thanks_redirect()
 
 
