@@ -68,7 +68,7 @@ def gender_bars(rows: list[dict], *, title: str, axis_title: str, hidden_text: s
     names = dict(series)
     df = pd.DataFrame(rows)
     df["series_name"] = df["series"].map(names)
-    df["text"] = [f"{names[s]} {lab}" if v is not None else f"{names[s]}: {hidden_text}"
+    df["text"] = [f"{names[s]}: {hidden_text}" if pd.isna(v) else f"{names[s]} {lab}"
                   for s, v, lab in zip(df["series"], df["value"], df["label"])]
     order = list(dict.fromkeys(df["category"]))
     colour = alt.Color("series_name:N", title=None, sort=[names[c] for c in codes],
@@ -91,7 +91,7 @@ def gender_bars(rows: list[dict], *, title: str, axis_title: str, hidden_text: s
         # Where a hidden bar would be: no bar, only the reason in grey text (never a zero bar).
         layers.append(alt.Chart(hidden).mark_text(align="left", dx=3, fontSize=11, fontStyle="italic",
                                                   color=HIDDEN_GREY).encode(
-            y=y, yOffset=y_offset, x="value:Q", text="text:N"))
+            y=y, yOffset=y_offset, x="value:Q", text="text:N", description="text:N"))
     height = max(60, 16 * len(codes) * len(order))
     chart = alt.layer(*layers).properties(width=WIDTH - 240, height=height)
     return _base(chart, title)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 
 from babel import Locale
 from babel.dates import format_date as _babel_date
@@ -36,15 +36,23 @@ def percent(value, lang: str | None = None) -> str:
     """A published percentage (88.0) as text; None (hidden or no data) as the dash."""
     if value is None:
         return DASH
-    lang = _lang(lang)
-    return _babel_percent(Decimal(value) / 100, _percent_pattern(lang), locale=lang,
-                          decimal_quantization=False)
+    return _percent(Decimal(value), _lang(lang))
+
+
+@lru_cache(maxsize=8192)  # at most 1001 tenths per language: Babel is slow, a page shows hundreds
+def _percent(value: Decimal, lang: str) -> str:
+    return _babel_percent(value / 100, _percent_pattern(lang), locale=lang, decimal_quantization=False)
 
 
 def number(value, lang: str | None = None) -> str:
     if value is None:
         return DASH
-    return _babel_decimal(int(value), locale=_lang(lang))
+    return _number(int(value), _lang(lang))
+
+
+@lru_cache(maxsize=8192)
+def _number(value: int, lang: str) -> str:
+    return _babel_decimal(value, locale=lang)
 
 
 def points(value, lang: str | None = None, *, signed: bool = True) -> str:

@@ -73,6 +73,11 @@ def _table(name: str, build) -> pd.DataFrame:
         return cache.tables[name]
 
 
+def cached(key, build):
+    """Anything derived from the tables (e.g. genuskompass comparisons), kept as long as they are."""
+    return _table(key, build)
+
+
 def clear() -> None:
     """Forget the cached tables (tests and the report command after loading data)."""
     cache = _cache()

@@ -284,6 +284,18 @@ def trend_table(table_id: str, title: str, rows: pd.DataFrame, genders) -> Table
                  rows.reset_index(drop=True))
 
 
+def trend_section(rows: pd.DataFrame, group: str, title: str) -> Section:
+    """One indicator over the years: women, men and all as lines; the table (and its export) also
+    has Övriga / ej uppgett, so that no hidden gender cell stands alone under its total."""
+    participant = group in PARTICIPANT_GROUPS
+    section = Section("trend", _("Trend over the years"))
+    lines = ("alla", "kvinna", "man") if participant else ("alla",)
+    section.charts.append(trend_chart("trend", title, rows[rows["gender"].isin(lines)], lines,
+                                      _("Share positive (%)")))
+    section.tables.append(trend_table("trend", title, rows, GENDERS if participant else ("alla",)))
+    return section
+
+
 # --------------------------------------------------------------------------- förbund dashboard
 def dashboard(forbund, args) -> View:
     """All indicators of one förbund for a year, per respondent group, women and men side by side."""
@@ -326,15 +338,10 @@ def dashboard(forbund, args) -> View:
         notices.append(_("No responses match these filters."))
 
     trend_rows = scope[scope["respondent_group"].eq(trend_group) & scope["indicator"].eq(trend_indicator)]
-    genders = ("alla", "kvinna", "man") if trend_group in PARTICIPANT_GROUPS else ("alla",)
-    trend_rows = trend_rows[trend_rows["gender"].isin(genders)]
     if not trend_rows.empty:
-        title = _("%(indicator)s over the years, %(group)s", indicator=indicator_name(trend_indicator),
-                  group=group_name(trend_group))
-        section = Section("trend", _("Trend over the years"))
-        section.charts.append(trend_chart("trend", title, trend_rows, genders, _("Share positive (%)")))
-        section.tables.append(trend_table("trend", title, trend_rows, genders))
-        view.sections.append(section)
+        view.sections.append(trend_section(trend_rows, trend_group, _(
+            "%(indicator)s over the years, %(group)s", indicator=indicator_name(trend_indicator),
+            group=group_name(trend_group))))
     view.sections.append(campaign_section(forbund, year))
     return view
 
@@ -408,7 +415,8 @@ def _measures(goal: SubGoal, scope: str) -> tuple[list[Measure], list[tuple[str,
             if grows.empty:
                 continue
             if group in PARTICIPANT_GROUPS:
-                cmp = compare_table(grows.drop(columns=["insats"]), k)
+                cmp = data.cached(("compare", scope, "indicator", number, group),
+                                  lambda: compare_table(grows.drop(columns=["insats"]), k))
                 measures.append(Measure(f"i{number}-{group}", indicator_name(number), group_name(group), cmp,
                                         INDICATOR_PHRASES.get(number)))
             else:
@@ -421,8 +429,9 @@ def _measures(goal: SubGoal, scope: str) -> tuple[list[Measure], list[tuple[str,
                 rows = out[out["rate"].eq(rate) & out["source"].eq(source)]
                 if rows.empty:
                     continue
+                cmp = data.cached(("compare", scope, "rate", rate, source), lambda: compare_table(rows, k))
                 measures.append(Measure(f"{rate}-{source}", str(RATE_LABELS[rate]), str(SOURCE_LABELS[source]),
-                                        compare_table(rows, k), OUTCOME_PHRASES.get(rate)))
+                                        cmp, OUTCOME_PHRASES.get(rate)))
     if goal.income_after:
         inc = data.income_after()
         inc = inc[inc["forbund"].eq(scope)]
@@ -432,8 +441,9 @@ def _measures(goal: SubGoal, scope: str) -> tuple[list[Measure], list[tuple[str,
             rows = inc[inc["income_source"].eq(code)]
             if rows.empty:
                 continue
+            cmp = data.cached(("compare", scope, "income", code), lambda: compare_table(rows, k))
             measures.append(Measure(f"income-{code}", _("Income after: %(source)s", source=INCOME_LABELS[code]),
-                                    str(SOURCE_LABELS["avslut"]), compare_table(rows, k), phrase, chart=False))
+                                    str(SOURCE_LABELS["avslut"]), cmp, phrase, chart=False))
     for q in goal.questions:
         table = data.question(q.question)
         table = table[table["forbund"].eq(scope)]
@@ -442,8 +452,9 @@ def _measures(goal: SubGoal, scope: str) -> tuple[list[Measure], list[tuple[str,
             if grows.empty:
                 continue
             if q.by_gender and group in PARTICIPANT_GROUPS:
+                cmp = data.cached(("compare", scope, q.question, group), lambda: compare_table(grows, k))
                 measures.append(Measure(f"{q.question}-{group}", str(QUESTION_LABELS[q.question]), group_name(group),
-                                        compare_table(grows, k), QUESTION_PHRASES.get(q.question)))
+                                        cmp, QUESTION_PHRASES.get(q.question)))
             else:
                 single.append((str(QUESTION_LABELS[q.question]), group_name(group), grows[grows["gender"].eq("alla")]))
     return measures, single
@@ -524,7 +535,8 @@ def _comparison_frame(frame: pd.DataFrame) -> pd.DataFrame:
     rest = ["women", "n_women", "positive_women", "men", "n_men", "positive_men", "difference", "ci_low",
             "ci_high", "p_value", "clear", "suppressed"]
     out = frame[keep + rest].copy()
-    out["clear"] = out["clear"].map(lambda v: None if v is None else int(bool(v)))
+    out["clear"] = pd.array([None if v is None or v is pd.NA else int(bool(v)) for v in out["clear"]],
+                            dtype="Int64")
     return out
 
 
@@ -616,15 +628,10 @@ def national(args) -> View:
         view.sections.append(gap_per_forbund(this, group, indicator, year))
     trend = table[table["forbund"].eq(NATIONAL) & table["respondent_group"].eq(group)
                   & table["indicator"].eq(indicator)]
-    genders = ("alla", "kvinna", "man") if group in PARTICIPANT_GROUPS else ("alla",)
-    trend = trend[trend["gender"].isin(genders)]
     if not trend.empty:
-        title = _("%(indicator)s over the years, riket, %(group)s", indicator=indicator_name(indicator),
-                  group=group_name(group))
-        section = Section("trend", _("Trend over the years"))
-        section.charts.append(trend_chart("trend", title, trend, genders, _("Share positive (%)")))
-        section.tables.append(trend_table("trend", title, trend, genders))
-        view.sections.append(section)
+        view.sections.append(trend_section(trend, group, _(
+            "%(indicator)s over the years, riket, %(group)s", indicator=indicator_name(indicator),
+            group=group_name(group))))
     view.sections.append(responses_section(year))
     return view
 
