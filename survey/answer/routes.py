@@ -11,6 +11,7 @@ a cross-site page cannot know, and the one token-less POST (Start) only creates 
 """
 from __future__ import annotations
 
+import re
 import threading
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
@@ -33,6 +34,7 @@ from .forms import COMMENT_MAX, FIELD, AnswerError, field_id, parse_answer
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 DRAFT_COOKIE = "finsam_draft"
+TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 # Choice questions of the instrument and the response column each is stored in.
 CHOICE_COLUMNS = ("kon", "alder", "utfall")
 
@@ -70,7 +72,9 @@ def load_context():
     g.participant_page = True
     refresh()
     args = request.view_args or {}
-    campaign = db.session.scalar(select(Campaign).where(Campaign.token == args.get("token", "")))
+    token = args.get("token", "")
+    # Tokens are URL-safe base64; anything else (a NUL byte breaks PostgreSQL) is simply unknown.
+    campaign = db.session.scalar(select(Campaign).where(Campaign.token == token)) if TOKEN_RE.fullmatch(token) else None
     if campaign is None:
         return status_page("unknown", 404)
     instrument = instruments().get(campaign.instrument_version)
@@ -82,7 +86,7 @@ def load_context():
     g.languages = instrument.languages_for(group)
     g.draft = None
     if "draft" in args:
-        draft = db.session.get(Draft, args["draft"])
+        draft = db.session.get(Draft, args["draft"]) if TOKEN_RE.fullmatch(args["draft"]) else None
         if draft is not None and draft.campaign_id == campaign.id:
             g.draft = draft
             chosen = request.args.get("lang")

@@ -97,6 +97,18 @@ RULES: dict[str, dict[str, dict]] = {
     "/data/import": {"GET": staff("forbund_admin"), "POST": staff("forbund_admin")},
     # An upload is confirmed only by the user who made it.
     "/data/import/<token>": {"POST": staff("forbund_admin", other="404")},
+    # results and reports: a förbund's figures for its own staff and for admin/NNS; riket for admin/NNS
+    "/results/": {"GET": staff(*STAFF)},
+    "/results/forbund/<code>/": {"GET": staff(*STAFF, other="404")},
+    "/results/forbund/<code>/genuskompass": {"GET": staff(*STAFF, other="404")},
+    "/results/riket/": {"GET": staff("admin", "nns")},
+    "/results/riket/genuskompass": {"GET": staff("admin", "nns")},
+    # Filled with an unknown chart/table id: past the login gate everyone gets 404 (not a 500).
+    "/results/<kind>/<code>/chart/<chart_id>.svg": {"GET": staff(*STAFF, other="404", **{r: "404" for r in STAFF})},
+    "/results/<kind>/<code>/export/<table_id>.<fmt>": {"GET": staff(*STAFF, other="404", **{r: "404" for r in STAFF})},
+    "/results/results/static/<path:filename>": {"GET": everyone()},
+    "/reports/national.<fmt>": {"GET": staff("admin", "nns")},
+    "/reports/forbund/<code>.<fmt>": {"GET": staff(*STAFF, other="404")},
 }
 
 
@@ -140,7 +152,8 @@ def _upload_token(app, world: World) -> str:
                                                        "kind": "responses", "filename": "x.csv", "create": False})
 
 
-STATIC_FILES = {"static": "site.css", "campaigns.static": "campaigns.css", "exchange.static": "exchange.css"}
+STATIC_FILES = {"static": "site.css", "campaigns.static": "campaigns.css", "exchange.static": "exchange.css",
+                "results.static": "results.css"}
 
 
 def build_url(app, rule, actor: str, world: World) -> str:
@@ -163,7 +176,11 @@ def build_url(app, rule, actor: str, world: World) -> str:
         elif name == "code":
             values[name] = world.own.code
         elif name == "fmt":
-            values[name] = "csv"
+            values[name] = "html" if rule.endpoint.startswith("reports.") else "csv"
+        elif name == "kind":
+            values[name] = "dashboard"
+        elif name in ("chart_id", "table_id"):
+            values[name] = "no-such-id"
         else:
             raise AssertionError(f"test_access_matrix does not know how to fill <{name}> of {rule.rule}: add it")
     with app.test_request_context():
