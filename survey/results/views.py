@@ -237,12 +237,12 @@ def gender_bar_chart(chart_id: str, title: str, rows: pd.DataFrame, group: str,
             summary_parts.append(_("%(series)s: from %(low)s (%(low_name)s) to %(high)s (%(high_name)s)",
                                    series=GENDER_LABELS[s], low=fmt.percent(low[0]), low_name=low[1],
                                    high=fmt.percent(high[0]), high_name=high[1]))
-    summary = "; ".join(summary_parts) or _("No figure can be shown.")
+    summary = "; ".join(summary_parts) or _("No figure can be shown")
     if hidden:
-        summary += ". " + _("%(n)s bars are not drawn: %(reason)s.", n=hidden, reason=fmt.hidden_reason())
+        summary += ". " + _("%(n)s bars are not drawn: %(reason)s", n=hidden, reason=fmt.hidden_reason())
     series = [(s, str(GENDER_LABELS[s])) for s in series_codes]
     reason = fmt.hidden_reason()
-    return ChartSpec(chart_id, title, _("Bar chart, share positive answers per indicator. %(summary)s",
+    return ChartSpec(chart_id, title, _("Bar chart, share positive answers per indicator. %(summary)s.",
                                          summary=summary),
                      lambda: charts.gender_bars(plot_rows, title=title, axis_title=_("Share positive (%)"),
                                                 hidden_text=reason, series=series))
@@ -266,12 +266,12 @@ def trend_chart(chart_id: str, title: str, rows: pd.DataFrame, genders, y_title:
                            first=fmt.percent(shown[0][1]), y1=shown[0][0], last=fmt.percent(shown[-1][1]),
                            y2=shown[-1][0]))
     hidden = sum(1 for r in plot_rows if r["value"] is None)
-    summary = "; ".join(parts) or _("No figure can be shown.")
+    summary = "; ".join(parts) or _("No figure can be shown")
     if hidden:
-        summary += ". " + _("%(n)s points are not drawn: %(reason)s.", n=hidden, reason=fmt.hidden_reason())
+        summary += ". " + _("%(n)s points are not drawn: %(reason)s", n=hidden, reason=fmt.hidden_reason())
     series = [(g, str(GENDER_LABELS[g])) for g in genders]
     reason = fmt.hidden_reason()
-    return ChartSpec(chart_id, title, _("Line chart over the years. %(summary)s", summary=summary),
+    return ChartSpec(chart_id, title, _("Line chart over the years. %(summary)s.", summary=summary),
                      lambda: charts.lines(plot_rows, title=title, y_title=y_title, hidden_text=reason,
                                           series=series))
 

@@ -1,0 +1,111 @@
+"""The equality report: `flask report national` writes HTML, PDF (one page per section, the
+national figures in its text) and Excel (one sheet per table, no cell below k); the buttons serve
+the same files; a förbund gets its own, never another's; no free text anywhere."""
+from __future__ import annotations
+
+import io
+import subprocess
+
+from openpyxl import load_workbook
+
+from survey.demo import COMMENTS
+from survey.results import data
+from tests.results.conftest import OTHER, OWN
+
+K = 5
+
+
+def _pdf_pages(path) -> list[str]:
+    count = int(next(line.split()[-1] for line in subprocess.run(
+        ["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout.splitlines()
+        if line.startswith("Pages:")))
+    return [subprocess.run(["pdftotext", "-f", str(i), "-l", str(i), "-layout", str(path), "-"],
+                           capture_output=True, text=True, check=True).stdout for i in range(1, count + 1)]
+
+
+def _check_workbook(content: bytes, n_tables: int) -> None:
+    wb = load_workbook(io.BytesIO(content), read_only=True)
+    assert len(wb.sheetnames) == n_tables + 1  # a contents sheet, then one per table
+    hidden = 0
+    for name in wb.sheetnames[1:]:
+        rows = list(wb[name].iter_rows(values_only=True))
+        headings = rows[0]
+        flag = headings.index("Dold (för få svar)")
+        counts = [i for i, h in enumerate(headings) if h in ("Antal svar", "Antal", "Antal kvinnor", "Antal män")]
+        for row in rows[1:]:
+            if row[flag] == 1:
+                hidden += 1
+                assert all(row[i] is None for i in counts), (name, row)
+            else:
+                assert all(row[i] is not None and row[i] >= K for i in counts), (name, row)
+            assert not any(isinstance(v, str) and v in COMMENTS for v in row)
+    assert hidden > 0
+
+
+def test_report_command_writes_pdf_excel_and_html(demo, runner, tmp_path):
+    pdf, xlsx, html = tmp_path / "r.pdf", tmp_path / "r.xlsx", tmp_path / "r.html"
+    for out in (pdf, xlsx, html):
+        result = runner.invoke(args=["report", "national", "--year", "2024", "--out", str(out)])
+        assert result.exit_code == 0, result.output
+    sections = int(result.output.split("(")[1].split()[0])
+    tables = int(result.output.split(",")[1].split()[0])
+
+    import flask_babel
+
+    from survey.reports import build
+
+    flask_babel.refresh()
+    with demo.test_request_context("/?lang=sv"):
+        report = build.national_report(2024)
+    assert len(report.sections) == sections and len(report.tables) == tables
+    pages = _pdf_pages(pdf)
+    assert len(pages) == sections  # one page per section
+    titles = [s.title for s in report.sections]
+    for text, title in zip(pages, titles):
+        first = next(line for line in text.splitlines() if line.strip()).strip()
+        assert first == title, (first, title)
+    # The national pooled figures are in the PDF's text, formatted in Swedish.
+    riket = data.indicators()
+    riket = riket[(riket["forbund"] == "riket") & (riket["year"] == 2024) & (riket["insats"] == "alla")
+                  & (riket["respondent_group"] == "deltagare_avslut") & (riket["suppressed"] == 0)]
+    everything = "\n".join(pages).replace("\xa0", " ")
+    for row in riket.itertuples():
+        assert f"{str(row.value).replace('.', ',')} %" in everything, row
+        assert f"{row.positive} av {row.valid}" in everything or f"{row.positive} of {row.valid}" in everything
+    assert not any(comment in everything for comment in COMMENTS)
+
+    _check_workbook(xlsx.read_bytes(), tables)
+    text = html.read_text(encoding="utf-8")
+    assert text.startswith("<!doctype html>") and "<style>" in text and 'src="data:image/svg+xml;base64,' in text
+    assert not any(comment in text for comment in COMMENTS)
+
+    own = tmp_path / "own.xlsx"
+    result = runner.invoke(args=["report", "national", "--year", "2024", "--forbund", OWN, "--out", str(own),
+                                 "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    names = load_workbook(own, read_only=True).sheetnames
+    assert not any("förbund side by side" in n.lower() for n in names)
+    for bad in (["--year", "1990", "--out", str(tmp_path / "x.pdf")],
+                ["--year", "2024", "--out", str(tmp_path / "x.doc")],
+                ["--year", "2024", "--forbund", "nope", "--out", str(tmp_path / "x.pdf")]):
+        result = runner.invoke(args=["report", "national", *bad])
+        assert result.exit_code != 0 and "Traceback" not in result.output
+
+
+def test_report_buttons_serve_the_same_files_with_access_checks(demo, login_demo):
+    client = login_demo("nns")
+    for fmt, mime in (("pdf", "application/pdf"), ("xlsx", "spreadsheetml"), ("html", "text/html")):
+        response = client.get(f"/reports/national.{fmt}?year=2024")
+        assert response.status_code == 200 and mime in response.mimetype, fmt
+    html = client.get("/reports/national.html?year=2024").get_data(as_text=True)
+    assert "<style>" not in html and "/static/report.css" in html  # the strict CSP holds on the web
+    assert client.get("/reports/national.pdf?year=abc").status_code == 302
+    assert client.get("/reports/national.doc?year=2024").status_code == 404
+
+    user = login_demo("forbund_user")
+    assert user.get("/reports/national.pdf?year=2024").status_code == 403
+    own = user.get(f"/reports/forbund/{OWN}.pdf?year=2024")
+    assert own.status_code == 200 and own.data.startswith(b"%PDF")
+    assert user.get(f"/reports/forbund/{OTHER}.pdf?year=2024").status_code == 404
+    dashboard = user.get(f"/results/forbund/{OWN}/?year=2024").get_data(as_text=True)
+    assert f"/reports/forbund/{OWN}.pdf?year=2024" in dashboard
