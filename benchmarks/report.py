@@ -1,0 +1,164 @@
+"""Benchmark: the national equality report (PDF and Excel) and the förbund dashboard page on the
+large benchmark data set.
+
+Builds the data set of benchmarks/indicators.py (default 1,000,000 responses: 80 förbund × 10
+years × all six groups) in a SQLite file, adds avslut records and a förbund user, then in a fresh
+child process (so that its peak memory is the report's, not the generator's) prints:
+
+- the time to count and compute every published table (SQL GROUP BY + indicators/), once per
+  process and data change: the "cold" part of the first report or page;
+- the time and peak memory to build the national report and write it as PDF and as Excel, cold
+  (tables not yet computed) and warm (tables kept, as in a running app server);
+- p50/p95 time of the förbund dashboard page over --requests requests (warm), the target being
+  p95 under 300 ms; chart SVGs are separate requests and are cached by specification.
+
+    python benchmarks/report.py [--responses 1000000] [--keep DIR] [--requests 40]
+"""
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("FINSAM_ENV", "development")
+PASSWORD = "benchmark-password"
+EMAIL = "bench-user@example.se"
+
+
+def _generator():
+    """benchmarks/indicators.py, loaded under another name (its folder is not a package and
+    `indicators` is the computation package)."""
+    spec = importlib.util.spec_from_file_location("bench_indicators", ROOT / "benchmarks" / "indicators.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def build(path: Path, args) -> None:
+    gen = _generator()
+    t = time.perf_counter()
+    gen.load_sqlite(path, args)
+    con = sqlite3.connect(path)
+    rng = np.random.default_rng(11)
+    utfall = np.array(["arbete", "subventionerat_arbete", "studier", "arbetssokande", "annan_insats",
+                       "sjukskriven", "annat", "vet_inte"], dtype=object)
+    kon = np.array(["kvinna", "man", "annat", "ej_svar"], dtype=object)
+    income = np.array(["lon", "a_kassa_aktivitetsstod", "sjukpenning_ersattning", "forsorjningsstod",
+                       "studiemedel", "ingen", "annan", "okand"], dtype=object)
+    rows, n = [], 0
+    for f in range(1, args.forbund + 1):
+        for y in args.years:
+            for _ in range(int(rng.integers(20, 90))):
+                n += 1
+                rows.append((n, f"a{n}", f, f, y, kon[rng.choice(4, p=[0.55, 0.4, 0.02, 0.03])],
+                             utfall[rng.integers(0, 8)], income[rng.integers(0, 8)]))
+    con.executemany("INSERT INTO avslut_record (id, record_key, forbund_id, insats_id, year, kon, utfall, "
+                    "forsorjning_efter) VALUES (?,?,?,?,?,?,?,?)", rows)
+    from survey.auth.passwords import hash_password
+
+    con.execute("INSERT INTO user (email, name, password_hash, role, forbund_id, failed_logins, active) "
+                "VALUES (?, 'bench', ?, 'forbund_user', 1, 0, 1)", (EMAIL, hash_password(PASSWORD)))
+    con.commit()
+    con.close()
+    print(f"data set built in {time.perf_counter() - t:.1f} s ({n:,} avslut records)", flush=True)
+
+
+CHILD = r"""
+import json, os, resource, sys, time
+sys.path.insert(0, sys.argv[2])
+from flask_babel import force_locale
+from survey import create_app
+from survey.results import data
+
+app = create_app({"SQLALCHEMY_DATABASE_URI": sys.argv[1], "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False,
+                  "RATELIMIT_ENABLED": False})
+out = {}
+year = int(sys.argv[3])
+with app.test_request_context("/"), force_locale("sv"):
+    from survey.reports import build
+    for label in ("cold", "warm"):
+        t = time.perf_counter()
+        for table in (data.indicators, data.outcomes, data.income_after, data.responses):
+            table()
+        data.question("omsorg"); data.question("vald_rutin")
+        out[f"tables_{label}"] = time.perf_counter() - t
+        t = time.perf_counter()
+        report = build.national_report(year)
+        pdf = build.render_pdf(report)
+        out[f"pdf_{label}"] = time.perf_counter() - t + out[f"tables_{label}"]
+        t = time.perf_counter()
+        xlsx = build.render_xlsx(build.national_report(year))
+        out[f"xlsx_{label}"] = time.perf_counter() - t
+    out["pdf_bytes"], out["xlsx_bytes"], out["sections"] = len(pdf), len(xlsx), len(report.sections)
+out["maxrss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+client = app.test_client()
+assert client.post("/login", data={"email": sys.argv[4], "password": sys.argv[5]}).status_code == 302
+urls = ["/results/forbund/f001/", f"/results/forbund/f001/?year={year - 3}&group=deltagare_avslut",
+        f"/results/forbund/f001/?year={year}&insats=insats&indicator=6"]
+for url in urls:
+    assert client.get(url).status_code == 200
+times = []
+for i in range(int(sys.argv[6])):
+    t = time.perf_counter()
+    response = client.get(urls[i % len(urls)])
+    times.append(time.perf_counter() - t)
+    assert response.status_code == 200
+times.sort()
+out["dashboard_p50"] = times[len(times) // 2]
+out["dashboard_p95"] = times[min(len(times) - 1, int(round(0.95 * len(times))) - 1)]
+t = time.perf_counter()
+svg = client.get("/results/dashboard/f001/chart/indicators-deltagare_avslut.svg")
+out["chart_first"] = time.perf_counter() - t
+t = time.perf_counter()
+client.get("/results/dashboard/f001/chart/indicators-deltagare_avslut.svg")
+out["chart_cached"] = time.perf_counter() - t
+print(json.dumps(out))
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--responses", type=int, default=1_000_000)
+    parser.add_argument("--forbund", type=int, default=80)
+    parser.add_argument("--years", type=int, default=10)
+    parser.add_argument("--requests", type=int, default=40)
+    parser.add_argument("--keep", help="folder for the SQLite file; an existing file there is reused")
+    args = parser.parse_args()
+    args.years = list(range(2025 - args.years + 1, 2026))
+    folder = Path(args.keep or tempfile.mkdtemp(prefix="finsam-report-bench-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"report-bench-{args.responses}.sqlite"
+    print(f"{args.responses:,} responses, {args.forbund} förbund × {len(args.years)} years × 6 groups", flush=True)
+    if not path.exists():
+        build(path, args)
+    result = subprocess.run([sys.executable, "-c", CHILD, f"sqlite:///{path}", str(ROOT), str(args.years[-1]),
+                             EMAIL, PASSWORD, str(args.requests)], capture_output=True, text=True)
+    if result.returncode != 0:
+        print(result.stderr[-3000:], file=sys.stderr)
+        raise SystemExit(1)
+    m = json.loads(result.stdout.strip().splitlines()[-1])
+    print(f"tables (SQL counts + disclosure): cold {m['tables_cold']:6.2f} s | warm {m['tables_warm']:6.3f} s")
+    print(f"national report PDF:   cold {m['pdf_cold']:6.2f} s | warm {m['pdf_warm']:6.2f} s "
+          f"({m['sections']} sections, {m['pdf_bytes'] / 1024:,.0f} KiB)")
+    print(f"national report Excel: cold {m['xlsx_cold']:6.2f} s | warm {m['xlsx_warm']:6.2f} s "
+          f"({m['xlsx_bytes'] / 1024:,.0f} KiB); Excel cold reuses the tables the PDF computed")
+    print(f"peak memory of the report process: {m['maxrss_mb']:,.0f} MB")
+    print(f"förbund dashboard page ({args.requests} requests, warm): p50 {m['dashboard_p50'] * 1000:5.0f} ms | "
+          f"p95 {m['dashboard_p95'] * 1000:5.0f} ms (target 300 ms)")
+    print(f"chart SVG: first {m['chart_first'] * 1000:5.0f} ms | cached {m['chart_cached'] * 1000:5.0f} ms")
+
+
+if __name__ == "__main__":
+    main()
