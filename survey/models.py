@@ -14,9 +14,9 @@ from datetime import date, datetime, timezone
 from flask_login import UserMixin
 from sqlalchemy import (
     JSON, BigInteger, Boolean, CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, SmallInteger,
-    String, Text, UniqueConstraint,
+    String, Text, UniqueConstraint, event,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from .extensions import db
 
@@ -193,3 +193,59 @@ class AuditLog(db.Model):
     forbund_id: Mapped[int | None] = mapped_column(ForeignKey("forbund.id", ondelete="SET NULL"))
     action: Mapped[str] = mapped_column(String(60))
     detail: Mapped[str] = mapped_column(Text, default="")
+
+
+# --------------------------------------------------------------------------- derived counts
+# Pre-aggregated counts kept in the same transaction as every write of responses (see
+# survey/exchange/cells.py, which owns them): counting reads these few rows instead of every
+# answer. `flask --app survey recount` rebuilds them from the answers. Blank keys are stored as
+# 0 (no insats) and '' (no kön) so that the primary key, the upsert target, is never NULL.
+class IndicatorCell(db.Model):
+    """Counts of one indicator for one förbund, insats, year, group, instrument version and kön."""
+    forbund_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    insats_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)  # 0: none
+    year: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    respondent_group: Mapped[str] = mapped_column(String(40), primary_key=True)
+    instrument_version: Mapped[str] = mapped_column(String(20), primary_key=True)
+    kon: Mapped[str] = mapped_column(String(10), primary_key=True)  # '': blank
+    indicator: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    n_responses: Mapped[int] = mapped_column(Integer)
+    valid: Mapped[int] = mapped_column(Integer)
+    positive: Mapped[int] = mapped_column(Integer)
+
+
+class QuestionCell(db.Model):
+    """Counts of one scale question (indicator or background, e.g. omsorg) per the same keys;
+    n_responses of one question is its number of valid answers."""
+    forbund_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    insats_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)  # 0: none
+    year: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    respondent_group: Mapped[str] = mapped_column(String(40), primary_key=True)
+    instrument_version: Mapped[str] = mapped_column(String(20), primary_key=True)
+    kon: Mapped[str] = mapped_column(String(10), primary_key=True)  # '': blank
+    question_id: Mapped[str] = mapped_column(String(20), primary_key=True)
+    valid: Mapped[int] = mapped_column(Integer)
+    positive: Mapped[int] = mapped_column(Integer)
+
+
+class DataVersion(db.Model):
+    """One row (id 1) counted up in the same transaction as every write of responses or avslut
+    records: the key under which processes cache the tables computed from them."""
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+
+
+@event.listens_for(Session, "before_flush")
+def _counts_before_flush(session, flush_context, instances) -> None:
+    """Responses and avslut records written through the ORM (the participant send, tests) update
+    the count cells and the data version in the flush that writes them (exchange/cells.py)."""
+    from .exchange.cells import before_flush
+
+    before_flush(session)
+
+
+@event.listens_for(Session, "after_flush")
+def _counts_after_flush(session, flush_context) -> None:
+    from .exchange.cells import after_flush
+
+    after_flush(session)

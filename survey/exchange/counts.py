@@ -3,15 +3,19 @@
 Public API for every view that shows figures (dashboards, reports, exports). Counting happens in
 SQL (GROUP BY); nothing here loads individual answers into Python.
 
-Indicator counts take one query shaped like the plainest possible count: answers grouped by cell
-and question with one sum per answer step. The instrument definitions then map (version, group,
-question) to its indicator, valid and positive steps on that small table in pandas, so a new
-instrument version needs no change here and the database does nothing a bare GROUP BY would not.
-The one thing a per-question count cannot give is n_responses of a pooled indicator (several
-questions in one group, e.g. 15 = R1 + R2): a response answering both must count once. The query
-therefore also sums, for pooled questions only, the valid answers that are the response's first
-valid answer among the indicator's questions (a correlated EXISTS on the answer primary key, run
-for those few rows only); their sum over the indicator's questions is COUNT(DISTINCT response).
+Indicator and question counts read the count cells (models.IndicatorCell / QuestionCell, kept
+in the transaction of every write by cells.py): one GROUP BY over a few rows per cell instead of
+over every answer. The count over the raw answers stays here as the reference
+(`indicator_counts_from_answers`, `question_counts_from_answers`, `cell_rows_from_answers` for
+`flask --app survey recount`): one query shaped like the plainest possible count, answers grouped
+by cell and question with one sum per answer step; the instrument definitions then map (version,
+group, question) to its indicator, valid and positive steps on that small table in pandas, so a
+new instrument version needs no change here. The one thing a per-question count cannot give is
+n_responses of a pooled indicator (several questions in one group, e.g. 15 = R1 + R2): a response
+answering both must count once. The query therefore also sums, for pooled questions only, the
+valid answers that are the response's first valid answer among the indicator's questions (a
+correlated EXISTS on the answer primary key, run for those few rows only); their sum over the
+indicator's questions is COUNT(DISTINCT response).
 
 All functions return pandas DataFrames with förbund (and insats) as codes, ready for
 `indicators.compute.indicator_table` and `indicators.outcomes.outcome_table`.
@@ -28,7 +32,7 @@ from sqlalchemy import String, and_, exists, func, literal, or_, select, union_a
 from indicators.instrument import instruments
 
 from ..extensions import db
-from ..models import Answer, AvslutRecord, Forbund, Insats, Response
+from ..models import Answer, AvslutRecord, Forbund, IndicatorCell, Insats, QuestionCell, Response
 
 INDICATOR_COUNT_COLUMNS = ["forbund", "year", "respondent_group", "gender", "indicator",
                            "n_responses", "valid", "positive"]
@@ -153,8 +157,14 @@ def _frame(rows, columns: list[str], by_insats: bool, int_columns: Iterable[str]
     return df[out_columns]
 
 
-def _scale_counts(mapping: pd.DataFrame, key_name: str, *, forbund_ids, years, groups, insats_ids,
-                  by_insats, question_ids=None) -> pd.DataFrame:
+def _execute(stmt, conn=None):
+    return (conn if conn is not None else db.session).execute(stmt)
+
+
+def _step_counts(*, with_first: bool, by_insats: bool, forbund_ids=None, years=None, groups=None,
+                 insats_ids=None, question_ids=None, conn=None) -> pd.DataFrame:
+    """The reference count over the raw answers: one GROUP BY per cell, version and question with
+    one count per answer step (s1…) and, with_first, the pooled first-valid count (`first`)."""
     r, a = Response.__table__.c, Answer.__table__.c
     keys = [r.forbund_id, *([r.insats_id] if by_insats else []), r.year, r.respondent_group, r.kon,
             r.instrument_version, a.question_id]
@@ -164,7 +174,7 @@ def _scale_counts(mapping: pd.DataFrame, key_name: str, *, forbund_ids, years, g
     conditions = _filters(r, forbund_ids=forbund_ids, years=years, groups=groups, insats_ids=insats_ids)
     if question_ids is not None:
         conditions.append(a.question_id.in_(question_ids))
-    first = _first_valid_pooled(r, a) if mapping["pooled"].any() else None
+    first = _first_valid_pooled(r, a) if with_first else None
     pooled = literal(0) if first is None else func.count().filter(first)
     stmt = (select(*keys, *steps, pooled)
             .select_from(Answer.__table__).join(Response.__table__, r.id == a.response_id)
@@ -172,8 +182,15 @@ def _scale_counts(mapping: pd.DataFrame, key_name: str, *, forbund_ids, years, g
             .group_by(*keys))
     cell = ["forbund_id", *(["insats_id"] if by_insats else []), "year", "respondent_group", "kon"]
     step_cols = [f"s{step}" for step in range(1, max_step + 1)]
-    raw = pd.DataFrame.from_records(db.session.execute(stmt).all(),
-                                    columns=[*cell, "instrument_version", "question_id", *step_cols, "first"])
+    return pd.DataFrame.from_records(_execute(stmt, conn).all(),
+                                     columns=[*cell, "instrument_version", "question_id", *step_cols, "first"])
+
+
+def _map_counts(raw: pd.DataFrame, mapping: pd.DataFrame, *, by_insats: bool, by_version: bool) -> pd.DataFrame:
+    """Per-question step counts → per mapped key (indicator or question): n_responses, valid,
+    positive; cells without a valid answer are dropped."""
+    max_step = _max_step()
+    step_cols = [f"s{step}" for step in range(1, max_step + 1)]
     # Questions outside their group or version (and background questions) have no mapping row.
     merged = raw.merge(mapping, on=["instrument_version", "respondent_group", "question_id"], how="inner")
     counts = merged[step_cols].to_numpy(dtype=np.int64)
@@ -181,13 +198,77 @@ def _scale_counts(mapping: pd.DataFrame, key_name: str, *, forbund_ids, years, g
     merged["positive"] = (counts * merged[[f"p{s}" for s in range(1, max_step + 1)]].to_numpy()).sum(axis=1)
     merged["n_responses"] = np.where(merged["pooled"], merged["first"].astype(np.int64), merged["valid"])
     merged = merged[merged["valid"] > 0]
-    out = (merged.groupby([*cell, "key"], dropna=False, sort=False, as_index=False)
-           [["n_responses", "valid", "positive"]].sum())
+    cell = ["forbund_id", *(["insats_id"] if by_insats else []), "year", "respondent_group", "kon",
+            *(["instrument_version"] if by_version else [])]
+    return (merged.groupby([*cell, "key"], dropna=False, sort=False, as_index=False)
+            [["n_responses", "valid", "positive"]].sum())
+
+
+def _scale_counts_from_answers(mapping: pd.DataFrame, key_name: str, *, forbund_ids, years, groups,
+                               insats_ids, by_insats, question_ids=None) -> pd.DataFrame:
+    raw = _step_counts(with_first=bool(mapping["pooled"].any()), by_insats=by_insats,
+                       forbund_ids=forbund_ids, years=years, groups=groups, insats_ids=insats_ids,
+                       question_ids=question_ids)
+    out = _map_counts(raw, mapping, by_insats=by_insats, by_version=False)
     out = out.rename(columns={"kon": "gender", "key": key_name})
     columns = ["forbund", "year", "respondent_group", "gender", key_name, "n_responses", "valid", "positive"]
     ints = ["year", "n_responses", "valid", "positive"] + (["indicator"] if key_name == "indicator" else [])
     ordered = out[["forbund_id", *(["insats_id"] if by_insats else []), *columns[1:]]]
     return _frame(ordered, columns, by_insats, ints)
+
+
+@cache
+def _all_questions_mapping() -> pd.DataFrame:
+    rows = [
+        (version, group, qid, qid, q.scale, False)
+        for version, inst in sorted(instruments().items())
+        for qid, q in inst.questions.items() if q.scale is not None
+        for group in q.groups
+    ]
+    return _mapping_frame(rows)
+
+
+def cell_rows_from_answers(conn=None) -> tuple[list[dict], list[dict]]:
+    """Every indicator cell and question cell (models.IndicatorCell, QuestionCell) recounted from
+    the raw answers in one GROUP BY pass: what `flask --app survey recount` writes."""
+    raw = _step_counts(with_first=True, by_insats=True, conn=conn)
+    out = []
+    for mapping, key, sums in ((_indicator_mapping(), "indicator", ["n_responses", "valid", "positive"]),
+                               (_all_questions_mapping(), "question_id", ["valid", "positive"])):
+        mapped = _map_counts(raw, mapping, by_insats=True, by_version=True).rename(columns={"key": key})
+        mapped["insats_id"] = mapped["insats_id"].fillna(0)
+        mapped["kon"] = mapped["kon"].astype(object).where(mapped["kon"].notna(), "")
+        columns = ["forbund_id", "insats_id", "year", "respondent_group", "instrument_version", "kon", key, *sums]
+        records = []
+        for values in mapped[columns].itertuples(index=False, name=None):
+            record = dict(zip(columns, values))
+            for c in ("forbund_id", "insats_id", "year", *sums, *(["indicator"] if key == "indicator" else [])):
+                record[c] = int(record[c])
+            records.append(record)
+        out.append(records)
+    return out[0], out[1]
+
+
+def _cell_counts(table, key_column: str, key_name: str, *, forbund_ids, years, groups, insats_ids,
+                 by_insats: bool, where=()) -> pd.DataFrame:
+    """Sums of the count cells over what is not asked for (instrument version; insats unless
+    by_insats), in the public column layout."""
+    t = table.c
+    keys = [t.forbund_id, *([t.insats_id] if by_insats else []), t.year, t.respondent_group, t.kon, t[key_column]]
+    n = t.n_responses if "n_responses" in t else t.valid
+    stmt = (select(*keys, func.sum(n), func.sum(t.valid), func.sum(t.positive))
+            .where(*_filters(t, forbund_ids=forbund_ids, years=years, groups=groups, insats_ids=insats_ids),
+                   *where)
+            .group_by(*keys))
+    raw_columns = ["forbund_id", *(["insats_id"] if by_insats else []), "year", "respondent_group", "gender",
+                   key_name, "n_responses", "valid", "positive"]
+    df = pd.DataFrame.from_records(db.session.execute(stmt).all(), columns=raw_columns)
+    df["gender"] = df["gender"].astype(object).where(df["gender"].ne(""), None)
+    if by_insats:
+        df["insats_id"] = df["insats_id"].astype(object).where(df["insats_id"].ne(0), None)
+    columns = ["forbund", "year", "respondent_group", "gender", key_name, "n_responses", "valid", "positive"]
+    ints = ["year", "n_responses", "valid", "positive"] + (["indicator"] if key_name == "indicator" else [])
+    return _frame(df, columns, by_insats, ints)
 
 
 # --------------------------------------------------------------------------- public API
@@ -201,18 +282,37 @@ def indicator_counts(*, forbund_ids=None, years=None, groups=None, insats_ids=No
     in the positive steps; n_responses = distinct responses with at least one valid answer on the
     indicator's questions (pooled indicators: sums over their questions, distinct responses).
     Filters take ids (förbund, insats), years and group codes; None means no filter.
+
+    Read from the count cells (cells.py), which every write keeps up to date;
+    indicator_counts_from_answers is the same count over the raw answers.
     """
-    return _scale_counts(_indicator_mapping(), "indicator", forbund_ids=forbund_ids,
-                         years=years, groups=groups, insats_ids=insats_ids, by_insats=by_insats)
+    return _cell_counts(IndicatorCell.__table__, "indicator", "indicator", forbund_ids=forbund_ids,
+                        years=years, groups=groups, insats_ids=insats_ids, by_insats=by_insats)
 
 
 def question_counts(question_id: str, *, forbund_ids=None, years=None, groups=None, insats_ids=None,
                     by_insats: bool = False) -> pd.DataFrame:
     """Like indicator_counts for one scale question (e.g. background `omsorg`, `vald_rutin`):
     `question` instead of `indicator`; positive = the scale's positive steps (for omsorg, Ja)."""
-    return _scale_counts(_question_mapping(question_id), "question", forbund_ids=forbund_ids,
-                         years=years, groups=groups, insats_ids=insats_ids, by_insats=by_insats,
-                         question_ids=[question_id])
+    _question_mapping(question_id)  # a ValueError for anything but a scale question
+    return _cell_counts(QuestionCell.__table__, "question_id", "question", forbund_ids=forbund_ids,
+                        years=years, groups=groups, insats_ids=insats_ids, by_insats=by_insats,
+                        where=[QuestionCell.__table__.c.question_id == question_id])
+
+
+def indicator_counts_from_answers(*, forbund_ids=None, years=None, groups=None, insats_ids=None,
+                                  by_insats: bool = False) -> pd.DataFrame:
+    """indicator_counts computed from the raw answers (the reference for recount and tests)."""
+    return _scale_counts_from_answers(_indicator_mapping(), "indicator", forbund_ids=forbund_ids,
+                                      years=years, groups=groups, insats_ids=insats_ids, by_insats=by_insats)
+
+
+def question_counts_from_answers(question_id: str, *, forbund_ids=None, years=None, groups=None,
+                                 insats_ids=None, by_insats: bool = False) -> pd.DataFrame:
+    """question_counts computed from the raw answers (the reference for recount and tests)."""
+    return _scale_counts_from_answers(_question_mapping(question_id), "question", forbund_ids=forbund_ids,
+                                      years=years, groups=groups, insats_ids=insats_ids, by_insats=by_insats,
+                                      question_ids=[question_id])
 
 
 def outcome_counts(*, forbund_ids=None, years=None, source: str | None = None) -> pd.DataFrame:

@@ -30,12 +30,17 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import current_app
 
+from ..exchange import cells
 from ..extensions import db
 
 FORMAT = "finsam-backup"
 FORMAT_VERSION = 1
 VERSION_TABLE = "alembic_version"
 BATCH = 500
+# Derived from the other tables: written to a backup (readable without our code) but never loaded
+# from it. Restore recounts the count cells from the restored answers and moves the data version
+# past every value this database had, so no process keeps a cached table of before.
+DERIVED = ("indicator_cell", "question_cell", "data_version")
 
 
 class BackupError(RuntimeError):
@@ -261,7 +266,8 @@ def restore_backup(path: str, force: bool = False) -> dict:
         current = _current_revision(conn)
         metadata = _reflect(conn)
         counts = _row_counts(conn, metadata)
-    filled = {name: n for name, n in counts.items() if n}
+        old_version = _data_version(conn, metadata)
+    filled = {name: n for name, n in counts.items() if n and name not in DERIVED}
     if filled and not force:
         listing = ", ".join(f"{name} ({n})" for name, n in sorted(filled.items()))
         raise BackupError("The database already holds data: " + listing + ". Restore only into an empty "
@@ -282,6 +288,8 @@ def restore_backup(path: str, force: bool = False) -> dict:
             conn.execute(table.delete())
         with zipfile.ZipFile(path) as archive:
             for entry in manifest["tables"]:
+                if entry["name"] in DERIVED:
+                    continue  # recounted below
                 table = target.tables.get(entry["name"])
                 if table is None:
                     raise BackupError(f"Table {entry['name']} of the backup does not exist at revision {revision}.")
@@ -302,9 +310,21 @@ def restore_backup(path: str, force: bool = False) -> dict:
         for name, rows in restored.items():
             if after.get(name) != rows:
                 raise BackupError(f"Restoring {name} gave {after.get(name)} rows instead of {rows}; nothing was stored.")
+        if "indicator_cell" in target.tables:  # older revisions: the upgrade below fills them
+            cells.rebuild(conn)
         if engine.dialect.name == "postgresql":
             _reset_sequences(conn, target)
 
     if revision != script.get_current_head():
         _upgrade("head")
+    with engine.begin() as conn:
+        cells.set_version_above(conn, old_version)
     return restored
+
+
+def _data_version(conn, metadata: sa.MetaData) -> int:
+    """The data version before a restore (0 when there is none yet)."""
+    table = metadata.tables.get("data_version")
+    if table is None:
+        return 0
+    return int(conn.execute(sa.select(sa.func.max(table.c.version))).scalar() or 0)
