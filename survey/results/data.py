@@ -6,31 +6,23 @@ keeps every view consistent: a cell hidden because of a sibling somewhere (anoth
 riket, another insats under the förbund) is hidden on every page and in every file, so no two
 views can be differenced into it (DISCLOSURE.md rule 7).
 
-Computing the national tables over a large database takes seconds, so they are kept per process
-and recomputed when the data changes (row counts and highest ids of responses and avslut records)
-or after CACHE_SECONDS, whichever comes first.
+Computing the national tables over a large database takes a while, so they are kept per process
+by exchange/cache.py under the data version, which every write of responses or avslut records
+counts up in its own transaction: a kept table is used only while the data are unchanged.
 """
 from __future__ import annotations
 
-import threading
-import time
-from dataclasses import dataclass, field
-
 import pandas as pd
 from flask import current_app
-from sqlalchemy import func, select
 
 from indicators.compute import indicator_table
 from indicators.disclosure import SiblingSet, blank_suppressed, suppress
 from indicators.outcomes import ALL_RATES, income_after_table, outcome_table
 
-from ..exchange import counts
-from ..extensions import db
-from ..models import AvslutRecord, Response
+from ..exchange import cache, counts
 
 NATIONAL = "riket"
 INSATS_TOTAL = "alla"
-CACHE_SECONDS = 600
 # Background and staff questions of the genuskompass (sub-goals 4 and 6), run through the
 # indicator table under stand-in numbers so that they get exactly the same disclosure.
 QUESTION_NUMBERS = {"omsorg": 901, "vald_rutin": 902}
@@ -40,37 +32,8 @@ def k() -> int:
     return int(current_app.config["DISCLOSURE_K"])
 
 
-def fingerprint() -> tuple:
-    r, a = Response.__table__.c, AvslutRecord.__table__.c
-    return tuple(db.session.execute(select(
-        select(func.count()).select_from(Response.__table__).scalar_subquery(),
-        select(func.max(r.id)).scalar_subquery(),
-        select(func.count()).select_from(AvslutRecord.__table__).scalar_subquery(),
-        select(func.max(a.id)).scalar_subquery(),
-    )).one())
-
-
-@dataclass
-class _Cache:
-    key: tuple | None = None
-    at: float = 0.0
-    tables: dict = field(default_factory=dict)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-
-def _cache() -> _Cache:
-    return current_app.extensions.setdefault("results_figures", _Cache())
-
-
 def _table(name: str, build) -> pd.DataFrame:
-    cache = _cache()
-    key = (k(), fingerprint())
-    with cache.lock:
-        if cache.key != key or time.monotonic() - cache.at > CACHE_SECONDS:
-            cache.key, cache.at, cache.tables = key, time.monotonic(), {}
-        if name not in cache.tables:
-            cache.tables[name] = build()
-        return cache.tables[name]
+    return cache.cached(name, k(), build)
 
 
 def cached(key, build):
@@ -80,9 +43,7 @@ def cached(key, build):
 
 def clear() -> None:
     """Forget the cached tables (tests and the report command after loading data)."""
-    cache = _cache()
-    with cache.lock:
-        cache.key, cache.tables = None, {}
+    cache.clear()
 
 
 # --------------------------------------------------------------------------- the tables
