@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 import pandas as pd
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from indicators.genuskompass import (
     INCOME_PHRASES, OUTCOME_PHRASES, SUBGOALS, Comparison, SubGoal, compare, compare_table, sentence,
@@ -25,7 +25,11 @@ from indicators.instrument import GROUP_ORDER, PARTICIPANT_GROUPS, get_instrumen
 
 from .. import charts
 from .. import formatting as fmt
+from ..exchange import counts
+from ..exchange.routes import INCOME_LABELS
+from ..extensions import db
 from ..i18n import current_language
+from ..models import Campaign, Forbund
 from . import data
 from .data import INSATS_TOTAL, NATIONAL
 
@@ -347,12 +351,6 @@ def dashboard(forbund, args) -> View:
 
 
 def campaign_section(forbund, year) -> Section:
-    from sqlalchemy import select
-
-    from ..exchange import counts
-    from ..extensions import db
-    from ..models import Campaign
-
     per_campaign = counts.campaign_response_counts(forbund.id)
     campaigns = db.session.scalars(select(Campaign).where(Campaign.forbund_id == forbund.id)
                                    .order_by(Campaign.opens_on.desc(), Campaign.id)).all()
@@ -435,8 +433,6 @@ def _measures(goal: SubGoal, scope: str) -> tuple[list[Measure], list[tuple[str,
     if goal.income_after:
         inc = data.income_after()
         inc = inc[inc["forbund"].eq(scope)]
-        from ..exchange.routes import INCOME_LABELS
-
         for code, phrase in INCOME_PHRASES.items():
             rows = inc[inc["income_source"].eq(code)]
             if rows.empty:
@@ -637,11 +633,6 @@ def national(args) -> View:
 
 
 def forbund_names() -> dict[str, str]:
-    from sqlalchemy import select
-
-    from ..extensions import db
-    from ..models import Forbund
-
     names = dict(db.session.execute(select(Forbund.code, Forbund.name)).all())
     names[NATIONAL] = _("Riket (all förbund)")
     return names
