@@ -263,6 +263,8 @@ def _cell_counts(table, key_column: str, key_name: str, *, forbund_ids, years, g
     raw_columns = ["forbund_id", *(["insats_id"] if by_insats else []), "year", "respondent_group", "gender",
                    key_name, "n_responses", "valid", "positive"]
     df = pd.DataFrame.from_records(db.session.execute(stmt).all(), columns=raw_columns)
+    if df.empty and key_name == "question":
+        df[key_name] = df[key_name].astype("str")  # as the reference count's (from the mapping)
     df["gender"] = df["gender"].astype(object).where(df["gender"].ne(""), None)
     if by_insats:
         df["insats_id"] = df["insats_id"].astype(object).where(df["insats_id"].ne(0), None)
