@@ -1,14 +1,17 @@
 """Benchmark: `export indicators --by gender` over all years on a large data set.
 
 Creates N responses (default 1,000,000: 80 förbund × 10 years × all six respondent groups) in a
-SQLite file and in a throwaway PostgreSQL cluster, then prints, for each database, the time and
-peak memory of the export next to the time of one bare SQL GROUP BY query that counts the same
-cells, and their ratio. Targets: under 3 s, within 2× of the bare query, under 1 GB.
+SQLite file and in a throwaway PostgreSQL cluster, fills the count cells with `recount` (the same
+rebuild restore and `flask --app survey recount` use; timed), then prints, for each database, the
+time and peak memory of the export (which reads the cells) next to the time of one bare SQL GROUP
+BY over the raw answers that counts the same cells, one bare GROUP BY over the cell table, and
+the ratios. Also the national table the dashboards pick from: built once, then the cached use
+(one data-version read). Targets: under 3 s, within 2× of the bare query, under 1 GB.
 
     python benchmarks/indicators.py [--responses 1000000] [--skip-postgres] [--keep DIR]
 
-The measurement runs in a fresh child process so its peak memory (ru_maxrss) is the export's,
-not the data generator's. Each query is run twice and the faster run is reported (warm cache).
+Each measurement runs in a fresh child process so its peak memory (ru_maxrss) is its own, not
+the data generator's. Each query is run twice and the faster run is reported (warm cache).
 """
 from __future__ import annotations
 
@@ -38,6 +41,11 @@ SELECT r.forbund_id, r.year, r.respondent_group, r.kon, a.question_id,
 FROM answer a JOIN response r ON r.id = a.response_id
 WHERE a.value BETWEEN 1 AND 4
 GROUP BY r.forbund_id, r.year, r.respondent_group, r.kon, a.question_id
+"""
+BARE_CELLS_SQL = """
+SELECT forbund_id, year, respondent_group, kon, indicator, SUM(n_responses), SUM(valid), SUM(positive)
+FROM indicator_cell
+GROUP BY forbund_id, year, respondent_group, kon, indicator
 """
 
 
@@ -154,6 +162,23 @@ def load_postgres(url: str, dsn: str, args) -> int:
 
 
 # --------------------------------------------------------------------------- measuring
+RECOUNT = r"""
+import json, resource, sys, time
+sys.path.insert(0, sys.argv[2])
+from survey import create_app
+from survey.exchange import cells
+from survey.extensions import db
+
+app = create_app({"SQLALCHEMY_DATABASE_URI": sys.argv[1], "SECRET_KEY": "bench"})
+with app.app_context():
+    t = time.perf_counter()
+    n_indicator, n_question = cells.rebuild(db.session)
+    db.session.commit()
+    out = {"seconds": time.perf_counter() - t, "indicator_cells": n_indicator, "question_cells": n_question}
+out["maxrss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps(out))
+"""
+
 CHILD = r"""
 import json, os, resource, sys, time
 sys.path.insert(0, sys.argv[2])
@@ -163,12 +188,16 @@ from survey.exchange import exporting
 from survey.extensions import db
 
 app = create_app({"SQLALCHEMY_DATABASE_URI": sys.argv[1], "SECRET_KEY": "bench"})
-out = {"export": [], "bare": []}
+out = {"export": [], "bare": [], "bare_cell_table": []}
 with app.app_context():
     for _ in range(2):
         t = time.perf_counter()
         cells = db.session.execute(text(sys.argv[3])).all()
         out["bare"].append(time.perf_counter() - t)
+        t = time.perf_counter()
+        cell_rows = db.session.execute(text(sys.argv[4])).all()
+        out["bare_cell_table"].append(time.perf_counter() - t)
+        db.session.rollback()
         t = time.perf_counter()
         table = exporting.indicators_export(by_gender=True, k=5)
         with open(os.devnull, "w") as fh:
@@ -176,22 +205,53 @@ with app.app_context():
         out["export"].append(time.perf_counter() - t)
     out["rows"] = len(table)
     out["bare_cells"] = len(cells)
-out["maxrss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    out["cell_table_rows"] = len(cell_rows)
+    out["maxrss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # The dashboards' national table (by gender, insats, riket): built once, then kept.
+    from survey.results import data
+    t = time.perf_counter()
+    data.indicators()
+    out["national_build"] = time.perf_counter() - t
+    db.session.rollback()
+    hits = []
+    for _ in range(20):
+        t = time.perf_counter()
+        data.indicators()
+        hits.append(time.perf_counter() - t)
+        db.session.rollback()
+    out["national_cached"] = sorted(hits)[len(hits) // 2]
+out["maxrss_all_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps(out))
 """
 
 
-def measure(url: str) -> dict:
-    result = subprocess.run([sys.executable, "-c", CHILD, url, str(ROOT), BARE_SQL],
-                            capture_output=True, text=True, check=True)
+def _child(script: str, *args: str) -> dict:
+    result = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True)
+    if result.returncode != 0:
+        raise SystemExit(result.stderr)
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def report(name: str, load_seconds: float, n_answers: int, m: dict) -> None:
-    export, bare = min(m["export"]), min(m["bare"])
-    print(f"{name:<11} load {load_seconds:6.1f} s ({n_answers:,} answers) | export --by gender "
-          f"{export:5.2f} s ({m['rows']:,} rows) | bare GROUP BY {bare:5.2f} s ({m['bare_cells']:,} cells) | "
-          f"ratio {export / bare:4.2f} | peak memory {m['maxrss_mb']:,.0f} MB", flush=True)
+def recount(url: str) -> dict:
+    return _child(RECOUNT, url, str(ROOT))
+
+
+def measure(url: str) -> dict:
+    return _child(CHILD, url, str(ROOT), BARE_SQL, BARE_CELLS_SQL)
+
+
+def report(name: str, load_seconds: float, n_answers: int, r: dict, m: dict) -> None:
+    export, bare, bare_cells = min(m["export"]), min(m["bare"]), min(m["bare_cell_table"])
+    print(f"{name:<11} load {load_seconds:6.1f} s ({n_answers:,} answers) | recount {r['seconds']:5.2f} s "
+          f"({r['indicator_cells']:,} indicator cells, {r['question_cells']:,} question cells, "
+          f"peak {r['maxrss_mb']:,.0f} MB)", flush=True)
+    print(f"{'':<11} export --by gender {export:5.2f} s ({m['rows']:,} rows), peak memory {m['maxrss_mb']:,.0f} MB | "
+          f"bare GROUP BY answers {bare:5.2f} s ({m['bare_cells']:,} cells), ratio {export / bare:4.2f} | "
+          f"bare GROUP BY cell table {bare_cells:6.3f} s ({m['cell_table_rows']:,} rows), "
+          f"ratio {export / bare_cells:5.1f}", flush=True)
+    print(f"{'':<11} national table (dashboards): build {m['national_build']:5.2f} s, cached use "
+          f"{m['national_cached'] * 1000:5.1f} ms (median of 20), peak memory {m['maxrss_all_mb']:,.0f} MB",
+          flush=True)
 
 
 def main() -> None:
@@ -212,7 +272,9 @@ def main() -> None:
         path.unlink(missing_ok=True)
         t = time.perf_counter()
         n = load_sqlite(path, args)
-        report("SQLite", time.perf_counter() - t, n, measure(f"sqlite:///{path}"))
+        seconds = time.perf_counter() - t
+        url = f"sqlite:///{path}"
+        report("SQLite", seconds, n, recount(url), measure(url))
     if not args.skip_postgres:
         from tests.support.postgres import PostgresServer
 
@@ -222,7 +284,8 @@ def main() -> None:
             url = server.url("bench")
             t = time.perf_counter()
             n = load_postgres(url, f"host=127.0.0.1 port={server.port} user=postgres dbname=bench", args)
-            report("PostgreSQL", time.perf_counter() - t, n, measure(url))
+            seconds = time.perf_counter() - t
+            report("PostgreSQL", seconds, n, recount(url), measure(url))
         finally:
             server.stop()
 
