@@ -69,12 +69,13 @@ def points(value, lang: str | None = None, *, signed: bool = True) -> str:
 
 
 def p_value(value, lang: str | None = None) -> str:
+    """A test's p-value as 'p = 0,174', or 'p < 0,001' when smaller."""
     if value is None:
         return DASH
     lang = _lang(lang)
     if value < 0.001:
-        return "< " + _babel_decimal(Decimal("0.001"), "0.000", locale=lang)
-    return _babel_decimal(Decimal(repr(float(value))), "0.000", locale=lang)
+        return "p < " + _babel_decimal(Decimal("0.001"), "0.000", locale=lang)
+    return "p = " + _babel_decimal(Decimal(repr(float(value))), "0.000", locale=lang)
 
 
 def long_date(value: date | datetime, lang: str | None = None) -> str:

@@ -491,7 +491,7 @@ def genuskompass(scope: str, scope_name: str, args) -> View:
                                                  total=fmt.number(cmp.n_men))),
                     Cell(fmt.points(cmp.difference), _("points")),
                     Cell(_("%(low)s to %(high)s", low=fmt.points(cmp.ci_low), high=fmt.points(cmp.ci_high))),
-                    Cell(_("Yes") if cmp.clear else _("No"), _("p = %(p)s", p=fmt.p_value(cmp.p_value))),
+                    Cell(_("Yes") if cmp.clear else _("No"), fmt.p_value(cmp.p_value)),
                 ]
             body.append((f"{m.label} ({m.source})", cells))
             if m.phrase:
@@ -674,7 +674,7 @@ def gap_per_forbund(this: pd.DataFrame, group: str, indicator: int, year: int) -
                                                   total=fmt.number(r["n_men"]))),
                      Cell(fmt.points(r["difference"]), _("points")),
                      Cell(_("%(low)s to %(high)s", low=fmt.points(r["ci_low"]), high=fmt.points(r["ci_high"]))),
-                     Cell(_("Yes") if r["clear"] else _("No"), _("p = %(p)s", p=fmt.p_value(r["p_value"])))]
+                     Cell(_("Yes") if r["clear"] else _("No"), fmt.p_value(r["p_value"]))]
             plot_rows.append({"category": names.get(code, code), "value": float(r["difference"]),
                               "low": float(r["ci_low"]), "high": float(r["ci_high"]),
                               "label": fmt.points(r["difference"]), "clear": bool(r["clear"])})
