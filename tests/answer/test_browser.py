@@ -9,7 +9,7 @@ import pytest
 
 from survey.answer.routes import today
 from tests.answer.helpers import answers_of, questions, responses
-from tests.support.browser import PHONE, axe_source
+from tests.support.browser import PHONE, axe_violations
 
 OPTIONAL = ["omsorg", "kommentar"]
 
@@ -17,20 +17,6 @@ OPTIONAL = ["omsorg", "kommentar"]
 def submit(page, name: str) -> None:
     with page.expect_navigation():
         page.get_by_role("button", name=name, exact=True).click()
-
-
-def axe_violations(page) -> list[dict]:
-    """tests.support.browser.axe_violations, but with axe-core evaluated through the DevTools
-    protocol: our CSP (rightly) blocks the inline script tag that helper adds, and we keep the CSP
-    on so that these tests also prove the pages work under it."""
-    if not page.evaluate("typeof window.axe !== 'undefined'"):
-        page.evaluate(axe_source())
-    result = page.evaluate(
-        """async () => await axe.run(document, {runOnly: {type: 'tag',
-              values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"""
-    )
-    return [{"id": v["id"], "impact": v["impact"], "help": v["help"],
-             "nodes": [n["target"] for n in v["nodes"]][:5]} for v in result["violations"]]
 
 
 def check_page(page, artifacts_dir, lang: str, kind: str) -> None:

@@ -53,7 +53,8 @@ def test_staff_pages_pass_axe_and_csp(staff_page, live_server, world, artifacts_
     audit_page.goto(base + "/campaigns/new")
     audit_page.fill("#title", "")
     audit_page.fill("#closes_on", "2000-01-01")
-    audit_page.click("main button[type=submit]")
+    with audit_page.expect_navigation():
+        audit_page.click("main button[type=submit]")
     assert audit_page.locator(".error-summary a[href='#title']").count() == 1
     found = axe_violations(audit_page)
     if found:

@@ -46,8 +46,12 @@ def axe_source() -> str:
 
 
 def axe_violations(page) -> list[dict]:
-    """WCAG 2.0/2.1 A and AA violations axe-core finds on the page as it is now."""
-    page.add_script_tag(content=axe_source())
+    """WCAG 2.0/2.1 A and AA violations axe-core finds on the page as it is now.
+
+    axe-core is evaluated through the DevTools protocol, not added as a script tag: our CSP
+    (rightly) blocks inline scripts, and keeping the CSP on proves the pages work under it."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(axe_source())
     result = page.evaluate(
         """async () => await axe.run(document, {runOnly: {type: 'tag',
               values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"""
