@@ -1,8 +1,11 @@
 """Exports in the exchange formats of EXCHANGE.md: indicator and outcome tables (disclosure applied)
 and a förbund's raw responses (the import format, so that a round trip changes nothing).
 
-Disclosure is computed over ALL förbund and only then filtered to one förbund, so that two exports
-with different filters cannot be differenced into a hidden cell (DISCLOSURE.md rule 7).
+The indicator and outcome exports pick their rows from the same cached, fully suppressed tables
+the dashboards and reports use (tables.py: all förbund, all years, by gender and insats, with
+riket), and filter only after disclosure. So a cell hidden on a page is hidden in every export and
+the other way round, and two exports with different filters cannot be differenced into a hidden
+cell (DISCLOSURE.md rule 7).
 """
 from __future__ import annotations
 
@@ -16,16 +19,16 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 
-from indicators.compute import indicator_table
-from indicators.disclosure import DEFAULT_K
+from indicators.compute import INDICATOR_COLUMNS
+from indicators.disclosure import DEFAULT_K, GENDER_TOTAL
 from indicators.instrument import instruments, latest_version
-from indicators.outcomes import outcome_table
+from indicators.outcomes import EXPORT_RATES, OUTCOME_COLUMNS
 
 from ..extensions import db
 from ..models import Answer, AvslutRecord, Forbund, Insats, Response
-from . import counts
+from . import tables
 
-NATIONAL = "riket"
+NATIONAL = tables.NATIONAL
 FORMULA_STARTS = ("=", "+", "-", "@")
 
 RESPONSE_FIXED = ["response_id", "forbund", "insats", "year", "respondent_group", "instrument_version",
@@ -65,29 +68,46 @@ def _forbund_code(code: str | None) -> str | None:
     return code
 
 
-def _keep(table: pd.DataFrame, forbund: str | None, national: bool) -> pd.DataFrame:
-    if forbund is None:
-        return table
-    keep = table["forbund"].eq(forbund)
-    if national:
-        keep |= table["forbund"].eq(NATIONAL)
-    return table[keep].reset_index(drop=True)
+def _pick(table: pd.DataFrame, keep: pd.Series, years, forbund: str | None, national: bool,
+          columns) -> pd.DataFrame:
+    """Rows of a full (already suppressed, sorted) table: filtering keeps the order."""
+    if years is not None:
+        keep &= table["year"].isin([int(y) for y in years])
+    if forbund is not None:
+        mine = table["forbund"].eq(forbund)
+        if national:
+            mine |= table["forbund"].eq(NATIONAL)
+        keep &= mine
+    return table.loc[keep, list(columns)].reset_index(drop=True)
 
 
 def indicators_export(*, years=None, forbund: str | None = None, by_gender: bool = False,
                       k: int = DEFAULT_K, national: bool = False) -> pd.DataFrame:
-    """The `export indicators` table. With `forbund`, only its rows (and `riket` when national)."""
+    """The `export indicators` table. With `forbund`, only its rows (and `riket` when national).
+
+    The förbund's own figures (insats `alla`) of the full table; without by_gender only the `alla`
+    gender rows. Suppression includes the insats and gender siblings even where those rows are
+    not exported, exactly as on the pages."""
     forbund = _forbund_code(forbund)
-    table = indicator_table(counts.indicator_counts(years=years), k=k, by_gender=by_gender, national=True)
-    return _keep(table, forbund, national)
+    table = tables.indicators(k)
+    keep = table["insats"].eq(tables.INSATS_TOTAL)
+    if not by_gender:
+        keep &= table["gender"].eq(GENDER_TOTAL)
+    return _pick(table, keep, years, forbund, national, INDICATOR_COLUMNS)
 
 
 def outcomes_export(*, years=None, forbund: str | None = None, source: str | None = None,
                     k: int = DEFAULT_K, national: bool = False) -> pd.DataFrame:
-    """The `export outcomes` table; sources are never pooled, so filtering on one is safe."""
+    """The `export outcomes` table: the export's five rates of the full table; sources are never
+    pooled, so filtering on one after disclosure is the same as on the pages."""
+    if source not in (None, "avslut", "enkat"):
+        raise ValueError(f"unknown source '{source}'")
     forbund = _forbund_code(forbund)
-    table = outcome_table(counts.outcome_counts(years=years, source=source), k=k, national=True)
-    return _keep(table, forbund, national)
+    table = tables.outcomes(k)
+    keep = table["rate"].isin(EXPORT_RATES)
+    if source is not None:
+        keep &= table["source"].eq(source)
+    return _pick(table, keep, years, forbund, national, OUTCOME_COLUMNS)
 
 
 def responses_export(forbund_id: int) -> pd.DataFrame:

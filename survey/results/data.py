@@ -8,7 +8,9 @@ views can be differenced into it (DISCLOSURE.md rule 7).
 
 Computing the national tables over a large database takes a while, so they are kept per process
 by exchange/cache.py under the data version, which every write of responses or avslut records
-counts up in its own transaction: a kept table is used only while the data are unchanged.
+counts up in its own transaction: a kept table is used only while the data are unchanged. The
+indicator and outcome tables are built in exchange/tables.py, where the exchange exports pick
+their rows from the very same cached tables.
 """
 from __future__ import annotations
 
@@ -17,9 +19,9 @@ from flask import current_app
 
 from indicators.compute import indicator_table
 from indicators.disclosure import SiblingSet, blank_suppressed, suppress
-from indicators.outcomes import ALL_RATES, income_after_table, outcome_table
+from indicators.outcomes import income_after_table
 
-from ..exchange import cache, counts
+from ..exchange import cache, counts, tables
 
 NATIONAL = "riket"
 INSATS_TOTAL = "alla"
@@ -51,14 +53,12 @@ def indicators() -> pd.DataFrame:
     """indicator_table by gender and insats, with riket: columns forbund, insats (`alla` = the
     förbund's own figure, "" = responses without insats), year, respondent_group, indicator,
     gender, n_responses, valid, positive, value, suppressed."""
-    return _table("indicators", lambda: indicator_table(
-        counts.indicator_counts(by_insats=True), k=k(), by_gender=True, national=True, by_insats=True))
+    return tables.indicators(k())
 
 
 def outcomes() -> pd.DataFrame:
     """outcome_table for both sources and every rate the genuskompass needs (sick leave too)."""
-    return _table("outcomes", lambda: outcome_table(counts.outcome_counts(), k=k(), national=True,
-                                                   rates=ALL_RATES))
+    return tables.outcomes(k())
 
 
 def income_after() -> pd.DataFrame:
