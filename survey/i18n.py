@@ -3,6 +3,8 @@
 The participant's choice comes from the page (?lang=), then their draft, then a cookie, then the
 browser; staff pages are offered in Swedish and English only.
 """
+from urllib.parse import urlencode
+
 from flask import current_app, g, request
 from flask_babel import get_locale
 
@@ -35,6 +37,13 @@ def text_direction(lang: str | None = None) -> str:
     return "rtl" if (lang or current_language()) in RTL_LANGUAGES else "ltr"
 
 
+def language_link(lang: str) -> str:
+    """This page in another language: the filters in the query string are kept."""
+    args = request.args.to_dict(flat=False)
+    args["lang"] = [lang]
+    return "?" + urlencode(args, doseq=True)
+
+
 def remember_language(response):
     """Keep an explicit ?lang= choice in a cookie so that it holds on the next pages."""
     lang = request.args.get("lang")
@@ -47,6 +56,6 @@ def remember_language(response):
 def init_app(app):
     app.jinja_env.globals.update(
         current_language=current_language, text_direction=text_direction,
-        LANGUAGE_NAMES=LANGUAGE_NAMES, allowed_languages=allowed_languages,
+        LANGUAGE_NAMES=LANGUAGE_NAMES, allowed_languages=allowed_languages, language_link=language_link,
     )
     app.after_request(remember_language)

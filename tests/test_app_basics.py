@@ -35,6 +35,12 @@ def test_staff_pages_offer_english(client):
     assert "lang=en" in response.headers.get("Set-Cookie", "")
 
 
+def test_language_links_keep_the_page_filters(client):
+    html = client.get("/login?next=%2Fresults%2F&year=2024&year=2025&lang=sv").get_data(as_text=True)
+    assert 'href="?next=%2Fresults%2F&amp;year=2024&amp;year=2025&amp;lang=en"' in html
+    assert 'href="?next=%2Fresults%2F&amp;year=2024&amp;year=2025&amp;lang=sv"' in html
+
+
 def test_login_and_lockout(client, factory):
     forbund = factory.forbund()
     user = factory.user("forbund_user", forbund)
