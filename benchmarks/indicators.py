@@ -5,8 +5,9 @@ SQLite file and in a throwaway PostgreSQL cluster, fills the count cells with `r
 rebuild restore and `flask --app survey recount` use; timed), then prints, for each database, the
 time and peak memory of the export (which reads the cells) next to the time of one bare SQL GROUP
 BY over the raw answers that counts the same cells, one bare GROUP BY over the cell table, and
-the ratios. Also the national table the dashboards pick from: built once, then the cached use
-(one data-version read). Targets: under 3 s, within 2× of the bare query, under 1 GB.
+the ratios. The export computes the whole national table the dashboards pick from (by gender and
+insats, disclosure over all förbund) and is timed with that table's cache emptied; then the same
+export from the kept table (one data-version read and the pick). Targets: under 3 s, within 2× of the bare query, under 1 GB.
 
     python benchmarks/indicators.py [--responses 1000000] [--skip-postgres] [--keep DIR]
 
@@ -184,7 +185,7 @@ import json, os, resource, sys, time
 sys.path.insert(0, sys.argv[2])
 from sqlalchemy import text
 from survey import create_app
-from survey.exchange import exporting
+from survey.exchange import cache, exporting
 from survey.extensions import db
 
 app = create_app({"SQLALCHEMY_DATABASE_URI": sys.argv[1], "SECRET_KEY": "bench"})
@@ -198,6 +199,7 @@ with app.app_context():
         cell_rows = db.session.execute(text(sys.argv[4])).all()
         out["bare_cell_table"].append(time.perf_counter() - t)
         db.session.rollback()
+        cache.clear()  # time the whole computation, not a pick from the kept table
         t = time.perf_counter()
         table = exporting.indicators_export(by_gender=True, k=5)
         with open(os.devnull, "w") as fh:
@@ -207,19 +209,15 @@ with app.app_context():
     out["bare_cells"] = len(cells)
     out["cell_table_rows"] = len(cell_rows)
     out["maxrss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    # The dashboards' national table (by gender, insats, riket): built once, then kept.
-    from survey.results import data
-    t = time.perf_counter()
-    data.indicators()
-    out["national_build"] = time.perf_counter() - t
-    db.session.rollback()
+    # The export picks from the national table the dashboards use, kept under the data version:
+    # once built, a later export (or page) costs one data-version read and the pick.
     hits = []
     for _ in range(20):
         t = time.perf_counter()
-        data.indicators()
+        exporting.indicators_export(by_gender=True, k=5)
         hits.append(time.perf_counter() - t)
         db.session.rollback()
-    out["national_cached"] = sorted(hits)[len(hits) // 2]
+    out["export_cached"] = sorted(hits)[len(hits) // 2]
 out["maxrss_all_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps(out))
 """
@@ -249,9 +247,8 @@ def report(name: str, load_seconds: float, n_answers: int, r: dict, m: dict) -> 
           f"bare GROUP BY answers {bare:5.2f} s ({m['bare_cells']:,} cells), ratio {export / bare:4.2f} | "
           f"bare GROUP BY cell table {bare_cells:6.3f} s ({m['cell_table_rows']:,} rows), "
           f"ratio {export / bare_cells:5.1f}", flush=True)
-    print(f"{'':<11} national table (dashboards): build {m['national_build']:5.2f} s, cached use "
-          f"{m['national_cached'] * 1000:5.1f} ms (median of 20), peak memory {m['maxrss_all_mb']:,.0f} MB",
-          flush=True)
+    print(f"{'':<11} the same export from the kept national table: {m['export_cached'] * 1000:5.1f} ms "
+          f"(median of 20), peak memory {m['maxrss_all_mb']:,.0f} MB", flush=True)
 
 
 def main() -> None:
