@@ -25,6 +25,15 @@ def new_token(nbytes: int = 24) -> str:
     return secrets.token_urlsafe(nbytes)
 
 
+# Campaign links are typed in from posters by people who may read little Swedish: lowercase
+# letters and digits without look-alikes (0/o, 1/l/i); 12 of them (59 bits) cannot be guessed.
+LINK_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+
+
+def new_link_token(length: int = 12) -> str:
+    return "".join(secrets.choice(LINK_ALPHABET) for _ in range(length))
+
+
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -80,7 +89,7 @@ class User(UserMixin, db.Model):
 class Campaign(db.Model):
     """One questionnaire round: a link that a respondent group answers within open dates."""
     id: Mapped[int] = mapped_column(primary_key=True)
-    token: Mapped[str] = mapped_column(String(64), unique=True, default=lambda: new_token(12))
+    token: Mapped[str] = mapped_column(String(64), unique=True, default=new_link_token)
     forbund_id: Mapped[int] = mapped_column(ForeignKey("forbund.id"))
     insats_id: Mapped[int | None] = mapped_column(ForeignKey("insats.id"))
     title: Mapped[str] = mapped_column(String(200), default="")

@@ -74,7 +74,9 @@ def load_context():
     args = request.view_args or {}
     token = args.get("token", "")
     # Tokens are URL-safe base64; anything else (a NUL byte breaks PostgreSQL) is simply unknown.
-    campaign = db.session.scalar(select(Campaign).where(Campaign.token == token)) if TOKEN_RE.fullmatch(token) else None
+    # Links are lowercase, but phones like to capitalise what is typed in: either form is found.
+    campaign = db.session.scalar(select(Campaign).where(Campaign.token.in_({token, token.lower()}))) \
+        if TOKEN_RE.fullmatch(token) else None
     if campaign is None:
         return status_page("unknown", 404)
     instrument = instruments().get(campaign.instrument_version)

@@ -66,3 +66,13 @@ def test_unknown_draft_offers_to_start_again(client, factory):
     begin(client, campaign)
     response = client.get(f"/e/{campaign.token}/abc/review?lang=ar")
     assert response.status_code == 404 and "ابدأ من جديد" in response.data.decode()
+
+
+def test_a_link_typed_in_capitals_finds_its_campaign(client, factory):
+    campaign = factory.campaign()
+    assert campaign.token == campaign.token.lower()
+    response = client.get(f"/e/{campaign.token.upper()}?lang=sv")
+    assert response.status_code == 200
+    assert h1(response.data.decode()) != CASES["unknown"][1]
+    # Only the campaign's own token: another spelling of it is still unknown.
+    assert client.get(f"/e/{campaign.token[:-1]}?lang=sv").status_code == 404
