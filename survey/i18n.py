@@ -5,7 +5,7 @@ browser; staff pages are offered in Swedish and English only.
 """
 from urllib.parse import urlencode
 
-from flask import current_app, g, request
+from flask import current_app, g, has_request_context, request
 from flask_babel import get_locale
 
 STAFF_LANGUAGES = ("sv", "en")
@@ -22,6 +22,9 @@ def allowed_languages() -> tuple[str, ...]:
 
 
 def select_locale() -> str:
+    if not has_request_context():
+        # The command line and scripts (e.g. `flask import` reporting problems): the app's language.
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     allowed = allowed_languages()
     for candidate in (request.args.get("lang"), g.get("lang"), request.cookies.get(LANG_COOKIE)):
         if candidate in allowed:

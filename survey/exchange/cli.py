@@ -6,6 +6,7 @@ import sys
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..extensions import db
@@ -17,11 +18,12 @@ export_cli = AppGroup("export", help="Export indicators, outcomes or raw respons
 
 
 def _import(kind: str, path: str, create: bool) -> None:
+    """Problems and the summary are printed in the app's default language (Swedish)."""
     try:
         with open(path, "rb") as fh:
             data = fh.read(importing.MAX_BYTES + 1)
     except OSError as exc:
-        click.echo(f"{path}: cannot be read ({exc.strerror})", err=True)
+        click.echo(_("%(path)s: cannot be read (%(reason)s)", path=path, reason=exc.strerror), err=True)
         sys.exit(2)
     checked = importing.check_file(data, path, kind, create=create)
     if checked.errors:

@@ -15,12 +15,15 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import insert, select
 
 from indicators.instrument import instruments, latest_version
 from indicators.outcomes import INCOME_CODES, UTFALL_CODES
 
 from ..extensions import db
+from ..formatting import number
 from ..models import Answer, AuditLog, AvslutRecord, Forbund, Insats, Response, new_token
 from . import cells
 from .exporting import AVSLUT_COLUMNS, RESPONSE_FIXED, answer_columns
@@ -36,15 +39,20 @@ _BATCH = 5000
 
 @dataclass(frozen=True)
 class Problem:
+    """One problem; `message` is already in the language of the page or command that checked the file."""
     line: int  # line in the file (the header is line 1); 0 = the file as a whole
     column: str  # column name, '' when the problem is not in one column
     message: str
 
     def __str__(self) -> str:
-        where = [f"line {self.line}"] if self.line else []
+        if self.line and self.column:
+            return _("line %(line)s, column %(column)s: %(message)s",
+                     line=self.line, column=self.column, message=self.message)
+        if self.line:
+            return _("line %(line)s: %(message)s", line=self.line, message=self.message)
         if self.column:
-            where.append(f"column {self.column}")
-        return f"{', '.join(where)}: {self.message}" if where else self.message
+            return _("column %(column)s: %(message)s", column=self.column, message=self.message)
+        return self.message
 
 
 @dataclass
@@ -75,7 +83,7 @@ class Result:
 
 
 class FileProblem(Exception):
-    """The file cannot be read at all: one clear message."""
+    """The file cannot be read at all: one clear message (translated)."""
 
 
 # --------------------------------------------------------------------------- reading
@@ -101,21 +109,21 @@ def _read_xlsx(data: bytes):
             yield line, [_cell_text(v) for v in row]
         wb.close()
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, IndexError) as exc:
-        raise FileProblem("The file is not a readable Excel (.xlsx) file. Save it again as .xlsx "
-                          f"or as CSV UTF-8 ({exc.__class__.__name__}).") from None
+        raise FileProblem(_("The file is not a readable Excel (.xlsx) file. Save it again as .xlsx "
+                            "or as CSV UTF-8 (%(reason)s).", reason=exc.__class__.__name__)) from None
 
 
 def _read_csv(data: bytes):
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     if b"\x00" in data:
-        raise FileProblem("The file is not a text file (it contains NUL bytes). Use CSV UTF-8 or .xlsx.")
+        raise FileProblem(_("The file is not a text file (it contains NUL bytes). Use CSV UTF-8 or .xlsx."))
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[:exc.start].count(b"\n") + 1
-        raise FileProblem(f"The file is not UTF-8 text (first unreadable byte on line {line}). "
-                          "Save it as 'CSV UTF-8' or .xlsx and try again.") from None
+        raise FileProblem(_("The file is not UTF-8 text (first unreadable byte on line %(line)s). "
+                            "Save it as 'CSV UTF-8' or .xlsx and try again.", line=line)) from None
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
@@ -125,7 +133,8 @@ def _read_csv(data: bytes):
             yield end + 1, row  # a quoted field may span lines: report where the row starts
             end = reader.line_num
     except csv.Error as exc:
-        raise FileProblem(f"line {end + 1}: the CSV cannot be read ({exc}).") from None
+        raise FileProblem(_("line %(line)s: the CSV cannot be read (%(reason)s).",
+                            line=end + 1, reason=exc)) from None
 
 
 def read_rows(data: bytes, filename: str = ""):
@@ -133,7 +142,7 @@ def read_rows(data: bytes, filename: str = ""):
     if data[:4] == b"PK\x03\x04" or filename.lower().endswith(".xlsx"):
         return _read_xlsx(data)
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" or filename.lower().endswith(".xls"):
-        raise FileProblem("Old Excel files (.xls) cannot be read. Save the file as .xlsx or CSV UTF-8.")
+        raise FileProblem(_("Old Excel files (.xls) cannot be read. Save the file as .xlsx or CSV UTF-8."))
     return _read_csv(data)
 
 
@@ -183,16 +192,17 @@ class _Checker:
                 self.unnamed.add(position - 1)
                 names.append(None)
             elif canonical is None:
-                self.error(1, name, f"unknown column (column {position}); allowed are {', '.join(known)}")
+                self.error(1, name, _("unknown column (column %(position)s); allowed are %(allowed)s",
+                                      position=position, allowed=", ".join(known)))
                 names.append(None)
             elif canonical in names:
-                self.error(1, name, f"the column appears twice (column {position})")
+                self.error(1, name, _("the column appears twice (column %(position)s)", position=position))
                 names.append(None)
             else:
                 names.append(canonical)
         for name in required:
             if name not in names:
-                self.error(1, name, "required column is missing")
+                self.error(1, name, _("required column is missing"))
         self.present = {n for n in names if n}
         return names
 
@@ -200,18 +210,19 @@ class _Checker:
     def check_forbund(self, line: int, code: str) -> str | None:
         if not code:
             if "forbund" in self.present:
-                self.error(line, "forbund", "empty; give the förbund code")
+                self.error(line, "forbund", _("empty; give the förbund code"))
             return None
         if not CODE_RE.match(code):
-            self.error(line, "forbund", f"'{code}' is not a code (lowercase letters, digits and -)")
+            self.error(line, "forbund", _("'%(code)s' is not a code (lowercase letters, digits and -)", code=code))
             return None
         if self.only_forbund is not None and code != self.only_forbund:
-            self.error(line, "forbund", f"'{code}' is another förbund; only rows for "
-                                        f"'{self.only_forbund}' can be imported here")
+            self.error(line, "forbund", _("'%(code)s' is another förbund; only rows for '%(own)s' "
+                                          "can be imported here", code=code, own=self.only_forbund))
             return None
         if code not in self.forbund:
             if not self.create:
-                self.error(line, "forbund", f"unknown förbund '{code}' (import with --create to add it)")
+                self.error(line, "forbund", _("unknown förbund '%(code)s' (import with --create to add it)",
+                                              code=code))
                 return None
             self.out.new_forbund.add(code)
         return code
@@ -219,15 +230,15 @@ class _Checker:
     def check_insats(self, line: int, forbund: str | None, code: str, required: bool) -> str | None:
         if not code:
             if required:
-                self.error(line, "insats", "empty; participant responses need the insats code")
+                self.error(line, "insats", _("empty; participant responses need the insats code"))
             return None
         if not CODE_RE.match(code):
-            self.error(line, "insats", f"'{code}' is not a code (lowercase letters, digits and -)")
+            self.error(line, "insats", _("'%(code)s' is not a code (lowercase letters, digits and -)", code=code))
             return None
         if forbund is not None and (forbund, code) not in self.insats:
             if not self.create:
-                self.error(line, "insats", f"unknown insats '{code}' in förbund '{forbund}' "
-                                           "(import with --create to add it)")
+                self.error(line, "insats", _("unknown insats '%(code)s' in förbund '%(forbund)s' "
+                                             "(import with --create to add it)", code=code, forbund=forbund))
                 return None
             self.out.new_insats.add((forbund, code))
         return code
@@ -235,10 +246,11 @@ class _Checker:
     def check_year(self, line: int, value: str) -> int | None:
         if not value:
             if "year" in self.present:
-                self.error(line, "year", "empty; give the year with four digits")
+                self.error(line, "year", _("empty; give the year with four digits"))
             return None
         if not re.fullmatch(r"\d{4}", value) or not 2000 <= int(value) <= self.year_max:
-            self.error(line, "year", f"'{value}' is not a year between 2000 and {self.year_max}")
+            self.error(line, "year", _("'%(value)s' is not a year between 2000 and %(last)s",
+                                       value=value, last=self.year_max))
             return None
         return int(value)
 
@@ -246,7 +258,8 @@ class _Checker:
         if not value:
             return None
         if value not in allowed:
-            self.error(line, column, f"'{value}' is not a code; use one of {', '.join(sorted(allowed))}")
+            self.error(line, column, _("'%(value)s' is not a code; use one of %(codes)s",
+                                       value=value, codes=", ".join(sorted(allowed))))
             return None
         return value
 
@@ -254,10 +267,11 @@ class _Checker:
         if not value:
             return None
         if len(value) > KEY_MAX:
-            self.error(line, column, f"longer than {KEY_MAX} characters")
+            self.error(line, column, _("longer than %(n)s characters", n=KEY_MAX))
             return None
         if value in self.seen_ids:
-            self.error(line, column, f"'{value}' is also on line {self.seen_ids[value]}; ids must be unique")
+            self.error(line, column, _("'%(value)s' is also on line %(line)s; ids must be unique",
+                                       value=value, line=self.seen_ids[value]))
             return None
         self.seen_ids[value] = line
         return value
@@ -271,18 +285,18 @@ class _Checker:
         inst = self.instruments.get(version)
         if not version:
             if "instrument_version" in self.present:
-                self.error(line, "instrument_version", "empty; give the version, e.g. 2021-A")
+                self.error(line, "instrument_version", _("empty; give the version, e.g. 2021-A"))
         elif inst is None:
-            self.error(line, "instrument_version", f"unknown instrument version '{version}'; "
-                                                   f"known are {', '.join(sorted(self.instruments))}")
+            self.error(line, "instrument_version", _("unknown instrument version '%(version)s'; known are %(known)s",
+                                                     version=version, known=", ".join(sorted(self.instruments))))
         groups = (inst or self.instruments[latest_version()]).groups
         participant = bool(groups.get(group, {}).get("participant"))
         if not group:
             if "respondent_group" in self.present:
-                self.error(line, "respondent_group", "empty; give the respondent group")
+                self.error(line, "respondent_group", _("empty; give the respondent group"))
         elif group not in groups:
-            self.error(line, "respondent_group", f"'{group}' is not a respondent group; use one of "
-                                                 f"{', '.join(groups)}")
+            self.error(line, "respondent_group", _("'%(group)s' is not a respondent group; use one of %(groups)s",
+                                                   group=group, groups=", ".join(groups)))
             group = None
         row.update(respondent_group=group or None, instrument_version=version)
         row["insats"] = self.check_insats(line, row["forbund"], get("insats"), required=participant)
@@ -290,7 +304,7 @@ class _Checker:
             value = get(column)
             asked = participant and (column != "utfall" or group == "deltagare_avslut")
             if value and group and not asked:
-                self.error(line, column, f"not asked of group {group}; leave it empty")
+                self.error(line, column, _("not asked of group %(group)s; leave it empty", group=group))
                 value = ""
             row[column] = self.check_code(line, column, value, self.choices[column])
         answers = {}
@@ -300,21 +314,23 @@ class _Checker:
                 continue
             q = inst.questions.get(question) if inst else None
             if inst is not None and (q is None or q.scale is None):
-                self.error(line, question, f"not a question of instrument version {version}; leave it empty")
+                self.error(line, question, _("not a question of instrument version %(version)s; leave it empty",
+                                             version=version))
                 continue
             if q is not None and group and group not in q.groups:
-                self.error(line, question, f"not asked of group {group}; leave it empty")
+                self.error(line, question, _("not asked of group %(group)s; leave it empty", group=group))
                 continue
             steps = q.scale.valid_steps if q is not None else range(1, 5)
             if not value.isdigit() or (int(value) not in steps and int(value) != 9):
-                self.error(line, question, f"'{value}' is not an answer; use {steps[0]}–{steps[-1]}, "
-                                           "9 (don't know) or leave it empty")
+                self.error(line, question, _("'%(value)s' is not an answer; use %(low)s–%(high)s, "
+                                             "9 (don't know) or leave it empty",
+                                             value=value, low=steps[0], high=steps[-1]))
                 continue
             answers[question] = int(value)
         row["answers"] = answers
         comment = _unquote(get("kommentar"))
         if len(comment) > MAX_COMMENT:
-            self.error(line, "kommentar", f"longer than {MAX_COMMENT} characters")
+            self.error(line, "kommentar", _("longer than %(n)s characters", n=MAX_COMMENT))
         row["kommentar"] = comment or None
         return row
 
@@ -332,7 +348,8 @@ class _Checker:
         row["manader"] = None
         if months:
             if not months.isdigit() or int(months) > 120:
-                self.error(line, "manader", f"'{months}' is not a whole number of months from 0 to 120")
+                self.error(line, "manader", _("'%(value)s' is not a whole number of months from 0 to 120",
+                                              value=months))
             else:
                 row["manader"] = int(months)
         return row
@@ -351,21 +368,22 @@ class _Checker:
                 continue  # spreadsheets leave blank rows
             self.out.total += 1
             if self.out.total > MAX_ROWS:
-                raise FileProblem(f"The file has more than {MAX_ROWS:,} rows. Split it into smaller files.")
+                raise FileProblem(_("The file has more than %(n)s rows. Split it into smaller files.",
+                                    n=number(MAX_ROWS)))
             values = {}
             for position, cell in enumerate(cells):
                 name = header[position] if position < len(header) else None
                 if name:
                     values[name] = cell.strip()
                 elif cell.strip() and (position >= len(header) or position in self.unnamed):
-                    self.error(line, str(position + 1), "a value in a column without a name in the header")
+                    self.error(line, str(position + 1), _("a value in a column without a name in the header"))
             get = lambda name, _v=values: _v.get(name, "")  # noqa: E731
             row = self.response_row(line, get) if self.kind == "responses" else self.avslut_row(line, get)
             self.out.rows.append(row)
         if header is None:
-            raise FileProblem("The file is empty: it needs a header row and at least one data row.")
+            raise FileProblem(_("The file is empty: it needs a header row and at least one data row."))
         if self.out.total == 0:
-            self.error(header_line + 1, "", "the file has a header but no data rows")
+            self.error(header_line + 1, "", _("the file has a header but no data rows"))
         return self.out
 
 
@@ -387,11 +405,11 @@ def check_file(data: bytes, filename: str, kind: str, *, create: bool = False,
         raise ValueError(f"unknown kind {kind}")
     checker = _Checker(kind, create=create, only_forbund=only_forbund)
     if not data:
-        checker.error(0, "", "The file is empty: it needs a header row and at least one data row.")
+        checker.error(0, "", _("The file is empty: it needs a header row and at least one data row."))
         return checker.out
     if len(data) > MAX_BYTES:
-        checker.error(0, "", f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB. "
-                             "Split it into smaller files.")
+        checker.error(0, "", _("The file is larger than %(mb)s MB. Split it into smaller files.",
+                               mb=number(MAX_BYTES // (1024 * 1024))))
         return checker.out
     try:
         out = checker.run(read_rows(data, filename))
@@ -412,8 +430,8 @@ def check_file(data: bytes, filename: str, kind: str, *, create: bool = False,
             if holder is None:
                 fresh.append(row)
             elif codes.get(holder) != row["forbund"]:
-                out.errors.append(Problem(row["line"], id_column, f"'{row['key']}' is already used by "
-                                          "another förbund's data; ids must be unique"))
+                out.errors.append(Problem(row["line"], id_column, _(
+                    "'%(value)s' is already used by another förbund's data; ids must be unique", value=row["key"])))
             else:
                 out.known += 1
         out.rows = [] if out.errors else fresh
@@ -498,17 +516,26 @@ def _store(checked: Checked, *, user_id, source) -> Result:
 
 
 # --------------------------------------------------------------------------- reports
+# The command line prints these in the app's default language (Swedish): outside a request
+# i18n.select_locale answers BABEL_DEFAULT_LOCALE.
 def error_report(checked: Checked, name: str) -> str:
-    lines = [f"{name}: {len(checked.errors)} problem(s); nothing was imported."]
+    lines = [ngettext("%(name)s: %(num)s problem; nothing was imported.",
+                      "%(name)s: %(num)s problems; nothing was imported.", len(checked.errors), name=name)]
     lines += [f"  {p}" for p in checked.errors]
     return "\n".join(lines)
 
 
 def summary_text(result: Result) -> str:
-    what = "responses" if result.kind == "responses" else "avslut records"
-    text = f"Imported {result.added} new {what}; {result.known} already known (skipped)."
+    if result.kind == "responses":
+        text = ngettext("Imported %(num)s new response; %(known)s already known (skipped).",
+                        "Imported %(num)s new responses; %(known)s already known (skipped).",
+                        result.added, known=result.known)
+    else:
+        text = ngettext("Imported %(num)s new avslut record; %(known)s already known (skipped).",
+                        "Imported %(num)s new avslut records; %(known)s already known (skipped).",
+                        result.added, known=result.known)
     if result.new_forbund:
-        text += f"\nCreated förbund: {', '.join(result.new_forbund)}"
+        text += "\n" + _("Created förbund: %(codes)s", codes=", ".join(result.new_forbund))
     if result.new_insats:
-        text += f"\nCreated insatser: {', '.join(result.new_insats)}"
+        text += "\n" + _("Created insatser: %(codes)s", codes=", ".join(result.new_insats))
     return text

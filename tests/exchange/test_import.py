@@ -1,7 +1,11 @@
-"""Import of responses and avslut files: complete error reports, nothing half-stored, idempotence."""
+"""Import of responses and avslut files: complete error reports, nothing half-stored, idempotence.
+
+Problems are written in the language of whoever checks the file: outside a request (these tests, the
+command line) that is the app's default, Swedish; the `english` fixture asks for English."""
 import io
 
 import pytest
+from flask_babel import force_locale
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
@@ -30,6 +34,12 @@ def csv_bytes(lines, sep=",", bom=False) -> bytes:
 
 def where(checked) -> set[tuple[int, str]]:
     return {(p.line, p.column) for p in checked.errors}
+
+
+@pytest.fixture
+def english(app):
+    with force_locale("en"):
+        yield
 
 
 @pytest.fixture
@@ -71,8 +81,9 @@ def test_bad_values_give_every_error_and_store_nothing(alfa):
         (7, "R2"), (8, "response_id"), (8, "D7"), (9, "insats"),
     }
     report = importing.error_report(checked, "bad.csv")
-    assert "line 4, column D1: '5' is not an answer" in report
-    assert "line 8, column response_id: 'b1' is also on line 2" in report
+    assert report.startswith("bad.csv: 15 problem; ingenting har importerats.")
+    assert "rad 4, kolumn D1: '5' är inget svar; använd 1–4, 9 (vet inte) eller lämna tomt" in report
+    assert "rad 8, kolumn response_id: 'b1' finns också på rad 2; id:n måste vara unika" in report
     assert checked.rows == []
     with pytest.raises(ValueError):
         importing.store(checked, user_id=None, source="test")
@@ -83,8 +94,8 @@ def test_wrong_columns_are_reported_together(alfa):
     head = "response_id,forbund,year,respondent_group,D1,D1,Q99,,namn"
     checked = importing.check_file(csv_bytes([head, "x,alfa,2024,styrelse,,,1,,Anna"]), "c.csv", "responses")
     assert where(checked) >= {(1, "D1"), (1, "Q99"), (1, "namn"), (1, "instrument_version")}
-    assert any("unknown column" in p.message for p in checked.errors)
-    assert any("required column is missing" in p.message for p in checked.errors)
+    assert any(p.message.startswith("okänd kolumn (kolumn 7); tillåtna är response_id,") for p in checked.errors)
+    assert any(p.message == "obligatorisk kolumn saknas" for p in checked.errors)
     assert stored() == (0, 0, 0)
 
 
@@ -98,7 +109,7 @@ def test_unknown_forbund_needs_create(alfa):
     assert db.session.scalar(select(Insats).join(Forbund).where(Forbund.code == "nyby")).code == "nytt"
 
 
-def test_broken_encoding_is_one_clear_error(alfa):
+def test_broken_encoding_is_one_clear_error(alfa, english):
     data = "\n".join([HEAD, *GOOD]).replace("stöd", "stöd").encode("cp1252")
     checked = importing.check_file(data, "latin.csv", "responses")
     assert len(checked.errors) == 1
@@ -111,12 +122,12 @@ def test_broken_encoding_is_one_clear_error(alfa):
     ((HEAD + "\n").encode(), "no data rows"),
     (b"\x00\x01\x02binary", "not a text file"),
 ])
-def test_empty_and_unreadable_files(alfa, data, words):
+def test_empty_and_unreadable_files(alfa, english, data, words):
     checked = importing.check_file(data, "e.csv", "responses")
     assert len(checked.errors) == 1 and words in str(checked.errors[0])
 
 
-def test_huge_file_is_refused(alfa, monkeypatch):
+def test_huge_file_is_refused(alfa, english, monkeypatch):
     monkeypatch.setattr(importing, "MAX_ROWS", 5)
     lines = [HEAD] + [f"h{i},alfa,,2024,styrelse,2021-A,,,,,,,,," for i in range(6)]
     checked = importing.check_file(csv_bytes(lines), "big.csv", "responses")
@@ -150,7 +161,7 @@ def _xlsx(rows) -> bytes:
     return buffer.getvalue()
 
 
-def test_xlsx_good_and_bad(alfa):
+def test_xlsx_good_and_bad(alfa, english):
     head = HEAD.split(",")
     good = _xlsx([head, ["x1", "alfa", "steget", 2024, "deltagare_avslut", "2021-A", "man", None, None, 2, 1.0]])
     checked = importing.check_file(good, "r.xlsx", "responses")
@@ -189,7 +200,7 @@ def test_round_trip_export_import_changes_nothing(alfa, runner, tmp_path):
         before = stored()
         result = runner.invoke(args=["import", "responses", str(path)])
         assert result.exit_code == 0, result.output
-        assert "0 new responses; 4 already known" in result.stdout
+        assert "0 nya svar; 4 fanns redan" in result.stdout  # the command line speaks Swedish
         assert stored() == before
     assert runner.invoke(args=["export", "responses", "--forbund", "alfa"]).stdout == first
     # Imported into an empty förbund under new ids, the same rows give the same export rows.
@@ -204,13 +215,13 @@ def test_cli_exit_codes(alfa, runner, tmp_path):
     bad.write_bytes(csv_bytes([HEAD, "b1,alfa,steget,2024,deltagare_avslut,2021-A,kvinna,,,5,3,,,,"]))
     result = runner.invoke(args=["import", "responses", str(bad)])
     assert result.exit_code == 1
-    assert "line 2, column D1" in result.stderr and "line 2, column D7" in result.stderr
-    assert "nothing was imported" in result.stderr
+    assert "rad 2, kolumn D1" in result.stderr and "rad 2, kolumn D7" in result.stderr
+    assert "2 problem; ingenting har importerats" in result.stderr
     assert stored() == (0, 0, 0)
     good = tmp_path / "good.csv"
     good.write_bytes(csv_bytes([HEAD, *GOOD]))
     result = runner.invoke(args=["import", "responses", str(good)])
-    assert result.exit_code == 0 and "Imported 3 new responses" in result.stdout
+    assert result.exit_code == 0 and "Importerade 3 nya svar; 0 fanns redan" in result.stdout
     assert runner.invoke(args=["import", "responses", str(tmp_path / "missing.csv")]).exit_code != 0
 
 
@@ -231,7 +242,7 @@ def test_avslut_import(alfa, runner, tmp_path):
                                 "a2,alfa,,2024,kvinna,,0,,,studier"], sep=";"))
     assert runner.invoke(args=["import", "avslut", str(path)]).exit_code == 0
     assert stored()[2] == 2
-    assert "0 new avslut records; 2 already known" in runner.invoke(args=["import", "avslut", str(path)]).stdout
+    assert "0 nya avslutsregistreringar; 2 fanns redan" in runner.invoke(args=["import", "avslut", str(path)]).stdout
     bad = csv_bytes([AVSLUT_HEAD, "a3,alfa,steget,2024,pojke,25-29,121,lon,rik,jobb",
                      "a4,alfa,steget,20x4,man,,1.5,,,arbete"])
     checked = importing.check_file(bad, "a.csv", "avslut")

@@ -86,11 +86,36 @@ def test_upload_errors_are_listed_with_line_and_column(client, setup):
     page = _upload(client, text)
     assert page.status_code == 422
     html = page.get_data(as_text=True)
-    assert "another förbund" in html  # rows for another förbund are errors
+    assert "&#39;beta&#39; är ett annat förbund" in html  # rows for another förbund are errors (in Swedish)
     assert "<td class=\"num\">3</td><td><code>D1</code></td>" in html
     assert "<td class=\"num\">4</td><td><code>S1</code></td>" in html
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html
     assert _responses() == 0
+
+
+def test_upload_errors_are_in_the_page_language(client, setup):
+    """The problems are written in the page's language: Swedish by default, English when asked."""
+    import flask_babel
+
+    _alfa, _beta, users = setup
+    login(client, users["alfa_admin"])
+    text = "\n".join([HEAD + ",farg", "y1,alfa,,20x4,styrelse,2021-A,,,1,bla"])
+    flask_babel.refresh()  # the tests' requests share `g`, where Flask-Babel keeps the locale
+    swedish = _upload(client, text).get_data(as_text=True)
+    assert "Filen har problem" in swedish
+    assert "okänd kolumn (kolumn 10); tillåtna är" in swedish
+    assert "&#39;20x4&#39; är inte ett år mellan 2000 och" in swedish
+    assert "unknown column" not in swedish and "is not a year" not in swedish
+    # The browser's language first: ?lang=en is then remembered in a cookie.
+    for english_request in ({"headers": {"Accept-Language": "en"}}, {"query_string": {"lang": "en"}}):
+        flask_babel.refresh()
+        data = {"kind": "responses", "file": (io.BytesIO(text.encode("utf-8")), "svar.csv")}
+        english = client.post("/data/import", data=data, content_type="multipart/form-data",
+                              **english_request).get_data(as_text=True)
+        assert "unknown column (column 10); allowed are" in english
+        assert "&#39;20x4&#39; is not a year between 2000 and" in english
+        assert "okänd kolumn" not in english and "är inte ett år" not in english
+    flask_babel.refresh()
 
 
 def test_upload_cancel_and_bad_token(client, setup, app):
