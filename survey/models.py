@@ -13,8 +13,8 @@ from datetime import date, datetime, timezone
 
 from flask_login import UserMixin
 from sqlalchemy import (
-    JSON, BigInteger, Boolean, CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, SmallInteger,
-    String, Text, UniqueConstraint, event,
+    JSON, BigInteger, Boolean, CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, LargeBinary,
+    SmallInteger, String, Text, UniqueConstraint, event,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
@@ -202,6 +202,19 @@ class AuditLog(db.Model):
     forbund_id: Mapped[int | None] = mapped_column(ForeignKey("forbund.id", ondelete="SET NULL"))
     action: Mapped[str] = mapped_column(String(60))
     detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class PendingUpload(db.Model):
+    """A checked import file waiting for its administrator's confirmation. In the database, not on
+    one server's disk, so that whichever app server gets the confirm request finds it."""
+    token: Mapped[str] = mapped_column(String(64), primary_key=True, default=new_token)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    forbund_id: Mapped[int] = mapped_column(ForeignKey("forbund.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))
+    filename: Mapped[str] = mapped_column(String(200))
+    create_insatser: Mapped[bool] = mapped_column(Boolean, default=False)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
 
 
 # --------------------------------------------------------------------------- derived counts

@@ -5,19 +5,16 @@ raw responses only to the owning förbund's administrator, recorded in the audit
 """
 from __future__ import annotations
 
-import json
 import os
 import re
-import secrets
-import time
-from datetime import date
+from datetime import date, timedelta
 
 from flask import Response as HttpResponse
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from indicators.instrument import get_instrument, latest_version
 from indicators.outcomes import INCOME_CODES
@@ -26,7 +23,7 @@ from .. import navigation
 from ..access import roles_required
 from ..extensions import db
 from ..i18n import current_language
-from ..models import AuditLog, AvslutRecord, Forbund, Insats, Response, Role
+from ..models import AuditLog, AvslutRecord, Forbund, Insats, PendingUpload, Response, Role, utcnow
 from . import bp, exporting, importing
 from .forms import AvslutForm, ConfirmForm, UploadForm
 
@@ -66,57 +63,23 @@ def index():
 
 
 # --------------------------------------------------------------------------- upload
-def _upload_dir() -> str:
-    path = os.path.join(current_app.instance_path, "uploads")
-    os.makedirs(path, mode=0o700, exist_ok=True)
-    return path
+def _save_upload(data: bytes, *, forbund: Forbund, kind: str, filename: str, create: bool) -> str:
+    """Keep a checked upload until it is confirmed (the client never sends it back); unconfirmed
+    ones are deleted after UPLOAD_MAX_AGE, here rather than by a timer, which needs no scheduler."""
+    db.session.execute(delete(PendingUpload).where(
+        PendingUpload.created_at < utcnow() - timedelta(seconds=UPLOAD_MAX_AGE)))
+    upload = PendingUpload(user_id=current_user.id, forbund_id=forbund.id, kind=kind, filename=filename,
+                           create_insatser=create, data=data)
+    db.session.add(upload)
+    db.session.commit()
+    return upload.token
 
 
-def _clean_old_uploads(folder: str) -> None:
-    limit = time.time() - UPLOAD_MAX_AGE
-    for name in os.listdir(folder):
-        path = os.path.join(folder, name)
-        try:
-            if os.path.getmtime(path) < limit:
-                os.remove(path)
-        except OSError:
-            pass  # another worker removed it first
-
-
-def _save_upload(data: bytes, meta: dict) -> str:
-    """Keep a checked upload on the server until it is confirmed: the client never sends it back."""
-    folder = _upload_dir()
-    _clean_old_uploads(folder)
-    token = secrets.token_urlsafe(24)
-    with open(os.path.join(folder, f"{token}.bin"), "wb") as fh:
-        fh.write(data)
-    with open(os.path.join(folder, f"{token}.json"), "w", encoding="utf-8") as fh:
-        json.dump(meta, fh)
-    return token
-
-
-def _load_upload(token: str) -> tuple[bytes, dict]:
-    if not TOKEN_RE.match(token):
+def _load_upload(token: str) -> PendingUpload:
+    upload = db.session.get(PendingUpload, token) if TOKEN_RE.match(token) else None
+    if upload is None or upload.user_id != current_user.id:
         abort(404)
-    base = os.path.join(_upload_dir(), token)
-    try:
-        with open(f"{base}.json", encoding="utf-8") as fh:
-            meta = json.load(fh)
-        with open(f"{base}.bin", "rb") as fh:
-            data = fh.read()
-    except (OSError, ValueError):
-        abort(404)
-    if meta.get("user_id") != current_user.id:
-        abort(404)
-    return data, meta
-
-
-def _drop_upload(token: str) -> None:
-    for suffix in (".bin", ".json"):
-        try:
-            os.remove(os.path.join(_upload_dir(), token + suffix))
-        except OSError:
-            pass
+    return upload
 
 
 def _errors_page(checked, filename: str, kind: str):
@@ -138,8 +101,7 @@ def upload():
         checked = importing.check_file(data, filename, kind, create=create, only_forbund=forbund.code)
         if checked.errors:
             return _errors_page(checked, filename, kind)
-        token = _save_upload(data, {"user_id": current_user.id, "forbund_id": forbund.id, "kind": kind,
-                                    "filename": filename, "create": create})
+        token = _save_upload(data, forbund=forbund, kind=kind, filename=filename, create=create)
         return render_template("exchange/preview.html", checked=checked, filename=filename, token=token,
                                form=ConfirmForm(), forbund=forbund)
     return render_template("exchange/upload.html", form=form, forbund=forbund)
@@ -149,21 +111,26 @@ def upload():
 @roles_required(Role.FORBUND_ADMIN)
 def confirm(token):
     forbund = _own_forbund()
-    data, meta = _load_upload(token)
-    if not ConfirmForm().validate_on_submit() or meta.get("forbund_id") != forbund.id:
+    upload = _load_upload(token)
+    if not ConfirmForm().validate_on_submit() or upload.forbund_id != forbund.id:
         abort(400)
+    filename, kind, data, create = upload.filename, upload.kind, upload.data, upload.create_insatser
+    # Taken in the same transaction as the rows are stored: a second confirm at the same time waits
+    # for this one and then finds nothing to take (a 404), never a second import.
+    taken = db.session.execute(delete(PendingUpload).where(PendingUpload.token == upload.token)).rowcount
+    if not taken:
+        db.session.rollback()
+        abort(404)
     if request.form.get("action") == "cancel":
-        _drop_upload(token)
+        db.session.commit()
         flash(_("The upload was cancelled; nothing was imported."))
         return redirect(url_for("exchange.upload"))
     # Checked again: the database may have changed since the preview.
-    checked = importing.check_file(data, meta["filename"], meta["kind"], create=meta["create"],
-                                   only_forbund=forbund.code)
+    checked = importing.check_file(data, filename, kind, create=create, only_forbund=forbund.code)
     if checked.errors:
-        _drop_upload(token)
-        return _errors_page(checked, meta["filename"], meta["kind"])
-    result = importing.store(checked, user_id=current_user.id, source=f"web upload: {meta['filename']}")
-    _drop_upload(token)
+        db.session.commit()
+        return _errors_page(checked, filename, kind)
+    result = importing.store(checked, user_id=current_user.id, source=f"web upload: {filename}")
     flash(_("Imported %(added)s new rows; %(known)s were already there and were skipped.",
             added=result.added, known=result.known))
     return redirect(url_for("exchange.index"))

@@ -2,13 +2,15 @@
 import csv
 import io
 import os
+import re
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from survey.extensions import db
-from survey.models import AuditLog, AvslutRecord, Response
+from survey.models import AuditLog, AvslutRecord, PendingUpload, Response
 from tests.exchange.helpers import response
 from tests.support.factories import login
 
@@ -61,8 +63,9 @@ def test_upload_preview_then_confirm(client, setup, app):
     assert "Styrelseledamöter" in html or "Board members" in html
     assert _responses() == 0  # nothing stored before confirming
     token = html.split("/data/import/")[1].split('"')[0]
-    uploads = os.path.join(app.instance_path, "uploads")
-    assert os.path.exists(os.path.join(uploads, f"{token}.bin"))
+    # The checked file waits in the database (any app server can take the confirm), not on disk.
+    assert db.session.get(PendingUpload, token).data == text.encode("utf-8")
+    assert not os.path.exists(os.path.join(app.instance_path, "uploads", f"{token}.bin"))
     # Another förbund's admin cannot confirm someone else's upload.
     other = app.test_client()
     login(other, users["beta_admin"])
@@ -70,12 +73,30 @@ def test_upload_preview_then_confirm(client, setup, app):
     done = client.post(f"/data/import/{token}", data={"action": "confirm"})
     assert done.status_code == 302
     assert _responses() == 3
-    assert not os.path.exists(os.path.join(uploads, f"{token}.bin"))
+    db.session.expire_all()
+    assert db.session.get(PendingUpload, token) is None
+    # A repeated confirm (a double click, a retry) finds nothing and stores nothing twice.
+    assert client.post(f"/data/import/{token}", data={"action": "confirm"}).status_code == 404
+    assert _responses() == 3
     log = db.session.scalar(select(AuditLog).where(AuditLog.action == "import_responses"))
     assert log.user_id == users["alfa_admin"].id and log.forbund_id == alfa.id
     # The same file again: all rows known, nothing new.
     again = _upload(client, text).get_data(as_text=True)
     assert 'id="new-rows">0<' in again and 'id="known-rows">3<' in again
+
+
+def test_unconfirmed_uploads_expire_after_a_day(client, setup):
+    _alfa, _beta, users = setup
+    login(client, users["alfa_admin"])
+    text = "\n".join([HEAD, "x1,alfa,,2023,styrelse,2021-A,,,2"])
+    first = _upload(client, text).get_data(as_text=True).split("/data/import/")[1].split('"')[0]
+    db.session.get(PendingUpload, first).created_at = datetime.now(timezone.utc) - timedelta(hours=25)
+    db.session.commit()
+    second = _upload(client, text).get_data(as_text=True).split("/data/import/")[1].split('"')[0]
+    db.session.expire_all()
+    assert db.session.get(PendingUpload, first) is None and db.session.get(PendingUpload, second) is not None
+    assert client.post(f"/data/import/{first}", data={"action": "confirm"}).status_code == 404
+    assert _responses() == 0
 
 
 def test_upload_errors_are_listed_with_line_and_column(client, setup):
@@ -143,8 +164,11 @@ def test_avslut_form_and_list(client, setup):
     alfa, _beta, users = setup
     login(client, users["alfa_user"])
     page = client.get("/data/avslut/new").get_data(as_text=True)
-    for forbidden in ("personnummer", "personal number\"", "name=\"namn\"", "fodelse"):
-        assert forbidden not in page
+    # Anonymous by design: no field for a name, personal number or birth date (the page may warn
+    # against writing them, so only the fields are checked).
+    fields = set(re.findall(r'<(?:input|select|textarea)[^>]*\bname="([^"]+)"', page))
+    assert {"year", "kon", "utfall"} <= fields
+    assert not [f for f in fields if any(w in f.lower() for w in ("personnummer", "namn", "name", "fodelse", "birth"))]
     bad = client.post("/data/avslut/new", data={"year": "24", "kon": "", "manader": "1.5", "utfall": "jobb"})
     html = bad.get_data(as_text=True)
     assert bad.status_code == 200 and "error-summary" in html

@@ -146,10 +146,13 @@ def _upload_token(app, world: World) -> str:
     """A checked upload waiting for confirmation, made by norrby's administrator."""
     from survey.exchange import routes
 
+    from flask_login import login_user
+
     owner = world.users["forbund_admin"]
     with app.test_request_context():
-        return routes._save_upload(b"forbund,year\n", {"user_id": owner.id, "forbund_id": world.own.id,
-                                                       "kind": "responses", "filename": "x.csv", "create": False})
+        login_user(owner)
+        return routes._save_upload(b"forbund,year\n", forbund=world.own, kind="responses", filename="x.csv",
+                                   create=False)
 
 
 STATIC_FILES = {"static": "site.css", "campaigns.static": "campaigns.css", "exchange.static": "exchange.css",
