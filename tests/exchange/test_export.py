@@ -146,7 +146,7 @@ def test_formula_injection_is_neutralised(runner, factory, tmp_path, app):
     out = tmp_path / "raw.csv"
     out.write_text(text, encoding="utf-8")
     result = runner.invoke(args=["import", "responses", str(out)])
-    assert result.exit_code == 0 and "0 new" in result.stdout and "2 already known" in result.stdout
+    assert result.exit_code == 0 and "0 nya svar; 2 fanns redan" in result.stdout  # the CLI speaks Swedish
 
 
 def test_export_responses_is_audited(runner, factory, app):
