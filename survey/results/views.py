@@ -501,7 +501,7 @@ def genuskompass(scope: str, scope_name: str, args) -> View:
             frame = pd.concat(frames, ignore_index=True)
             section.tables.append(Table(
                 f"compare-{goal.number}", title,
-                [_("Measure"), _("Women"), _("Men"), _("Difference, women minus men"), _("95 % confidence interval"),
+                [_("Measure"), _("Women"), _("Men"), _("Difference, women minus men"), _("Confidence interval (95 %)"),
                  _("Clear difference")], body, _comparison_frame(frame),
                 note=_("A difference is clear when a two-sided Fisher exact test gives p < 0.05. "
                        "It is only tested when both cells rest on at least %(k)s responses.", k=fmt.k())))
@@ -565,7 +565,8 @@ def _gap_trend(section: Section, goal: SubGoal, measures: list[Measure], years: 
     title = _("The gap over the years (women minus men, points)")
     section.tables.append(Table(f"gaptrend-{goal.number}", title, [_("Measure"), *[str(y) for y in years]], body,
                                 _comparison_frame(pd.concat(frames, ignore_index=True)),
-                                note=_("Each cell: the difference in percentage points and its 95 % confidence interval.")))
+                                note=_("Each cell: the difference in percentage points and its "
+                                       "confidence interval (95 %).")))
     if series:
         plot_rows = [r for r in plot_rows if r["series"] in dict(series)]
         shown = [r for r in plot_rows if r["value"] is not None]
@@ -692,7 +693,7 @@ def gap_per_forbund(this: pd.DataFrame, group: str, indicator: int, year: int) -
     chart = ChartSpec("gap", title, summary, lambda: charts.gap_dots(
         plot_rows, title=title, x_title=_("Women minus men (points)"), hidden_text=reason, clear_labels=labels))
     table = Table("gap", title, [_("Förbund"), _("Women"), _("Men"), _("Difference, women minus men"),
-                                 _("95 % confidence interval"), _("Clear difference")], body,
+                                 _("Confidence interval (95 %)"), _("Clear difference")], body,
                   _comparison_frame(cmp))
     return Section("gap", _("The gap per förbund"), charts=[chart], tables=[table])
 

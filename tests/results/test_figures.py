@@ -84,7 +84,8 @@ def test_genuskompass_page_shows_the_figures_and_the_sentence(client, small):
         want = sentence(expected, "är | nöjda med bemötandet", "are satisfied with how they were treated", lang)
         assert want in text
         low, high = formatting.points(expected.ci_low, lang), formatting.points(expected.ci_high, lang)
-        assert f"{formatting.points(expected.difference, lang)}" in text and f"{low} to {high}" in text
+        to = {"sv": "till", "en": "to"}[lang]
+        assert f"{formatting.points(expected.difference, lang)}" in text and f"{low} {to} {high}" in text
         assert formatting.p_value(expected.p_value, lang) in text and "p = 0" in formatting.p_value(0.01, lang)
     assert "Kvinnor är i högre grad än män nöjda med bemötandet (80,0 % mot 40,0 %)." in text_of(
         page(client, "/results/forbund/norrby/genuskompass?year=2024&lang=sv"))
