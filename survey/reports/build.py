@@ -100,12 +100,10 @@ def _report(scope: str, scope_name: str, year: int) -> Report:
     if staff.tables:
         report.sections.append(staff)
     report.sections.append(_outcomes(scope, year))
-    genuskompass = views.genuskompass(scope, scope_name, {"year": str(year)})
+    # On paper each sub-goal keeps its comparisons, sentences and questions on one page; the
+    # gaps over the years of the key comparisons follow in their own section.
+    genuskompass = views.genuskompass(scope, scope_name, {"year": str(year)}, trend=False)
     for section in genuskompass.sections:
-        # On paper each sub-goal keeps its comparisons, sentences and questions on one page; the
-        # gaps over the years follow in their own section.
-        section.charts = []
-        section.tables = [t for t in section.tables if not t.id.startswith("gaptrend-")]
         section.title = _("Genuskompass %(goal)s", goal=section.title)
         report.sections.append(section)
     report.sections.append(_gap_trend(scope, year))

@@ -399,13 +399,21 @@ def _comparison(row) -> Comparison:
                    int(row["n_men"]), fmt.k())
 
 
-def _measures(goal: SubGoal, scope: str) -> tuple[list[Measure], list[tuple[str, str, pd.DataFrame]]]:
-    """The comparisons of one sub-goal, and its figures without a gender split (staff)."""
+def _measures(goal: SubGoal, scope: str, year: int | None = None
+              ) -> tuple[list[Measure], list[tuple[str, str, pd.DataFrame]]]:
+    """The comparisons of one sub-goal, and its figures without a gender split (staff): over all
+    years, or over `year` only (every comparison runs a Fisher exact test, ten times as many over
+    ten years)."""
     k = fmt.k()
     measures: list[Measure] = []
     single: list[tuple[str, str, pd.DataFrame]] = []
-    ind = data.indicators()
-    ind = ind[ind["forbund"].eq(scope) & ind["insats"].eq(INSATS_TOTAL)]
+
+    def pick(table: pd.DataFrame) -> pd.DataFrame:
+        table = table[table["forbund"].eq(scope)]
+        return table if year is None else table[table["year"].eq(year)]
+
+    ind = pick(data.indicators())
+    ind = ind[ind["insats"].eq(INSATS_TOTAL)]
     for number in goal.indicators:
         rows = ind[ind["indicator"].eq(number)]
         for group in GROUP_ORDER:
@@ -413,42 +421,39 @@ def _measures(goal: SubGoal, scope: str) -> tuple[list[Measure], list[tuple[str,
             if grows.empty:
                 continue
             if group in PARTICIPANT_GROUPS:
-                cmp = data.cached(("compare", scope, "indicator", number, group),
+                cmp = data.cached(("compare", scope, year, "indicator", number, group),
                                   lambda: compare_table(grows.drop(columns=["insats"]), k))
                 measures.append(Measure(f"i{number}-{group}", indicator_name(number), group_name(group), cmp,
                                         INDICATOR_PHRASES.get(number)))
             else:
                 single.append((indicator_name(number), group_name(group), grows[grows["gender"].eq("alla")]))
     if goal.outcome_rates:
-        out = data.outcomes()
-        out = out[out["forbund"].eq(scope)]
+        out = pick(data.outcomes())
         for source in ("avslut", "enkat"):
             for rate in goal.outcome_rates:
                 rows = out[out["rate"].eq(rate) & out["source"].eq(source)]
                 if rows.empty:
                     continue
-                cmp = data.cached(("compare", scope, "rate", rate, source), lambda: compare_table(rows, k))
+                cmp = data.cached(("compare", scope, year, "rate", rate, source), lambda: compare_table(rows, k))
                 measures.append(Measure(f"{rate}-{source}", str(RATE_LABELS[rate]), str(SOURCE_LABELS[source]),
                                         cmp, OUTCOME_PHRASES.get(rate)))
     if goal.income_after:
-        inc = data.income_after()
-        inc = inc[inc["forbund"].eq(scope)]
+        inc = pick(data.income_after())
         for code, phrase in INCOME_PHRASES.items():
             rows = inc[inc["income_source"].eq(code)]
             if rows.empty:
                 continue
-            cmp = data.cached(("compare", scope, "income", code), lambda: compare_table(rows, k))
+            cmp = data.cached(("compare", scope, year, "income", code), lambda: compare_table(rows, k))
             measures.append(Measure(f"income-{code}", _("Income after: %(source)s", source=INCOME_LABELS[code]),
                                     str(SOURCE_LABELS["avslut"]), cmp, phrase, chart=False))
     for q in goal.questions:
-        table = data.question(q.question)
-        table = table[table["forbund"].eq(scope)]
+        table = pick(data.question(q.question))
         for group in GROUP_ORDER:
             grows = table[table["respondent_group"].eq(group)]
             if grows.empty:
                 continue
             if q.by_gender and group in PARTICIPANT_GROUPS:
-                cmp = data.cached(("compare", scope, q.question, group), lambda: compare_table(grows, k))
+                cmp = data.cached(("compare", scope, year, q.question, group), lambda: compare_table(grows, k))
                 measures.append(Measure(f"{q.question}-{group}", str(QUESTION_LABELS[q.question]), group_name(group),
                                         cmp, QUESTION_PHRASES.get(q.question)))
             else:
@@ -463,15 +468,16 @@ def _years_of(scope: str) -> list[int]:
     return sorted(years)
 
 
-def genuskompass(scope: str, scope_name: str, args) -> View:
-    """Women against men on every indicator and outcome rate, under the six sub-goals."""
+def genuskompass(scope: str, scope_name: str, args, *, trend: bool = True) -> View:
+    """Women against men on every indicator and outcome rate, under the six sub-goals; with
+    `trend`, also each gap over the years (a table and a chart per sub-goal)."""
     notices: list[str] = []
     years = _years_of(scope)
     year = _year(args.get("year"), years, notices)
     lang = current_language()
     view = View(_("Genuskompass for %(name)s", name=scope_name), {"year": year}, notices)
     for goal in SUBGOALS:
-        measures, single = _measures(goal, scope)
+        measures, single = _measures(goal, scope, None if trend else year)
         section = Section(f"goal-{goal.number}", subgoal_name(goal))
         body, frames, sentences = [], [], []
         for m in measures:
@@ -519,7 +525,8 @@ def genuskompass(scope: str, scope_name: str, args) -> View:
                                                                   year=year),
                                         [_("Measure"), str(GENDER_LABELS["alla"])], staff_rows,
                                         staff_frame.drop(columns=[c for c in ("insats",) if c in staff_frame])))
-        _gap_trend(section, goal, measures, years)
+        if trend:
+            _gap_trend(section, goal, measures, years)
         section.reflection = list(goal.reflection_sv if lang == "sv" else goal.reflection_en)
         view.sections.append(section)
     return view
