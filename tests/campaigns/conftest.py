@@ -45,7 +45,10 @@ def world(factory: Factory) -> World:
 
 @pytest.fixture
 def as_role(client, world):
-    """Log the test client in with one of the world's roles."""
+    """Log the test client in with one of the world's roles. Its pages are asked for in English
+    (the messages these tests read); Swedish, the default, is asked for with ?lang=sv."""
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+
     def log_in(role: str):
         response = login(client, world.users[role])
         assert response.status_code == 302, f"{role} could not log in"

@@ -65,7 +65,7 @@ def test_new_form_defaults_and_labels(as_role, world):
     assert "Samordningsförbundet Norrby" in page and "Vagen" not in page
 
 
-OPTIONAL_FOR_PARTICIPANTS = "is not asked of Deltagare, pågående insats"
+OPTIONAL_FOR_PARTICIPANTS = "is not asked of Participants, ongoing intervention"
 
 
 @pytest.mark.parametrize("overrides, field, message", [
