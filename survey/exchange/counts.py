@@ -161,6 +161,12 @@ def _execute(stmt, conn=None):
     return (conn if conn is not None else db.session).execute(stmt)
 
 
+def _rows(stmt, conn=None) -> list[tuple]:
+    """The result as plain tuples for pandas, which probes each SQLAlchemy Row with hasattr (an
+    exception per row: 0.5 s for the 56,000 indicator cells of the 1M benchmark, 0.06 s so)."""
+    return [tuple(row) for row in _execute(stmt, conn)]
+
+
 def _step_counts(*, with_first: bool, by_insats: bool, forbund_ids=None, years=None, groups=None,
                  insats_ids=None, question_ids=None, conn=None) -> pd.DataFrame:
     """The reference count over the raw answers: one GROUP BY per cell, version and question with
@@ -182,7 +188,7 @@ def _step_counts(*, with_first: bool, by_insats: bool, forbund_ids=None, years=N
             .group_by(*keys))
     cell = ["forbund_id", *(["insats_id"] if by_insats else []), "year", "respondent_group", "kon"]
     step_cols = [f"s{step}" for step in range(1, max_step + 1)]
-    return pd.DataFrame.from_records(_execute(stmt, conn).all(),
+    return pd.DataFrame.from_records(_rows(stmt, conn),
                                      columns=[*cell, "instrument_version", "question_id", *step_cols, "first"])
 
 
@@ -262,7 +268,7 @@ def _cell_counts(table, key_column: str, key_name: str, *, forbund_ids, years, g
             .group_by(*keys))
     raw_columns = ["forbund_id", *(["insats_id"] if by_insats else []), "year", "respondent_group", "gender",
                    key_name, "n_responses", "valid", "positive"]
-    df = pd.DataFrame.from_records(db.session.execute(stmt).all(), columns=raw_columns)
+    df = pd.DataFrame.from_records(_rows(stmt), columns=raw_columns)
     if df.empty and key_name == "question":
         df[key_name] = df[key_name].astype("str")  # as the reference count's (from the mapping)
     df["gender"] = df["gender"].astype(object).where(df["gender"].ne(""), None)
@@ -340,7 +346,7 @@ def outcome_counts(*, forbund_ids=None, years=None, source: str | None = None) -
                      .where(t.respondent_group == "deltagare_avslut",
                             *_filters(t, forbund_ids=forbund_ids, years=years))
                      .group_by(t.forbund_id, t.year, t.kon, t.utfall))
-    rows = db.session.execute(union_all(*parts) if len(parts) > 1 else parts[0]).all()
+    rows = _rows(union_all(*parts) if len(parts) > 1 else parts[0])
     return _frame(rows, OUTCOME_COUNT_COLUMNS, False, ["year", "n"])
 
 
@@ -354,11 +360,11 @@ def income_counts(*, forbund_ids=None, years=None, column_name: str = "forsorjni
         raise ValueError(f"unknown income column '{column_name}'")
     t = AvslutRecord.__table__.c
     income = t[column_name]
-    rows = db.session.execute(
+    rows = _rows(
         select(t.forbund_id, t.year, t.kon, income, func.count())
         .where(*_filters(t, forbund_ids=forbund_ids, years=years))
         .group_by(t.forbund_id, t.year, t.kon, income)
-    ).all()
+    )
     return _frame(rows, ["forbund", "year", "gender", column_name, "n"], False, ["year", "n"])
 
 
@@ -382,6 +388,6 @@ def responses_per_forbund(year: int | None = None) -> pd.DataFrame:
         t.forbund_id, t.year, t.respondent_group)
     if year is not None:
         stmt = stmt.where(t.year == int(year))
-    rows = db.session.execute(stmt).all()
+    rows = _rows(stmt)
     df = _frame(rows, ["forbund", "year", "respondent_group", "n"], False, ["year", "n"])
     return df.sort_values(["forbund", "year", "respondent_group"], ignore_index=True)
