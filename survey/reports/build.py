@@ -7,8 +7,10 @@ the same SVGs, embedded as data: URIs so that the files stand alone. Free text i
 """
 from __future__ import annotations
 
+import gc
 import io
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from numbers import Number
@@ -274,9 +276,25 @@ def render_html(report: Report, *, mode: str = "web") -> str:
 def render_pdf(report: Report) -> bytes:
     from weasyprint import HTML
 
-    html = render_html(report, mode="pdf")
-    # Charts are data: URIs (WeasyPrint draws the SVG); the stylesheet comes through base_url.
-    return HTML(string=html, base_url=str(STATIC) + "/").write_pdf()
+    with _without_cyclic_gc():
+        html = render_html(report, mode="pdf")
+        # Charts are data: URIs (WeasyPrint draws the SVG); the stylesheet comes through base_url.
+        return HTML(string=html, base_url=str(STATIC) + "/").write_pdf()
+
+
+@contextmanager
+def _without_cyclic_gc():
+    """WeasyPrint allocates some 500,000 objects for the national report, and each full cyclic
+    collection that their number sets off walks all of them and everything the process holds
+    (0.2–0.6 s each, a fifth of the PDF time). Nothing in a render needs collecting before it ends;
+    reference counting still frees the rest as usual."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _sheet_name(index: int, title: str, used: set[str]) -> str:
