@@ -23,8 +23,7 @@ from indicators.outcomes import income_after_table
 
 from ..exchange import cache, counts, tables
 
-NATIONAL = "riket"
-INSATS_TOTAL = "alla"
+NATIONAL, INSATS_TOTAL = tables.NATIONAL, tables.INSATS_TOTAL  # one spelling for every view
 # Background and staff questions of the genuskompass (sub-goals 4 and 6), run through the
 # indicator table under stand-in numbers so that they get exactly the same disclosure.
 QUESTION_NUMBERS = {"omsorg": 901, "vald_rutin": 902}
