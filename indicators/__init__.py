@@ -1,5 +1,5 @@
 """Finsam Indikatorer: the pure computation of the NNS indicators, outcome rates and genuskompass
-comparisons, with disclosure control. Plain pandas/numpy/scipy: no Flask, no database, so NNS
+comparisons, with disclosure control. Plain pandas/numpy: no Flask, no database, so NNS
 analysts can use it in notebooks on counts of their own.
 
     from indicators import indicator_table, outcome_table, compare, sentence

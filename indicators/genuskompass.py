@@ -74,14 +74,46 @@ def newcombe_interval(x1: int, n1: int, x2: int, n2: int, z: float = Z_95) -> tu
     return d - math.hypot(p1 - l1, u2 - p2), d + math.hypot(u1 - p1, p2 - l2)
 
 
+# Probabilities within this relative distance of the observed table's count as "as likely" (ties),
+# as in R's fisher.test: the log-probabilities below carry rounding errors far larger than the
+# 1e-14 scipy allows, so a symmetric table would otherwise lose its mirror image.
+_TIE_TOLERANCE = 1e-7
+
+
 @lru_cache(maxsize=65536)
 def fisher_p_value(x1: int, n1: int, x2: int, n2: int) -> float:
-    """Two-sided Fisher exact test p-value for x1/n1 against x2/n2 (cached: national reports ask
-    for the same few thousand tables over and over)."""
-    # scipy.stats is slow to import; only the genuskompass needs it.
-    from scipy.stats import fisher_exact
+    """Two-sided Fisher exact test p-value for x1/n1 against x2/n2: the probability, under the
+    hypergeometric distribution with the margins fixed, of every table no more likely than the
+    observed one (the minimum-likelihood rule of R and scipy). Cached: national reports ask for
+    the same few thousand tables over and over.
 
-    return float(fisher_exact([[x1, n1 - x1], [x2, n2 - x2]], alternative="two-sided").pvalue)
+    Computed here rather than with scipy.stats, whose import alone takes a second in every fresh
+    process that builds a report; tests check it against scipy on thousands of tables.
+
+    >>> round(fisher_p_value(3, 4, 1, 4), 6)    # 34/70
+    0.485714
+    """
+    for x, n in ((x1, n1), (x2, n2)):
+        if n < 0 or not 0 <= x <= n:
+            raise ValueError(f"need 0 <= x <= n, got x={x}, n={n}")
+    total, successes = n1 + n2, x1 + x2
+    low, high = max(0, n1 - (total - successes)), min(n1, successes)
+    if high == low:  # an empty row or column: only the observed table is possible
+        return 1.0
+    # log P(x)/P(low) for x = low..high, from the ratio of neighbouring hypergeometric terms:
+    # exact integers inside, one rounding per step, no huge factorials to cancel.
+    x = np.arange(low, high, dtype=np.float64)
+    steps = (np.log((successes - x) * (n1 - x)) - np.log((x + 1) * (total - successes - n1 + x + 1)))
+    log_p = np.concatenate(([0.0], np.cumsum(steps)))
+    observed = log_p[x1 - low]
+    as_unlikely = log_p[log_p <= observed + math.log1p(_TIE_TOLERANCE)]
+    p = math.exp(_log_sum_exp(as_unlikely) - _log_sum_exp(log_p))
+    return min(1.0, p)
+
+
+def _log_sum_exp(values: np.ndarray) -> float:
+    top = float(values.max())
+    return top + math.log(float(np.exp(values - top).sum()))
 
 
 # --- comparisons --------------------------------------------------------------------------------

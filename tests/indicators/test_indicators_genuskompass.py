@@ -4,6 +4,9 @@ from fractions import Fraction
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats as scipy_stats
 
 from indicators import SUBGOALS, compare, compare_table, format_percent, indicator_table, sentence
 from indicators.genuskompass import (
@@ -51,6 +54,27 @@ def test_fisher_exact_two_sided_p_values_by_hand():
     assert fisher_p_value(3, 4, 1, 4) == pytest.approx(34 / 70)
     # [[5, 0], [0, 5]]: only the two extreme tables, 1/252 each: p = 2/252.
     assert fisher_p_value(5, 5, 0, 5) == pytest.approx(2 / 252)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.data())
+def test_fisher_exact_agrees_with_scipy(data):
+    # Small, förbund-sized and national-sized groups, and mirror-image tables (ties).
+    size = st.one_of(st.integers(0, 12), st.integers(1, 400), st.integers(400, 60_000))
+    n1, n2 = data.draw(size), data.draw(size)
+    x1 = data.draw(st.integers(0, n1))
+    x2 = data.draw(st.one_of(st.integers(0, n2), st.just(n2 - x1 if n1 == n2 else 0)))
+    expected = scipy_stats.fisher_exact([[x1, n1 - x1], [x2, n2 - x2]], alternative="two-sided").pvalue
+    assert fisher_p_value(x1, n1, x2, n2) == pytest.approx(expected, rel=1e-9, abs=1e-300)
+
+
+def test_fisher_exact_keeps_tiny_p_values_and_rejects_impossible_counts():
+    p = fisher_p_value(900, 1000, 100, 1000)
+    assert 0 < p < 1e-250
+    assert p == pytest.approx(scipy_stats.fisher_exact([[900, 100], [100, 900]]).pvalue, rel=1e-9)
+    assert fisher_p_value(0, 0, 3, 7) == 1.0
+    with pytest.raises(ValueError):
+        fisher_p_value(5, 4, 1, 4)
 
 
 def test_compare_gives_both_shares_the_gap_women_minus_men_and_the_test():
