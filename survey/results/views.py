@@ -77,6 +77,11 @@ class Table:
     frame: pd.DataFrame                          # the published rows behind it, for export
     note: str = ""
 
+    @property
+    def hidden_reason(self) -> str | None:
+        """Why its cells are hidden, for a table that hides some (the reason is the same for all)."""
+        return next((cell.detail for _header, cells in self.rows for cell in cells if cell.hidden), None)
+
 
 @dataclass
 class ChartSpec:

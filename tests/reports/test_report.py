@@ -70,8 +70,13 @@ def test_report_command_writes_pdf_excel_and_html(demo, runner, tmp_path):
                   & (riket["respondent_group"] == "deltagare_avslut") & (riket["suppressed"] == 0)]
     everything = "\n".join(pages).replace("\xa0", " ")
     for row in riket.itertuples():
-        assert f"{str(row.value).replace('.', ',')} %" in everything, row
-        assert f"{row.positive} av {row.valid}" in everything or f"{row.positive} of {row.valid}" in everything
+        # Figure and counts in one run on paper: "80,0 % (56 av 70)".
+        assert f"{str(row.value).replace('.', ',')} % ({row.positive} av {row.valid}" in everything, row
+    # A hidden cell is a bare "–" in the PDF; the reason stands once under its table.
+    with_hidden = [t for t in report.tables if t.hidden_reason]
+    assert with_hidden
+    assert everything.count("”–”: dold siffra (färre än 5 svar), aldrig noll.") == len(with_hidden)
+    assert "– färre än" not in everything
     assert not any(comment in everything for comment in COMMENTS)
 
     _check_workbook(xlsx.read_bytes(), tables)
