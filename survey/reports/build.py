@@ -32,6 +32,7 @@ from ..i18n import current_language
 from ..results import data, views
 from ..results.data import INSATS_TOTAL, NATIONAL
 from ..results.views import Cell, ChartSpec, Section, Table
+from . import pdf
 
 STATIC = Path(__file__).resolve().parents[1] / "static"
 CSS_FILE = "report.css"
@@ -272,10 +273,11 @@ def _gaps_side_by_side(year: int) -> Section:
 
 
 # --------------------------------------------------------------------------- output
-def render_html(report: Report, *, mode: str = "web") -> str:
+def render_html(report: Report, *, mode: str = "web", continued: bool = False) -> str:
     """The report page. mode "web": a link to the app's stylesheet (the strict CSP forbids inline
     style); "file": the CSS inside the file, so a saved .html stands alone; "pdf": a link relative
-    to the static folder, which WeasyPrint resolves through base_url."""
+    to the static folder, which WeasyPrint resolves through base_url. `continued`: the later part
+    of a PDF laid out in parts (its first section is not the title)."""
     from flask import url_for
 
     lang = current_language()
@@ -286,16 +288,17 @@ def render_html(report: Report, *, mode: str = "web") -> str:
     css = (STATIC / CSS_FILE).read_text(encoding="utf-8") if mode == "file" else None
     href = url_for("static", filename=CSS_FILE) if mode == "web" else CSS_FILE
     return render_template("reports/report.html", report=report, css=css, css_href=href, mode=mode,
-                           chart_src=lambda section: (lambda chart: svgs[chart.id + section.id]))
+                           continued=continued, chart_src=lambda section: (lambda chart: svgs[chart.id + section.id]))
 
 
 @_without_cyclic_gc()
 def render_pdf(report: Report) -> bytes:
-    from weasyprint import HTML
-
-    html = render_html(report, mode="pdf")
-    # Charts are data: URIs (WeasyPrint draws the SVG); the stylesheet comes through base_url.
-    return HTML(string=html, base_url=str(STATIC) + "/").write_pdf()
+    """The PDF, laid out in up to two processes (reports/pdf.py). Charts are data: URIs
+    (WeasyPrint draws the SVG); the stylesheet comes through base_url."""
+    parts = [lambda part=part, i=i: render_html(part, mode="pdf", continued=i > 0)
+             for i, part in enumerate(pdf.split(report))]
+    return pdf.render(parts, str(STATIC) + "/", lambda pages: render_template(
+        "reports/page_numbers.html", title=report.title, pages=pages, css_href=CSS_FILE), report.title)
 
 
 def _sheet_name(index: int, title: str, used: set[str]) -> str:
