@@ -207,11 +207,16 @@ def _measure_label(kind: str, code, where: str) -> str:
     return f"{views.RATE_LABELS[code]} ({views.SOURCE_LABELS[where]})"
 
 
+def _clear_note() -> str:
+    return _("“clear” (in the PDF: *): a two-sided Fisher exact test gives p < 0.05.")
+
+
 def _gap_cell(row) -> Cell:
     if row is None or int(row["suppressed"]) == 1:
         return views.hidden_cell()
+    gap = fmt.points(row["difference"])
     clear = _("clear") if row["clear"] else _("not clear")
-    return Cell(fmt.points(row["difference"]), clear)
+    return Cell(gap, clear, short=gap + ("*" if row["clear"] else ""))
 
 
 def _gap_trend(scope: str, year: int) -> Section:
@@ -246,7 +251,7 @@ def _gap_trend(scope: str, year: int) -> Section:
         plot_rows, title=title, y_title=_("Women minus men (points)"), hidden_text=reason, series=series,
         y_domain=None, intervals=True, zero_rule=True)))
     section.tables.append(Table("gap-trend", title, [_("Comparison"), *[str(y) for y in years]], body,
-                                views._comparison_frame(pd.concat(frames, ignore_index=True))))
+                                views._comparison_frame(pd.concat(frames, ignore_index=True)), note=_clear_note()))
     return section
 
 
@@ -268,7 +273,7 @@ def _gaps_side_by_side(year: int) -> Section:
     title = _("The gap per förbund, %(year)s (women minus men, points)", year=year)
     frame = views._comparison_frame(pd.concat(frames, ignore_index=True)) if frames else pd.DataFrame()
     table = Table("gaps", title, [_("Förbund"), *columns], body, frame,
-                  note=_("“clear”: a two-sided Fisher exact test gives p < 0.05."))
+                  note=_clear_note())
     return Section("gaps", _("The gap per förbund"), tables=[table])
 
 

@@ -66,6 +66,7 @@ class Cell:
     detail: str = ""
     hidden: bool = False
     num: bool = True
+    short: str = ""  # the cell in the PDF, where "text (detail)" would not fit
 
 
 @dataclass
