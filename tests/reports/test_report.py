@@ -77,6 +77,10 @@ def test_report_command_writes_pdf_excel_and_html(demo, runner, tmp_path):
     assert with_hidden
     assert everything.count("”–”: dold siffra (färre än 5 svar), aldrig noll.") == len(with_hidden)
     assert "– färre än" not in everything
+    # Gaps on paper: "+1,4*" for a clear one, the word only in the note.
+    shorts = [cell.short for t in report.tables for _h, cells in t.rows for cell in cells if cell.short]
+    assert shorts and all(short in everything for short in shorts)
+    assert "(inte tydlig)" not in everything and "”tydlig” (i pdf:en: *)" in everything
     assert not any(comment in everything for comment in COMMENTS)
 
     _check_workbook(xlsx.read_bytes(), tables)
