@@ -8,19 +8,15 @@ the same SVGs, embedded as data: URIs so that the files stand alone. Free text i
 from __future__ import annotations
 
 import gc
-import io
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
-from numbers import Number
 from pathlib import Path
 
 import pandas as pd
 from flask import render_template
 from flask_babel import gettext as _
-from openpyxl import Workbook
-from openpyxl.utils import get_column_letter
 
 from indicators.genuskompass import compare_table
 from indicators.instrument import GROUP_ORDER, PARTICIPANT_GROUPS
@@ -319,7 +315,7 @@ def render_xlsx(report: Report) -> bytes:
     headings, text made formula-safe by the exchange writer."""
     from ..results.routes import EXTRA_HEADINGS
 
-    wb = Workbook(write_only=True)
+    wb = exporting.new_workbook()
     used: set[str] = set()
     contents = wb.create_sheet(_sheet_name(0, _("Contents"), used))
     contents.append([report.title])
@@ -329,16 +325,9 @@ def render_xlsx(report: Report) -> bytes:
     for index, table in enumerate(report.tables, 1):
         name = _sheet_name(index, table.title, used)
         contents.append([name, table.title])
-        ws = wb.create_sheet(name)
         headings = [exporting.SWEDISH_HEADINGS.get(c) or EXTRA_HEADINGS.get(c, c) for c in table.frame.columns]
-        for i, heading in enumerate(headings, 1):
-            ws.column_dimensions[get_column_letter(i)].width = max(10, min(40, len(str(heading)) + 2))
-        ws.append(headings)
-        for row in exporting._rows(table.frame):
-            ws.append([v if v is None or isinstance(v, (str, Number)) else str(v) for v in row])
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+        exporting.append_sheet(wb, name, table.frame, headings)
+    return exporting.workbook_bytes(wb)
 
 
 def write(report: Report, out: str) -> None:
