@@ -10,7 +10,9 @@ Design rules (issue 4, DISCLOSURE.md rule 4):
   around it, and a grey text says why where the bar or point would have been.
 
 Builders take plain rows (dicts) whose labels are already formatted in the page language, and
-return an Altair chart; `svg()` renders it, cached by its specification.
+return an Altair chart; `svg()` renders it, cached by its specification. They import Altair
+themselves: it takes half a second to load, which every start-up (and every report command)
+would pay before its first chart.
 """
 from __future__ import annotations
 
@@ -20,7 +22,6 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
-import altair as alt
 import pandas as pd
 
 # Okabe–Ito colours with >= 3:1 contrast on white (WCAG 1.4.11): blue, vermillion, bluish green,
@@ -48,6 +49,7 @@ class ChartRef:
 
 
 def _base(chart: alt.Chart | alt.LayerChart, title: str) -> alt.Chart | alt.LayerChart:
+    import altair as alt
     return chart.properties(title=alt.TitleParams(title, anchor="start", fontSize=15, font=FONT)).configure(
         font=FONT, background="white",
     ).configure_axis(labelFontSize=12, titleFontSize=12, labelColor="#1b1b1b", titleColor="#1b1b1b",
@@ -64,6 +66,7 @@ def gender_bars(rows: list[dict], *, title: str, axis_title: str, hidden_text: s
     rows: {"category", "series" (code), "value" (float 0–100 or None when hidden), "label"
     (the formatted value, e.g. '88,0 %')}. series: (code, label) in drawing order.
     """
+    import altair as alt
     codes = [c for c, _label in series]
     names = dict(series)
     df = pd.DataFrame(rows)
@@ -120,6 +123,7 @@ def lines(rows: list[dict], *, title: str, y_title: str, hidden_text: str,
     rows: {"year", "series" (code), "value" (float or None when hidden), "label" (formatted value)};
     with intervals also "low" and "high" (drawn as error bars). Rows must be sorted by year.
     """
+    import altair as alt
     codes = [c for c, _label in series]
     names = dict(series)
     df = pd.DataFrame(rows)
@@ -181,6 +185,7 @@ def gap_dots(rows: list[dict], *, title: str, x_title: str, hidden_text: str,
     A clear difference is a filled diamond, an unclear one an open circle (shape, not colour);
     clear_labels names the two in the legend.
     """
+    import altair as alt
     df = pd.DataFrame(rows)
     df["clear_label"] = [clear_labels[0] if c else clear_labels[1] for c in df["clear"]]
     order = list(dict.fromkeys(df["category"]))
