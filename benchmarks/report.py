@@ -160,6 +160,17 @@ print(json.dumps(out))
 """
 
 
+def _cpu_reference() -> float:
+    """Seconds for a fixed pure-Python loop: shared machines run at different speeds from one
+    minute to the next (the 2-core machine of the README by up to a factor of two), and report
+    times move with it."""
+    t = time.perf_counter()
+    n = 0
+    while n < 5_000_000:
+        n += 1
+    return time.perf_counter() - t
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--responses", type=int, default=1_000_000)
@@ -186,8 +197,9 @@ def main() -> None:
     m = json.loads(result.stdout.strip().splitlines()[-1])
     out = folder / "national.pdf"
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{path}", "FINSAM_ENV": "development", "SECRET_KEY": "bench"}
-    commands = []
+    commands, references = [], []
     for _ in range(args.runs):
+        references.append(_cpu_reference())
         t = time.perf_counter()
         subprocess.run([sys.executable, "-m", "flask", "--app", "survey", "report", "national", "--year",
                         str(args.years[-1]), "--out", str(out)], env=env, cwd=ROOT, check=True, capture_output=True)
@@ -199,6 +211,8 @@ def main() -> None:
           f"({m['xlsx_bytes'] / 1024:,.0f} KiB); Excel cold reuses the tables the PDF computed")
     print(f"`flask report national --out national.pdf` (fresh process, start-up included): median "
           f"{statistics.median(commands):6.2f} s over {len(commands)} runs ({', '.join(f'{c:.2f}' for c in commands)})")
+    print(f"  machine speed before each run (a fixed Python loop, less is faster): "
+          f"{', '.join(f'{r:.2f}' for r in references)} s")
     print(f"peak memory of the report process: {m['maxrss_mb']:,.0f} MB; of its forked copy that lays out "
           f"half the PDF: {m['child_maxrss_mb']:,.0f} MB (pages shared with the parent counted in both)")
     print(f"förbund dashboard page ({args.requests} requests, warm): p50 {m['dashboard_p50'] * 1000:5.0f} ms | "
