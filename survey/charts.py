@@ -35,6 +35,7 @@ HIDDEN_GREY = "#505a5f"
 # them with Arial or its metric twin Liberation Sans, so labels fit wherever the SVG is shown.
 FONT = "Liberation Sans, Arial, Helvetica, sans-serif"
 WIDTH = 640
+PLOT_HEIGHT, LABEL_HEIGHT = 240, 16  # px: a line chart's plot; an 11 px label with room for a rounder domain
 LOCALES = {"sv": "sv-SE", "en": "en-GB"}
 _CACHE_SIZE = 512
 
@@ -165,16 +166,48 @@ def lines(rows: list[dict], *, title: str, y_title: str, hidden_text: str,
     # Direct label at each series' last shown point: colour is never needed to tell lines apart.
     last = shown.sort_values("year").groupby("series", as_index=False).tail(1)
     last = last.assign(text=[f"{names[s]} {lab}" for s, lab in zip(last["series"], last["label"])])
+    if y_domain:
+        low, high = y_domain
+    else:  # about the niced domain Vega will draw: the values, their intervals, the zero line
+        reach = [shown["value"]] + ([bounds["low"], bounds["high"]] if intervals else [])
+        ends = [v for r in reach if len(r) for v in (float(r.min()), float(r.max()))] + ([0.0] if zero_rule else [])
+        low, high = (min(ends), max(ends)) if ends else (0.0, 1.0)
+    last["label_y"] = _spread(last["value"].tolist(), max(high - low, 1.0) * LABEL_HEIGHT / PLOT_HEIGHT)
     layers.append(alt.Chart(last).mark_text(align="left", dx=8, fontSize=11, color="#1b1b1b").encode(
-        x=x, y="value:Q", text="text:N", **line_x_offset))
+        x=x, y=alt.Y("label_y:Q", title=y_title, scale=y_scale), text="text:N", **line_x_offset))
     hidden = df[df["value"].isna()]
     if len(hidden):
         # One grey note per year with a hidden value, at the foot of the plot (never at a value).
         note = pd.DataFrame({"year": sorted(hidden["year"].unique()), "text": "–"})
         layers.append(alt.Chart(note).mark_text(fontSize=14, color=HIDDEN_GREY, baseline="bottom").encode(
             x=x, y=alt.value(236), text="text:N"))
-    chart = alt.layer(*layers).properties(width=WIDTH - 220, height=240)
+    chart = alt.layer(*layers).properties(width=WIDTH - 220, height=PLOT_HEIGHT)
     return _base(chart, title)
+
+
+def _spread(values: list[float], gap: float) -> list[float]:
+    """Heights for labels at `values`, at least `gap` apart: labels that would overlap are
+    gathered in clusters, each centred on the mean of its values (the points stay where they are)."""
+    clusters: list[list[int]] = []
+    for i in sorted(range(len(values)), key=lambda i: values[i]):
+        clusters.append([i])
+        while len(clusters) > 1:
+            below, above = clusters[-2], clusters[-1]
+            top_of_below = _centre(values, below) + (len(below) - 1) * gap / 2
+            foot_of_above = _centre(values, above) - (len(above) - 1) * gap / 2
+            if foot_of_above - top_of_below >= gap:
+                break
+            clusters[-2:] = [below + above]
+    heights = [0.0] * len(values)
+    for cluster in clusters:
+        centre = _centre(values, cluster)
+        for k, i in enumerate(cluster):
+            heights[i] = centre + (k - (len(cluster) - 1) / 2) * gap
+    return heights
+
+
+def _centre(values: list[float], cluster: list[int]) -> float:
+    return sum(values[i] for i in cluster) / len(cluster)
 
 
 def gap_dots(rows: list[dict], *, title: str, x_title: str, hidden_text: str,
