@@ -1,0 +1,362 @@
+"""Disclosure control, version 2 (DISCLOSURE.md v2): the engine that is to decide every published
+figure. NOT YET WIRED into the tables: indicators/compute.py and outcomes.py still call
+disclosure.suppress (version 1). See the closing note of 2026-12-01 for what is measured and
+what is left before it replaces suppress.
+
+What it adds to version 1:
+- rows of several kinds per cell (Kind): the outcome rates share their cell's category counts,
+  and a hidden rate that the cell's shown rates give away takes another rate along;
+- reasons (FEW, PROTECTS) for every hidden row;
+- riket rows need MIN_CONTRIBUTORS förbund (rule 4);
+- rule 3's preference: when a set needs another hidden row, its totals and Övriga go before
+  kvinna and man (priority), and hidden members under a shown total never add up to 1..k-1;
+- the attacker's linear program (audit.py) over the result, with a greedy repair: every figure it
+  pins to one value gets the cheapest shown row that pins it hidden too.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .disclosure import (
+    DEFAULT_K,
+    GENDER_TOTAL,
+    OTHER_GENDER,
+    SUPPRESSED,
+    SiblingSet,
+    _ColumnCodes,
+    _count_array,
+    check_k,
+)
+
+__all__ = ["FEW", "HIDDEN_REASON", "MIN_CONTRIBUTORS", "PROTECTS", "Kind", "gender_priority", "protect"]
+
+_DEBUG = os.environ.get("DISCLOSURE_DEBUG")
+FEW = "few"
+"""hidden_reason of a cell resting on fewer than k responses (rule 5: *färre än k svar*)."""
+PROTECTS = "protects"
+"""hidden_reason of a cell hidden to protect another figure (*dold för att skydda en annan uppgift*)."""
+HIDDEN_REASON = "hidden_reason"
+"""Name of the reason column every published table carries: "", FEW or PROTECTS."""
+MIN_CONTRIBUTORS = 3
+"""Rule 4: a national (riket) figure needs at least this many contributing förbund."""
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of published row of a cell, as sums of the cell's atom counts.
+
+    figures: (published column, atoms it sums) pairs; the first is the row's threshold count.
+    name:    the row's value in the kind column (e.g. the rate code); None for one-kind tables.
+    floor:   the smallest count an existing row can have (1 where a cell exists only with a
+             response, so a `few` cell holds 1..k-1; 0 where it may hold none, e.g. a rate whose
+             denominator leaves out `vet_inte`).
+    priority: lower = given up first when a row of this cell must be hidden to protect another.
+    """
+
+    figures: tuple[tuple[str, tuple[str, ...]], ...]
+    name: object = None
+    floor: int = 0
+    priority: int = 0
+
+
+def protect(
+    cells: pd.DataFrame,
+    *,
+    atoms: Sequence[str],
+    kinds: Sequence[Kind] | None = None,
+    kind_col: str | None = None,
+    sibling_sets: Iterable[SiblingSet | tuple[Sequence[str], str, object]] = (),
+    national: SiblingSet | None = None,
+    block: Sequence[str] = (),
+    order: Sequence[tuple[str, str]] = (),
+    priority: np.ndarray | None = None,
+    k: int = DEFAULT_K,
+    audit: bool = True,
+    min_contributors: int = MIN_CONTRIBUTORS,
+) -> pd.DataFrame:
+    """Decide every published figure of a table (rules 1-5); the one function every view's
+    figures pass through.
+
+    cells:   one row per cell: key columns and the atom count columns.
+    atoms:   the count columns the published figures are sums of (e.g. n_responses, valid,
+             positive; or one column per outcome category).
+    kinds:   the rows published per cell (default: one row showing each atom, the first atom
+             being the threshold count). Several kinds share a cell's atoms, e.g. the outcome
+             rates share their denominator, and the share of work that is subsidised has the
+             work numerator as its denominator: the audit knows that.
+    sibling_sets: families of sets whose total is the sum of its members, atom by atom.
+    national: the family whose totals are riket: a riket row needs MIN_CONTRIBUTORS förbund.
+    block:   key columns that no set varies (e.g. year, respondent group, indicator): the audit
+             solves each block on its own.
+    order:   atom pairs (a, b) with a <= b in every cell (positive <= valid).
+    priority: per cell, lower = hidden first when a sibling must give way (rule 3: Övriga and
+             totals before kvinna and man); ties go to the smaller count, then the lower key.
+
+    Returns, for each kind in turn, the cells' key columns (with kind_col holding the kind's
+    name), the kinds' figure columns, SUPPRESSED (bool) and HIDDEN_REASON.
+
+    Rule 1 hides rows whose count is under k (FEW); rule 4 hides riket rows with fewer than
+    MIN_CONTRIBUTORS förbund (PROTECTS). Then, until nothing changes: a set never holds exactly
+    one hidden row (the total counting as a row), and hidden members under a shown total never
+    add up to fewer than k; then the attacker's linear program (audit.py) is solved over the
+    published result, and every hidden figure it pins to one value gets another row of its
+    sets hidden, the cheapest by priority. The result passes the audit by construction.
+    """
+    k = check_k(k)
+    atoms = list(atoms)
+    if kinds is None:
+        kinds = [Kind(tuple((a, (a,)) for a in atoms))]
+    engine = _Engine(cells, atoms, list(kinds), sibling_sets, national, block, order, priority, k)
+    engine.min_contributors = min_contributors
+    engine.run(audit=audit)
+    return engine.frame(kind_col)
+
+
+def gender_priority(gender: pd.Series, *levels: np.ndarray) -> np.ndarray:
+    """Rule 3's preference as a priority per cell: Övriga first, then totals (alla), then kvinna
+    and man; within a gender, the lower `levels` first (e.g. an insats before its förbund,
+    a förbund before riket)."""
+    g = gender.astype(str).to_numpy()
+    rank = np.where(g == OTHER_GENDER, 0, np.where(g == GENDER_TOTAL, 1, 2)).astype(np.int64)
+    level = np.zeros(len(g), np.int64)
+    for extra in levels:
+        level = level * 4 + np.asarray(extra, np.int64)
+    return rank * 64 + level
+
+
+
+# --- internals -----------------------------------------------------------------------------------
+
+
+@dataclass
+class _Family:
+    """One SiblingSet family over the cells: which set each cell is in, and which is its total."""
+
+    set_id: np.ndarray          # per cell
+    n_sets: int
+    is_total: np.ndarray        # per cell
+    members: np.ndarray         # cells that are members (not totals)
+    tie_codes: np.ndarray       # sorted code of every cell's varying value (tie-break)
+    total_cell: np.ndarray      # per set: its total cell, -1 if none
+    usable: np.ndarray          # per set: has a total and at least one member
+
+    @classmethod
+    def build(cls, codes: _ColumnCodes, spec: SiblingSet) -> _Family:
+        tie_codes, n_values = codes[spec.varying]
+        set_id = codes.group_ids(spec.within)
+        n_sets = int(set_id.max()) + 1 if len(set_id) else 0
+        is_total = codes.df[spec.varying].eq(spec.total).to_numpy(dtype=bool, na_value=False)
+        # Each (set, varying value) must be one cell, or "exactly one hidden" is meaningless.
+        cell = set_id * (n_values + 1) + (tie_codes + 1)
+        if len(pd.unique(cell)) != len(cell):
+            raise ValueError(f"duplicate cells for sibling set {spec}")
+        total_cell = np.full(n_sets, -1, dtype=np.int64)
+        total_cell[set_id[is_total]] = np.flatnonzero(is_total)
+        members = np.flatnonzero(~is_total)
+        has_members = np.bincount(set_id[members], minlength=n_sets) > 0
+        return cls(set_id, n_sets, is_total, members, tie_codes, total_cell,
+                   (total_cell >= 0) & has_members)
+
+    def protect(self, hidden: np.ndarray, counts: np.ndarray, priority: np.ndarray, k: int) -> bool:
+        """One pass over the sets of one kind; hides in place, True if anything changed.
+
+        A set needs another hidden row when it holds exactly one (the total counting as a row:
+        a hidden total under shown members is their sum), or when its total is shown and its
+        hidden members add up to fewer than k (their sum is total minus the shown members)."""
+        members = self.members
+        hidden_per_set = np.bincount(self.set_id, weights=hidden, minlength=self.n_sets)
+        hidden_sum = np.bincount(self.set_id[members], weights=counts[members] * hidden[members],
+                                 minlength=self.n_sets)
+        total_shown = np.zeros(self.n_sets, bool)
+        has_total = self.total_cell >= 0
+        total_shown[has_total] = ~hidden[self.total_cell[has_total]]
+        need = self.usable & ((hidden_per_set == 1) | (total_shown & (hidden_sum > 0) & (hidden_sum < k)))
+        if not need.any():
+            return False
+        # Candidates: the shown rows of those sets, totals included (rule 3 prefers hiding
+        # a total to hiding kvinna or man); the first by priority, count and key is hidden.
+        in_set = self.set_id >= 0
+        candidates = np.flatnonzero(in_set & ~hidden & need[np.where(in_set, self.set_id, 0)])
+        candidates = candidates[np.lexsort((self.tie_codes[candidates], counts[candidates],
+                                            priority[candidates], self.set_id[candidates]))]
+        _sets, first = np.unique(self.set_id[candidates], return_index=True)
+        hidden[candidates[first]] = True
+        return True
+
+
+class _Engine:
+    def __init__(self, cells, atoms, kinds, sibling_sets, national, block, order, priority, k):
+        self.cells, self.atoms, self.kinds, self.k = cells, atoms, kinds, k
+        index = {a: i for i, a in enumerate(atoms)}
+        missing = [a for a in atoms if a not in cells.columns]
+        if missing:
+            raise KeyError(f"cells are missing atom columns {missing}")
+        self.values = np.column_stack([_count_array(cells, a) for a in atoms]) if len(atoms) else \
+            np.zeros((len(cells), 0), np.int64)
+        self.figures = []
+        for kind in kinds:
+            matrix = np.zeros((len(kind.figures), len(atoms)), np.int64)
+            for row, (_col, summed) in enumerate(kind.figures):
+                for atom in summed:
+                    matrix[row, index[atom]] = 1
+            self.figures.append(matrix)
+        # counts[kind, cell]: the threshold count of every row.
+        self.counts = np.vstack([self.values @ f[0] for f in self.figures]) if kinds else np.zeros((0, len(cells)))
+        self.order = tuple((index[a], index[b]) for a, b in order)
+        codes = _ColumnCodes(cells)
+        specs = [s if isinstance(s, SiblingSet) else SiblingSet(*s) for s in sibling_sets]
+        if national is not None and national not in specs:
+            specs.append(national)
+        self.families = [_Family.build(codes, s) for s in specs]
+        self.national = self.families[specs.index(national)] if national is not None else None
+        self.priority = np.zeros(len(cells), np.int64) if priority is None else np.asarray(priority, np.int64)
+        self.block = codes.group_ids(list(block)) if block else np.zeros(len(cells), np.int64)
+        self.hidden = self.counts < k
+        self.few = self.hidden.copy()
+
+    def run(self, audit: bool) -> None:
+        if self.national is not None:
+            self._national_needs_contributors()
+        self._sets_to_fixed_point()
+        if audit:
+            self._audit_until_safe()
+
+    def _national_needs_contributors(self) -> None:
+        fam = self.national
+        for kind in range(len(self.kinds)):
+            members = fam.members
+            contributors = np.bincount(fam.set_id[members], weights=self.counts[kind, members] > 0,
+                                       minlength=fam.n_sets)
+            totals = fam.total_cell >= 0
+            lacking = fam.total_cell[totals & (contributors < self.min_contributors)]
+            self.hidden[kind, lacking] = True
+
+    def _sets_to_fixed_point(self) -> None:
+        changed = True
+        while changed:
+            changed = self._cells_consistent()
+            for fam in self.families:
+                for kind in range(len(self.kinds)):
+                    changed |= fam.protect(self.hidden[kind], self.counts[kind], self.priority, self.k)
+
+    def _cells_consistent(self) -> bool:
+        """Rows of one cell share its atoms: a hidden row whose every figure can be worked out
+        from the cell's shown rows (the share of work that is subsidised from the work and
+        subsidised-work numerators; work or studies from work and studies) takes the cheapest
+        shown row of its cell along. One kind per cell: nothing to do."""
+        if len(self.kinds) < 2:
+            return False
+        from .audit import span_test
+
+        kind_priority = np.array([kind.priority for kind in self.kinds], np.int64)
+        changed = False
+        while True:
+            shown = ~self.hidden
+            patterns = np.zeros(self.hidden.shape[1], np.int64)
+            for kind in range(len(self.kinds)):
+                patterns |= shown[kind].astype(np.int64) << kind
+            hit = False
+            for pattern in np.unique(patterns):
+                in_span = span_test(self.figures, int(pattern), self.values.shape[1])
+                derivable = [kind for kind in range(len(self.kinds))
+                             if not pattern >> kind & 1 and all(in_span(v) for v in self.figures[kind])]
+                if not derivable:
+                    continue
+                cells = np.flatnonzero(patterns == pattern)
+                shown_kinds = [q for q in range(len(self.kinds)) if pattern >> q & 1]
+                give_way = min(shown_kinds, key=lambda q: kind_priority[q])
+                self.hidden[give_way, cells] = True
+                hit = changed = True
+            if not hit:
+                return changed
+
+    def _audit_until_safe(self) -> None:
+        from .audit import LinearTable, exposed
+
+        table = LinearTable(
+            atoms=self.values, figures=self.figures, floors=[kind.floor for kind in self.kinds],
+            hidden=self.hidden, few=self.few, k=self.k, order=self.order,
+            sets=[(np.where(fam.usable[fam.set_id], fam.set_id, -1), fam.is_total) for fam in self.families],
+        )
+        kind_priority = np.array([kind.priority for kind in self.kinds], np.int64)
+        dirty = np.unique(self.block[self.hidden.any(axis=0)])
+        while len(dirty):
+            cells = np.flatnonzero(np.isin(self.block, dirty))
+            if _DEBUG:
+                import time
+                t0 = time.perf_counter()
+            found = exposed(table, cells)
+            if _DEBUG:
+                print(f"round: {len(cells)} cells, {len(found)} exposed, {time.perf_counter() - t0:.2f}s")
+            if not found:
+                return
+            before = self.hidden.copy()
+            touched: set[tuple[int, int]] = set()
+            for exposure in found:
+                sets = {(f, int(fam.set_id[exposure.cell])) for f, fam in enumerate(self.families)
+                        if fam.usable[fam.set_id[exposure.cell]]}
+                if sets & touched:
+                    continue  # one more hidden row per set and round: the next round re-checks
+                kind, cell = self._cheapest_neighbour(exposure, kind_priority)
+                if _DEBUG:
+                    print("exposed", self.cells.iloc[exposure.cell].to_dict(), exposure.vector,
+                          exposure.low, exposure.high, "-> hide", self.cells.iloc[cell].to_dict())
+                if cell < 0:  # everything it is tied to is hidden: hiding more cannot help
+                    continue
+                else:
+                    self.hidden[kind, cell] = True
+                    touched |= {(f, int(fam.set_id[cell])) for f, fam in enumerate(self.families)
+                                if fam.usable[fam.set_id[cell]]}
+                touched |= sets
+            self._sets_to_fixed_point()
+            dirty = np.unique(self.block[(self.hidden != before).any(axis=0)])
+
+    def _cheapest_neighbour(self, exposure, kind_priority: np.ndarray) -> tuple[int, int]:
+        """The shown row that costs least to hide among those whose figures pin the exposed one:
+        first the cell's own rows sharing its atoms (the outcome rates share theirs), then the
+        rows of every set the cell is in, then, where those are all hidden already, the sets of
+        those hidden rows, and so on outwards. (-1, -1) when nothing reachable is shown."""
+        cell, vector = exposure.cell, np.array(exposure.vector)
+        sharing = np.array([bool((f @ vector).any()) for f in self.figures])
+        own_kinds = np.flatnonzero(~self.hidden[:, cell] & sharing)
+        if len(own_kinds):
+            return int(own_kinds[np.argmin(kind_priority[own_kinds])]), cell
+        seen = np.zeros(len(self.block), bool)
+        seen[cell] = True
+        frontier = np.array([cell])
+        while len(frontier):
+            near = []
+            for fam in self.families:
+                sets = fam.set_id[frontier]
+                sets = sets[fam.usable[sets]]  # a set without a total or members relates nothing
+                near.append(np.flatnonzero(np.isin(fam.set_id, sets)))
+            near = np.setdiff1d(np.concatenate(near), np.flatnonzero(seen))
+            seen[near] = True
+            kinds, cells = np.nonzero(~self.hidden[:, near] & sharing[:, None])
+            if len(cells):
+                cells = near[cells]
+                best = np.lexsort((self.counts[kinds, cells], kind_priority[kinds], self.priority[cells]))[0]
+                return int(kinds[best]), int(cells[best])
+            frontier = near
+        return -1, -1
+
+    def frame(self, kind_col: str | None) -> pd.DataFrame:
+        keys = [c for c in self.cells.columns if c not in self.atoms]
+        parts = []
+        for i, kind in enumerate(self.kinds):
+            part = self.cells[keys].copy()
+            if kind_col is not None:
+                part[kind_col] = kind.name
+            for (column, _summed), vector in zip(kind.figures, self.figures[i]):
+                part[column] = self.values @ vector
+            part[SUPPRESSED] = self.hidden[i]
+            part[HIDDEN_REASON] = np.where(~self.hidden[i], "", np.where(self.few[i], FEW, PROTECTS))
+            parts.append(part)
+        return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].reset_index(drop=True)
+
+

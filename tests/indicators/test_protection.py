@@ -1,0 +1,158 @@
+"""The version-2 disclosure engine (indicators/protection.py) and its audit (indicators/audit.py),
+checked against an attacker's linear program written apart from them (tests/support/attacker.py).
+"""
+import numpy as np
+import pandas as pd
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from indicators.audit import LinearTable, exposed
+from indicators.disclosure import SiblingSet
+from indicators.protection import FEW, PROTECTS, Kind, gender_priority, protect
+from tests.support.attacker import attack_indicators, attack_outcomes, pinned_small_groups
+
+GENDER = SiblingSet(("forbund", "year", "respondent_group", "indicator"), "gender", "alla")
+FORBUND = SiblingSet(("year", "respondent_group", "indicator", "gender"), "forbund", "riket")
+COUNTS = Kind((("n_responses", ("n_responses",)), ("valid", ("valid",)), ("positive", ("positive",))), floor=1)
+
+
+def indicator_cells(per_forbund: dict[str, dict[str, tuple[int, int]]]) -> pd.DataFrame:
+    """{förbund: {gender: (n, positive)}} -> cells with alla and riket pooled (valid = n)."""
+    rows = []
+    for forbund, genders in per_forbund.items():
+        for gender, (n, pos) in genders.items():
+            if n:
+                rows.append((forbund, gender, n, n, pos))
+    df = pd.DataFrame(rows, columns=["forbund", "gender", "n_responses", "valid", "positive"])
+    alla = df.groupby("forbund", as_index=False)[["n_responses", "valid", "positive"]].sum().assign(gender="alla")
+    df = pd.concat([df, alla], ignore_index=True)
+    riket = df.groupby("gender", as_index=False)[["n_responses", "valid", "positive"]].sum().assign(forbund="riket")
+    df = pd.concat([df, riket], ignore_index=True).assign(year=2025, respondent_group="deltagare_pagaende", indicator=1)
+    return df[["forbund", "year", "respondent_group", "indicator", "gender", "n_responses", "valid", "positive"]]
+
+
+def run(cells: pd.DataFrame, **kw) -> pd.DataFrame:
+    level = np.where(cells["forbund"].eq("riket"), 1, 0)
+    return protect(cells, atoms=["n_responses", "valid", "positive"], kinds=[COUNTS], sibling_sets=[GENDER, FORBUND],
+                   national=FORBUND, block=["year", "respondent_group", "indicator"],
+                   order=[("positive", "valid"), ("n_responses", "valid")],
+                   priority=gender_priority(cells["gender"], level), **kw)
+
+
+def published(out: pd.DataFrame) -> pd.DataFrame:
+    pub = out.copy()
+    for col in ("n_responses", "valid", "positive"):
+        pub[col] = pub[col].astype(object).where(~pub["suppressed"], None)
+    pub["suppressed"] = pub["suppressed"].astype(int)
+    return pub
+
+
+def state(out, forbund, gender):
+    row = out[(out.forbund == forbund) & (out.gender == gender)].iloc[0]
+    return row["hidden_reason"] if row["suppressed"] else "shown"
+
+
+def test_a_small_ovriga_hides_the_total_not_women_or_men():
+    cells = indicator_cells({
+        "a": {"kvinna": (16, 9), "man": (10, 4), "ovriga": (3, 1)},
+        "b": {"kvinna": (20, 11), "man": (14, 6), "ovriga": (2, 2)},
+        "c": {"kvinna": (30, 20), "man": (25, 13), "ovriga": (9, 5)},
+    })
+    out = run(cells)
+    for forbund in "abc":
+        assert state(out, forbund, "kvinna") == "shown" and state(out, forbund, "man") == "shown"
+    assert state(out, "a", "ovriga") == FEW and state(out, "a", "alla") == PROTECTS
+    assert attack_indicators(published(out), 5) == []
+
+
+def test_riket_needs_three_contributing_förbund():
+    cells = indicator_cells({"a": {"kvinna": (16, 9), "man": (10, 4)}, "b": {"kvinna": (20, 11), "man": (1, 1)}})
+    out = run(cells)
+    assert state(out, "riket", "man") == PROTECTS  # only a and b: b = riket - a for a's staff
+    assert state(out, "riket", "kvinna") == PROTECTS
+    assert attack_indicators(published(out), 5) == []
+
+
+def test_hidden_members_under_a_shown_total_never_add_up_to_fewer_than_k():
+    # kvinna 5 + man 1 + ovriga 3 = 9: man and ovriga hidden would be pinned to 4 together.
+    cells = indicator_cells({
+        "a": {"kvinna": (5, 5), "man": (1, 1), "ovriga": (3, 1)},
+        "b": {"kvinna": (20, 11), "man": (14, 6), "ovriga": (6, 2)},
+        "c": {"kvinna": (30, 20), "man": (25, 13), "ovriga": (9, 5)},
+    })
+    out = run(cells)
+    assert pinned_small_groups(published(out), 5, {"gender": "alla", "forbund": "riket"}, "n_responses") == []
+    assert attack_indicators(published(out), 5) == []
+
+
+def test_a_hidden_share_of_work_is_not_left_to_be_worked_out_from_the_shown_rates():
+    atoms = ["arbete", "subventionerat_arbete", "studier", "sjukskriven", "ovrigt"]
+    known = tuple(atoms)
+    kinds = [Kind((("n", known), ("numerator", ("arbete", "subventionerat_arbete"))), name="work", priority=5),
+             Kind((("n", known), ("numerator", ("subventionerat_arbete",))), name="subsidised_work", priority=1),
+             Kind((("n", known), ("numerator", ("studier",))), name="studies", priority=3),
+             Kind((("n", known), ("numerator", ("arbete", "subventionerat_arbete", "studier"))),
+                  name="work_or_studies", priority=4),
+             Kind((("n", ("arbete", "subventionerat_arbete")), ("numerator", ("subventionerat_arbete",))),
+                  name="subsidised_share_of_work", priority=0),
+             Kind((("n", known), ("numerator", ("sjukskriven",))), name="sick_leave", priority=2)]
+    rows = []
+    for forbund, per in {"a": [(2, 1, 3, 2, 12), (3, 2, 2, 1, 14)], "b": [(6, 3, 4, 2, 10), (5, 4, 1, 3, 9)],
+                         "c": [(9, 5, 2, 2, 11), (8, 6, 3, 1, 12)]}.items():
+        for gender, values in zip(("kvinna", "man"), per):
+            rows.append((forbund, gender, *values))
+    cells = pd.DataFrame(rows, columns=["forbund", "gender", *atoms])
+    cells = pd.concat([cells, cells.groupby("forbund", as_index=False)[atoms].sum().assign(gender="alla")])
+    cells = pd.concat([cells, cells.groupby("gender", as_index=False)[atoms].sum().assign(forbund="riket")])
+    cells = cells.assign(year=2025, source="avslut").reset_index(drop=True)
+    g = SiblingSet(("forbund", "year", "source"), "gender", "alla")
+    f = SiblingSet(("year", "source", "gender"), "forbund", "riket")
+    out = protect(cells[["forbund", "year", "source", "gender", *atoms]], atoms=atoms, kinds=kinds, kind_col="rate",
+                  sibling_sets=[g, f], national=f, block=["year", "source"],
+                  priority=gender_priority(cells["gender"], np.where(cells["forbund"].eq("riket"), 1, 0)))
+    share = out[(out.forbund == "a") & (out.gender == "kvinna") & (out.rate == "subsidised_share_of_work")]
+    assert share.suppressed.all() and (share.hidden_reason == FEW).all()  # 3 in work
+    subsidised = out[(out.forbund == "a") & (out.gender == "kvinna") & (out.rate == "subsidised_work")]
+    assert subsidised.suppressed.all()  # or the share would be 1 of (2 + 1)
+    pub = out.copy()
+    for col in ("n", "numerator"):
+        pub[col] = pub[col].astype(object).where(~pub["suppressed"], None)
+    pub["suppressed"] = pub["suppressed"].astype(int)
+    assert attack_outcomes(pub, 5) == []
+
+
+def test_the_audit_finds_what_the_set_rule_misses():
+    # Four förbund with one Övriga each, riket Övriga 4: every row is hidden (fewer than 5), so
+    # version 1's set rule is content. But each row exists (at least 1) and riket's reason says
+    # "fewer than 5": 4 rows of at least 1 under a total of at most 4 pins every one of them.
+    atoms = np.array([[1, 1, 0], [1, 1, 1], [1, 1, 1], [1, 1, 0], [4, 4, 2]])
+    hidden = np.ones((1, 5), bool)
+    table = LinearTable(atoms=atoms, figures=[np.eye(3, dtype=np.int64)], floors=[1], hidden=hidden,
+                        few=hidden.copy(), k=5, order=((2, 1), (0, 1)),
+                        sets=[(np.zeros(5, np.int64), np.array([0, 0, 0, 0, 1], bool))])
+    found = {(e.cell, e.vector) for e in exposed(table)}
+    assert found == {(cell, (1, 0, 0)) for cell in range(5)}
+    published_rows = pd.DataFrame({
+        "forbund": ["a", "b", "c", "d", "riket"], "gender": "ovriga", "year": 2025,
+        "respondent_group": "deltagare_pagaende", "indicator": 1, "n_responses": None, "valid": None,
+        "positive": None, "suppressed": 1, "hidden_reason": "few"})
+    solved = attack_indicators(published_rows, 5)
+    assert {(s.row["forbund"], s.figure) for s in solved} == {(f, "n_responses") for f in ["a", "b", "c", "d", "riket"]}
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.integers(0, 40), st.integers(0, 40), st.integers(0, 6)), min_size=2, max_size=5),
+       st.randoms(use_true_random=False))
+def test_what_the_attacker_solves_lies_only_where_nothing_more_can_be_hidden(sizes, rnd):
+    per = {}
+    for i, (kvinna, man, ovriga) in enumerate(sizes):
+        genders = {g: (n, rnd.randint(0, n)) for g, n in (("kvinna", kvinna), ("man", man), ("ovriga", ovriga))}
+        if any(n for n, _p in genders.values()):
+            per[f"f{i}"] = genders
+    if not per:
+        return
+    out = run(indicator_cells(per))
+    for solved in attack_indicators(published(out), 5):
+        # Only figures pinned by what every published table must say (a row exists, its reason)
+        # may stay solvable, and only when every row they are tied to is hidden already.
+        assert out["suppressed"].all() or solved.row["hidden_reason"] == FEW, solved
