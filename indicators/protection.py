@@ -33,7 +33,8 @@ from .disclosure import (
     check_k,
 )
 
-__all__ = ["FEW", "HIDDEN_REASON", "MIN_CONTRIBUTORS", "PROTECTS", "Kind", "gender_priority", "protect"]
+__all__ = ["FEW", "HIDDEN_REASON", "MIN_CONTRIBUTORS", "PROTECTS", "Kind", "gender_priority", "protect",
+           "protect_indicator_cells"]
 
 _DEBUG = os.environ.get("DISCLOSURE_DEBUG")
 FEW = "few"
@@ -360,3 +361,24 @@ class _Engine:
         return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].reset_index(drop=True)
 
 
+
+
+def protect_indicator_cells(rows: pd.DataFrame, keys: list[str], k: int, *, audit: bool = True) -> pd.DataFrame:
+    """protect() over pooled indicator cells (indicators.compute.indicator_counts with by_gender,
+    by_insats and riket): the call indicator_table is to make once this engine is wired in.
+    Gender sets under `alla`, insatser under the förbund, förbund under riket; positive <= valid
+    and n_responses <= valid; a cell exists only with a response (floor 1)."""
+    from ._tables import INSATS_TOTAL, NATIONAL, sibling_sets
+
+    sets = sibling_sets(keys, {"gender": GENDER_TOTAL, "forbund": NATIONAL, "insats": INSATS_TOTAL})
+    national = next((s for s in sets if s.varying == "forbund"), None)
+    forbund = rows["forbund"].astype(str).to_numpy()
+    level = np.where(forbund == NATIONAL, 2, 1)
+    if "insats" in keys:
+        level = np.where((forbund != NATIONAL) & (rows["insats"].astype(str).to_numpy() != INSATS_TOTAL), 0, level)
+    counts = ("n_responses", "valid", "positive")
+    return protect(rows, atoms=counts, kinds=[Kind(tuple((c, (c,)) for c in counts), floor=1)],
+                   sibling_sets=sets, national=national if (forbund == NATIONAL).any() else None,
+                   block=[c for c in keys if c not in ("forbund", "insats", "gender")],
+                   order=[("positive", "valid"), ("n_responses", "valid")],
+                   priority=gender_priority(rows["gender"], level), k=k, audit=audit)
