@@ -97,5 +97,8 @@ def register_cli(app: Flask) -> None:
         summary = load_demo()
         click.echo(summary)
         if not no_serve:
+            from werkzeug.serving import run_simple
+
             click.echo(f"Finsam Indikatorer runs at http://{host}:{port}/  (stop with Ctrl+C)")
-            app.run(host=host, port=port, debug=False, use_reloader=False)
+            # Not app.run(): Flask ignores it inside a `flask` command, so nothing would listen.
+            run_simple(host, port, app, use_reloader=False, threaded=True)
