@@ -14,7 +14,8 @@ PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 
 def _read(path: Path):
     with open(path, "rb") as fh:
-        return read_po(fh, locale=path.parent.parent.name)
+        # The template has no language: its grandparent is the checkout's folder, whatever its name.
+        return read_po(fh, locale=path.parent.parent.name if path.suffix == ".po" else None)
 
 
 def _strings(message) -> list[str]:
