@@ -1,5 +1,5 @@
 """Disclosure control, version 2 (DISCLOSURE.md v2): the engine that is to decide every published
-figure. NOT YET WIRED into the tables: indicators/compute.py and outcomes.py still call
+figure. NOT YET WIRED into the tables (wip/disclosure-v2-wiring.patch does it): compute.py and outcomes.py still call
 disclosure.suppress (version 1). See the closing note of 2026-12-01 for what is measured and
 what is left before it replaces suppress.
 
@@ -33,7 +33,7 @@ from .disclosure import (
     check_k,
 )
 
-__all__ = ["FEW", "HIDDEN_REASON", "MIN_CONTRIBUTORS", "PROTECTS", "Kind", "gender_priority", "protect",
+__all__ = ["FEW", "HIDDEN_REASON", "LIVE_AUDIT", "MIN_CONTRIBUTORS", "PROTECTS", "Kind", "gender_priority", "protect",
            "protect_indicator_cells"]
 
 _DEBUG = os.environ.get("DISCLOSURE_DEBUG")
@@ -44,6 +44,12 @@ PROTECTS = "protects"
 HIDDEN_REASON = "hidden_reason"
 """Name of the reason column every published table carries: "", FEW or PROTECTS."""
 MIN_CONTRIBUTORS = 3
+LIVE_AUDIT = False
+"""Whether the published tables (indicator_table, outcome_table, income_after_table) run the
+attacker's program and its repair. Off until it is fast enough for them: 2.4 s a round on the
+demo data and 12 s in all (see benchmarks/disclosure.py). Their patterns come from the set rules,
+which are bounds-aware (a set's equation may not pin a hidden row given the reasons); the LP
+still finds figures those rules miss, mostly pinned by `few` (1..k-1) with row existence."""
 """Rule 4: a national (riket) figure needs at least this many contributing förbund."""
 
 
@@ -163,12 +169,15 @@ class _Family:
         return cls(set_id, n_sets, is_total, members, tie_codes, total_cell,
                    (total_cell >= 0) & has_members)
 
-    def protect(self, hidden: np.ndarray, counts: np.ndarray, priority: np.ndarray, k: int) -> bool:
+    def protect(self, hidden: np.ndarray, counts: np.ndarray, priority: np.ndarray, k: int,
+                floor: int = 0) -> bool:
         """One pass over the sets of one kind; hides in place, True if anything changed.
 
-        A set needs another hidden row when it holds exactly one (the total counting as a row:
-        a hidden total under shown members is their sum), or when its total is shown and its
-        hidden members add up to fewer than k (their sum is total minus the shown members)."""
+        A set needs another hidden row when its equation (total = sum of members) pins one of
+        its hidden rows to a single whole number, given what the reasons tell (few: floor..k-1,
+        protects: at least k) — which covers a set holding exactly one hidden row, the total
+        counting as a row — or when its total is shown and its hidden members add up to fewer
+        than k (their sum is total minus the shown members)."""
         members = self.members
         hidden_per_set = np.bincount(self.set_id, weights=hidden, minlength=self.n_sets)
         hidden_sum = np.bincount(self.set_id[members], weights=counts[members] * hidden[members],
@@ -176,7 +185,8 @@ class _Family:
         total_shown = np.zeros(self.n_sets, bool)
         has_total = self.total_cell >= 0
         total_shown[has_total] = ~hidden[self.total_cell[has_total]]
-        need = self.usable & ((hidden_per_set == 1) | (total_shown & (hidden_sum > 0) & (hidden_sum < k)))
+        need = self.usable & ((hidden_per_set == 1) | (total_shown & (hidden_sum > 0) & (hidden_sum < k))
+                              | self._pinned_by_bounds(hidden, counts, k, floor))
         if not need.any():
             return False
         # Candidates: the shown rows of those sets, totals included (rule 3 prefers hiding
@@ -187,7 +197,29 @@ class _Family:
                                             priority[candidates], self.set_id[candidates]))]
         _sets, first = np.unique(self.set_id[candidates], return_index=True)
         hidden[candidates[first]] = True
-        return True
+        return len(first) > 0  # a set pinned with every row hidden already cannot be helped here
+
+
+    def _pinned_by_bounds(self, hidden: np.ndarray, counts: np.ndarray, k: int, floor: int) -> np.ndarray:
+        """Per set: does its one equation pin a hidden row? Written as sum of s*x over hidden
+        rows = C (s = +1 for members, -1 for the total; C from the shown rows), each s*x has a
+        range from its reason; a row's range given the others' is C minus theirs."""
+        big = float(counts.sum() + k) * 2
+        sign = np.where(self.is_total, -1.0, 1.0)
+        few = counts < k
+        lo = np.where(few, float(floor), float(k))
+        hi = np.where(few, float(k - 1), big)
+        low = np.where(sign > 0, lo, -hi) * hidden     # range of s*x, 0 for shown rows
+        high = np.where(sign > 0, hi, -lo) * hidden
+        shown_sum = np.bincount(self.set_id, weights=sign * counts * ~hidden, minlength=self.n_sets)
+        c = -shown_sum
+        lsum = np.bincount(self.set_id, weights=low, minlength=self.n_sets)
+        hsum = np.bincount(self.set_id, weights=high, minlength=self.n_sets)
+        sid = self.set_id
+        row_low = np.maximum(low, c[sid] - (hsum[sid] - high))
+        row_high = np.minimum(high, c[sid] - (lsum[sid] - low))
+        pinned = hidden & (np.floor(row_high + 1e-9) - np.ceil(row_low - 1e-9) < 1)
+        return np.bincount(sid[pinned], minlength=self.n_sets) > 0
 
 
 class _Engine:
@@ -219,6 +251,7 @@ class _Engine:
         self.block = codes.group_ids(list(block)) if block else np.zeros(len(cells), np.int64)
         self.hidden = self.counts < k
         self.few = self.hidden.copy()
+        self.too_few_forbund = np.zeros_like(self.hidden)  # rule 4, hidden only in the output
 
     def run(self, audit: bool) -> None:
         if self.national is not None:
@@ -228,6 +261,10 @@ class _Engine:
             self._audit_until_safe()
 
     def _national_needs_contributors(self) -> None:
+        """Rule 4: riket rows of fewer than MIN_CONTRIBUTORS förbund are not shown. They are the
+        sum of their förbund's rows, so the protection below treats them as known (as an
+        attacker who adds up the förbund would): a förbund hidden under them still gets its
+        complement, and a förbund alone in a source keeps its own figures."""
         fam = self.national
         for kind in range(len(self.kinds)):
             members = fam.members
@@ -235,7 +272,7 @@ class _Engine:
                                        minlength=fam.n_sets)
             totals = fam.total_cell >= 0
             lacking = fam.total_cell[totals & (contributors < self.min_contributors)]
-            self.hidden[kind, lacking] = True
+            self.too_few_forbund[kind, lacking] = True
 
     def _sets_to_fixed_point(self) -> None:
         changed = True
@@ -243,7 +280,10 @@ class _Engine:
             changed = self._cells_consistent()
             for fam in self.families:
                 for kind in range(len(self.kinds)):
-                    changed |= fam.protect(self.hidden[kind], self.counts[kind], self.priority, self.k)
+                    # A riket row that rule 4 keeps out of sight costs nothing to give up.
+                    priority = np.where(self.too_few_forbund[kind], -1, self.priority)
+                    changed |= fam.protect(self.hidden[kind], self.counts[kind], priority, self.k,
+                                           self.kinds[kind].floor)
 
     def _cells_consistent(self) -> bool:
         """Rows of one cell share its atoms: a hidden row whose every figure can be worked out
@@ -293,7 +333,9 @@ class _Engine:
                 t0 = time.perf_counter()
             found = exposed(table, cells)
             if _DEBUG:
-                print(f"round: {len(cells)} cells, {len(found)} exposed, {time.perf_counter() - t0:.2f}s")
+                import collections
+                print(f"round: {len(cells)} cells, {len(found)} exposed, {time.perf_counter() - t0:.2f}s",
+                      collections.Counter((e.vector, round(e.low)) for e in found).most_common(6))
             if not found:
                 return
             before = self.hidden.copy()
@@ -355,8 +397,9 @@ class _Engine:
                 part[kind_col] = kind.name
             for (column, _summed), vector in zip(kind.figures, self.figures[i]):
                 part[column] = self.values @ vector
-            part[SUPPRESSED] = self.hidden[i]
-            part[HIDDEN_REASON] = np.where(~self.hidden[i], "", np.where(self.few[i], FEW, PROTECTS))
+            hidden = self.hidden[i] | self.too_few_forbund[i]
+            part[SUPPRESSED] = hidden
+            part[HIDDEN_REASON] = np.where(~hidden, "", np.where(self.few[i], FEW, PROTECTS))
             parts.append(part)
         return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].reset_index(drop=True)
 
@@ -367,7 +410,7 @@ def protect_indicator_cells(rows: pd.DataFrame, keys: list[str], k: int, *, audi
     """protect() over pooled indicator cells (indicators.compute.indicator_counts with by_gender,
     by_insats and riket): the call indicator_table is to make once this engine is wired in.
     Gender sets under `alla`, insatser under the förbund, förbund under riket; positive <= valid
-    and n_responses <= valid; a cell exists only with a response (floor 1)."""
+    and n_responses <= valid."""
     from ._tables import INSATS_TOTAL, NATIONAL, sibling_sets
 
     sets = sibling_sets(keys, {"gender": GENDER_TOTAL, "forbund": NATIONAL, "insats": INSATS_TOTAL})
@@ -377,7 +420,9 @@ def protect_indicator_cells(rows: pd.DataFrame, keys: list[str], k: int, *, audi
     if "insats" in keys:
         level = np.where((forbund != NATIONAL) & (rows["insats"].astype(str).to_numpy() != INSATS_TOTAL), 0, level)
     counts = ("n_responses", "valid", "positive")
-    return protect(rows, atoms=counts, kinds=[Kind(tuple((c, (c,)) for c in counts), floor=1)],
+    # floor 0: a cell exists with a response, but n_responses counts only responses with a
+    # valid answer on the indicator, so a `few` cell may hold 0.
+    return protect(rows, atoms=counts, kinds=[Kind(tuple((c, (c,)) for c in counts), floor=0)],
                    sibling_sets=sets, national=national if (forbund == NATIONAL).any() else None,
                    block=[c for c in keys if c not in ("forbund", "insats", "gender")],
                    order=[("positive", "valid"), ("n_responses", "valid")],

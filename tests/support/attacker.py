@@ -133,13 +133,14 @@ def _add_sums(attack: Attack, cells: list[tuple], key_cols, dims: dict[str, obje
     return pairs
 
 
-def attack_indicators(table: pd.DataFrame, k: int) -> list[Solved]:
-    """Solve a published indicator table (with or without insats), block by block."""
+def attack_indicators(table: pd.DataFrame, k: int, floor: int = 0) -> list[Solved]:
+    """Solve a published indicator table (with or without insats), block by block. floor: what
+    a `few` row holds at least (0: a row may exist for responses without a valid answer)."""
     key_cols = [c for c in ("forbund", "insats", "gender") if c in table.columns]
     solved = []
     for _block, rows in table.groupby(["year", "respondent_group", "indicator"]):
         attack = Attack(k)
-        _add_rows(attack, rows, key_cols, None, INDICATOR_ATOMS, None, floor=1)
+        _add_rows(attack, rows, key_cols, None, INDICATOR_ATOMS, None, floor=floor)
         cells = list(dict.fromkeys(tuple(r) for r in rows[key_cols].itertuples(index=False)))
         for cell in cells:  # n_responses <= valid, positive <= valid
             attack.ub.append(({attack.v(cell, "n_responses"): 1.0, attack.v(cell, "valid"): -1.0}, 0.0))
@@ -151,8 +152,20 @@ def attack_indicators(table: pd.DataFrame, k: int) -> list[Solved]:
         def restrict(dim, cell):  # riket sums the förbund's own rows (insats alla)
             return dim != "forbund" or "insats" not in key_cols or cell[key_cols.index("insats")] == "alla"
         _add_sums(attack, cells, key_cols, dims, tuple(INDICATOR_ATOMS), restrict)
-        solved += attack.solved()
+        solved += [s for s in attack.solved() if not _national_of_too_few(rows, s.row, key_cols)]
     return solved
+
+
+def _national_of_too_few(rows: pd.DataFrame, row: dict, key_cols) -> bool:
+    """A riket row of fewer than three förbund is not a national figure (DISCLOSURE.md rule 4):
+    it is the sum of its förbund's rows, so working it out reveals only what they show (a
+    hidden förbund under it is checked as a figure of its own)."""
+    if row["forbund"] != "riket":
+        return False
+    same = rows[rows["gender"].eq(row["gender"])] if "gender" in rows.columns else rows
+    if "insats" in key_cols:
+        same = same[same["insats"].eq("alla")]
+    return same["forbund"].ne("riket").sum() < 3
 
 
 def attack_outcomes(table: pd.DataFrame, k: int) -> list[Solved]:
