@@ -53,6 +53,9 @@ class LinearTable:
     sets: list[tuple[np.ndarray, np.ndarray]]
     order: tuple[tuple[int, int], ...]
     k: int
+    public: np.ndarray | None = None
+    """(K, C) bool: rows not shown but no secret (riket of too few förbund): unknowns of the
+    program, never its objectives."""
 
 
 @dataclass(frozen=True)
@@ -127,11 +130,12 @@ def exposed(table: LinearTable, cells: np.ndarray | None = None, *, directions: 
     audited = np.ones(n_cells, bool) if cells is None else np.zeros(n_cells, bool)
     if cells is not None:
         audited[cells] = True
+    public = np.zeros_like(table.hidden) if table.public is None else table.public
     hidden = table.hidden & audited
     if not hidden.any():
         return []
 
-    shown = ~table.hidden
+    shown = ~(table.hidden | public)
     patterns = np.zeros(n_cells, np.int64)
     for kind in range(n_kinds):
         patterns |= shown[kind].astype(np.int64) << kind
@@ -184,8 +188,10 @@ def exposed(table: LinearTable, cells: np.ndarray | None = None, *, directions: 
     # What the hidden reason tells: few -> count in [floor, k-1]; protects -> count >= k.
     for kind in range(n_kinds):
         support = np.flatnonzero(figures[kind][0])
-        for mask, lo, hi in ((hidden[kind] & table.few[kind], table.floors[kind], k - 1),
-                             (hidden[kind] & ~table.few[kind], k, np.inf)):
+        unseen = (hidden[kind] | public[kind]) & audited
+        small = table.atoms @ figures[kind][0] < k
+        for mask, lo, hi in ((unseen & small, table.floors[kind], k - 1),
+                             (unseen & ~small, k, np.inf)):
             cells_ = np.flatnonzero(mask & unknown[:, support].any(axis=1))
             if len(cells_):
                 known_part = (truth[cells_][:, support] * ~unknown[cells_][:, support]).sum(axis=1)

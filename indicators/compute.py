@@ -39,8 +39,8 @@ from .disclosure import (
     blank_suppressed,
     check_k,
     report_gender,
-    suppress,
 )
+from .protection import HIDDEN_REASON, LIVE_AUDIT, protect_indicator_cells
 from .instrument import PARTICIPANT_GROUPS
 from .rounding import percent_array
 
@@ -56,7 +56,7 @@ __all__ = [
 COUNT_COLUMNS = ("n_responses", "valid", "positive")
 INDICATOR_COLUMNS = (
     "forbund", "year", "respondent_group", "indicator", "gender",
-    *COUNT_COLUMNS, "value", SUPPRESSED,
+    *COUNT_COLUMNS, "value", SUPPRESSED, HIDDEN_REASON,
 )
 """Columns of `indicator_table` (EXCHANGE.md); with by_insats, `insats` follows `forbund`."""
 
@@ -153,8 +153,7 @@ def indicator_table(
     k = check_k(k)
     rows = _pooled(counts, by_gender=by_gender, national=national, by_insats=by_insats)
     keys = _keys(by_insats)
-    sets = sibling_sets(keys, {"gender": GENDER_TOTAL, "forbund": NATIONAL, "insats": INSATS_TOTAL})
-    rows = suppress(rows, count_col="n_responses", sibling_sets=sets, k=k)
+    rows = protect_indicator_cells(rows, keys, k, audit=LIVE_AUDIT)
     rows["value"] = percent_array(rows["positive"].to_numpy(), rows["valid"].to_numpy())
     rows = blank_suppressed(rows, [*COUNT_COLUMNS, "value"])
-    return decode(sort_rows(rows, keys)[[*keys, *COUNT_COLUMNS, "value", SUPPRESSED]])
+    return decode(sort_rows(rows, keys)[[*keys, *COUNT_COLUMNS, "value", SUPPRESSED, HIDDEN_REASON]])

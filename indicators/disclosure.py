@@ -1,25 +1,10 @@
-"""Disclosure control (DISCLOSURE.md): the one place where every figure's visibility is decided.
+"""Disclosure control (DISCLOSURE.md, version 2): the building blocks every published figure
+shares — the threshold k, free-text rules, the published genders (rule 6: annat, ej_svar and
+blank kön together as `ovriga`), sibling sets, and blanking hidden figures (never zero, flagged).
 
-Rule 1 (threshold): a cell resting on fewer than k responses/records is hidden.
-Rule 2 (complementary suppression): sibling cells that add up to a published total form a set.
-    If a set has exactly one hidden cell, that cell can be derived by subtraction (or, for a
-    hidden total, by addition), so the smallest remaining shown member is hidden too. A cell can
-    sit in several sets (gender siblings, förbund under `riket`, insatser under a förbund), so the
-    sets are re-checked until none changes.
-Rule 3 (small gender categories): annat, ej_svar and blank kön are reported together as `ovriga`.
-Rule 4 (hidden, not zero): hidden figures are blanked, never zeroed, and flagged.
-Rule 5 (free text): only for groups of at least 10 responses, never nationally, never next to a
-    gender or age split.
-Rule 6 (counts too): the counts of a hidden cell are blanked along with its percentage.
-
-On rule 2, one deliberate reading, for the lead to confirm: the text says "unless the total itself
-is hidden". A total that was hidden by *another* set (e.g. a förbund's `alla` cell hidden to
-protect a neighbour under `riket`) is still the sum of its members, so if all its members were
-shown it could be re-added and the neighbour recovered. We therefore count the total as a cell of
-its set: a set may never hold exactly one hidden cell. When the lone hidden cell is the total, the
-smallest shown member is hidden; when it is a member and no member is left to hide, the total is
-hidden. Whenever the total is hidden by rule 1 its members are too (they are smaller), so this
-only ever adds protection in cascades; it never shows anything the plain rule would hide.
+The decisions themselves are made by the engine in protection.py (thresholds, complementary
+suppression with rule 3's preferences, riket of at least three förbund, reasons) and checked by
+the attacker's linear program in audit.py. `suppress` here is that engine for plain count tables.
 """
 
 from __future__ import annotations
@@ -134,33 +119,20 @@ def suppress(
     count_col: str,
     sibling_sets: Iterable[SiblingSet | tuple[Sequence[str], str, object]] = (),
     k: int = DEFAULT_K,
+    national: SiblingSet | None = None,
 ) -> pd.DataFrame:
-    """Apply rules 1 and 2; return a copy of df with a boolean `suppressed` column.
+    """The disclosure engine (indicators/protection.py) for a table of plain counts, one count
+    per row (e.g. questionnaires answered per förbund): a copy of df with a boolean `suppressed`
+    and a `hidden_reason` column. `national`: the family whose totals are riket (rule 4)."""
+    from .protection import HIDDEN_REASON, Kind, protect
 
-    df:           one row per cell; the rows must include every total a set refers to.
-    count_col:    the number of responses (or records) a cell rests on; rule 1 hides count < k.
-    sibling_sets: SiblingSet objects, or (within, varying, total) tuples.
-    k:            the threshold, at least MIN_K.
-
-    Rule 2 is iterated to a fixed point: whenever a set holds exactly one hidden cell, its
-    smallest shown member is hidden as well (smallest by count; ties go to the lowest `varying`
-    value, so the result is deterministic); if no member is left to hide, its total is hidden.
-    Everything is vectorised: each pass is a handful of numpy operations per set family.
-    """
-    k = check_k(k)
-    counts = _count_array(df, count_col)
-    hidden = counts < k
-    codes = _ColumnCodes(df)
-    families = [_Family.build(codes, s if isinstance(s, SiblingSet) else SiblingSet(*s), counts)
-                for s in sibling_sets]
-    changed = True
-    while changed:
-        changed = False
-        for family in families:
-            changed |= family.protect(hidden)
-    out = df.copy()
-    out[SUPPRESSED] = hidden
-    return out
+    keys = [c for c in df.columns if c != count_col]
+    out = protect(df[[*keys, count_col]], atoms=[count_col], k=k, sibling_sets=sibling_sets,
+                  national=national, kinds=[Kind(((count_col, (count_col,)),))])
+    result = df.copy()
+    result[SUPPRESSED] = out[SUPPRESSED].to_numpy()
+    result[HIDDEN_REASON] = out[HIDDEN_REASON].to_numpy()
+    return result
 
 
 def blank_suppressed(df: pd.DataFrame, figure_cols: Sequence[str]) -> pd.DataFrame:
@@ -225,60 +197,3 @@ class _ColumnCodes:
                 return self.df.groupby(list(cols), sort=False, dropna=False).ngroup().to_numpy(np.int64)
             key = key * (n + 1) + (codes + 1)
         return pd.factorize(key)[0].astype(np.int64)  # hash-based: faster than np.unique
-
-
-@dataclass
-class _Family:
-    """Precomputed index of one SiblingSet family, so each fixed-point pass is pure numpy."""
-
-    set_id: np.ndarray          # set of every row
-    n_sets: int
-    members: np.ndarray         # rows that are members (not totals)
-    counts: np.ndarray          # count of every row
-    tie_codes: np.ndarray       # sorted code of every row's varying value (tie-break)
-    has_total: np.ndarray       # per set: a total row exists
-    has_members: np.ndarray     # per set: at least one member row exists
-    total_row: np.ndarray       # per set: index of its total row, -1 if none
-
-    @classmethod
-    def build(cls, codes: _ColumnCodes, spec: SiblingSet, counts: np.ndarray) -> _Family:
-        tie_codes, n_values = codes[spec.varying]
-        set_id = codes.group_ids(spec.within)
-        n_sets = int(set_id.max()) + 1 if len(set_id) else 0
-        is_total = codes.df[spec.varying].eq(spec.total).to_numpy(dtype=bool, na_value=False)
-        # Each (set, varying value) must be one cell, or "exactly one hidden" is meaningless.
-        cell = set_id * (n_values + 1) + (tie_codes + 1)
-        if len(pd.unique(cell)) != len(cell):
-            raise ValueError(f"duplicate cells for sibling set {spec}")
-        total_row = np.full(n_sets, -1, dtype=np.int64)
-        total_row[set_id[is_total]] = np.flatnonzero(is_total)
-        members = np.flatnonzero(~is_total)
-        return cls(
-            set_id=set_id,
-            n_sets=n_sets,
-            members=members,
-            counts=counts,
-            tie_codes=tie_codes,
-            has_total=total_row >= 0,
-            has_members=np.bincount(set_id[members], minlength=n_sets) > 0,
-            total_row=total_row,
-        )
-
-    def protect(self, hidden: np.ndarray) -> bool:
-        """One pass over all sets of the family; updates `hidden` in place, True if it changed."""
-        hidden_per_set = np.bincount(self.set_id, weights=hidden, minlength=self.n_sets)
-        exposed = (hidden_per_set == 1) & self.has_total & self.has_members
-        if not exposed.any():
-            return False
-        members = self.members
-        candidates = members[~hidden[members] & exposed[self.set_id[members]]]
-        # Few sets are exposed at a time, so sort only their shown members: by set, then count,
-        # then varying value; the first candidate of each set is the one to hide.
-        sets = self.set_id[candidates]
-        candidates = candidates[np.lexsort((self.tie_codes[candidates], self.counts[candidates], sets))]
-        sets_hit, first = np.unique(self.set_id[candidates], return_index=True)
-        hidden[candidates[first]] = True
-        # No shown member left to hide: the total would reveal the hidden member, so hide it.
-        exposed[sets_hit] = False
-        hidden[self.total_row[exposed]] = True
-        return True

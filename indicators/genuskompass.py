@@ -227,17 +227,19 @@ def compare_table(table: pd.DataFrame, k: int = DEFAULT_K) -> pd.DataFrame:
         positive, n, responses = "positive", "valid", "n_responses"
     else:  # outcome-style table: threshold on the denominator itself
         positive, n, responses = "numerator", "n", "n"
-    figures = {positive, n, responses, "value", SUPPRESSED, "gender"}
+    figures = {positive, n, responses, "value", SUPPRESSED, "hidden_reason", "gender"}
     keys = [c for c in table.columns if c not in figures]
     split = table[table["gender"].isin(("kvinna", "man"))]
     # Each key's kvinna and man figures, paired in plain Python: pandas' merge and reindex took
     # 10 ms a call, more than the comparisons of a small table (a national report makes 37 calls).
     width = len(keys)
     cells = {}
-    for row in zip(*(split[c].tolist() for c in (*keys, "gender", positive, n, responses, SUPPRESSED))):
-        cells[row[:width], row[width]] = row[width + 1:]  # (key, gender) → positive, n, responses, suppressed
+    reasons = split["hidden_reason"] if "hidden_reason" in split.columns else pd.Series("few", index=split.index)
+    for row in zip(*(split[c].tolist() for c in (*keys, "gender", positive, n, responses, SUPPRESSED)),
+                   reasons.tolist()):
+        cells[row[:width], row[width]] = row[width + 1:]  # (key, gender) → positive, n, responses, suppressed, reason
     order = split[keys].drop_duplicates(ignore_index=True)  # one row per key, in the table's order
-    records = []
+    records, why = [], []
     for key in order.itertuples(index=False, name=None):
         w, m = cells.get((key, "kvinna")), cells.get((key, "man"))
         shown = w is not None and m is not None and w[3] == 0 and m[3] == 0
@@ -246,11 +248,21 @@ def compare_table(table: pd.DataFrame, k: int = DEFAULT_K) -> pd.DataFrame:
             if shown else _hidden(k)
         )
         records.append([getattr(cmp, c) for c in COMPARISON_COLUMNS[:-1]] + [int(cmp.suppressed)])
+        why.append("" if shown else _hidden_reason(w, m))
     out = pd.DataFrame(records, columns=list(COMPARISON_COLUMNS), dtype=object)
     for col in ("n_women", "positive_women", "n_men", "positive_men"):
         out[col] = out[col].astype("Int64")
     out[SUPPRESSED] = out[SUPPRESSED].astype(np.int64)
+    out["hidden_reason"] = why
     return pd.concat([order, out], axis=1)
+
+
+def _hidden_reason(w, m) -> str:
+    """Why a comparison is hidden: a gender missing or under k (few), or only hidden to protect
+    another figure (protects)."""
+    if w is None or m is None:
+        return "few"
+    return "few" if "few" in [row[4] for row in (w, m) if row[3]] else "protects"
 
 
 # --- sentences ----------------------------------------------------------------------------------

@@ -34,8 +34,8 @@ from .disclosure import (
     blank_suppressed,
     check_k,
     report_gender,
-    suppress,
 )
+from .protection import HIDDEN_REASON, LIVE_AUDIT, Kind, gender_priority, protect
 from .rounding import percent_array
 
 __all__ = [
@@ -84,14 +84,16 @@ EXPORT_RATES = ("work", "subsidised_work", "studies", "work_or_studies", "subsid
 """The five rate codes of EXCHANGE.md `export outcomes`, which must stay exactly these."""
 ALL_RATES = (*EXPORT_RATES, "sick_leave")
 
-OUTCOME_COLUMNS = ("forbund", "year", "source", "gender", "rate", "n", "numerator", "value", SUPPRESSED)
+OUTCOME_COLUMNS = ("forbund", "year", "source", "gender", "rate", "n", "numerator", "value", SUPPRESSED,
+                   HIDDEN_REASON)
 
 INCOME_CODES = (
     "lon", "a_kassa_aktivitetsstod", "sjukpenning_ersattning", "forsorjningsstod",
     "studiemedel", "ingen", "annan", "okand",
 )
 _KNOWN_INCOME = frozenset(INCOME_CODES) - {"okand"}
-INCOME_COLUMNS = ("forbund", "year", "gender", "income_source", "n", "numerator", "value", SUPPRESSED)
+INCOME_COLUMNS = ("forbund", "year", "gender", "income_source", "n", "numerator", "value", SUPPRESSED,
+                  HIDDEN_REASON)
 
 
 def outcome_counts(
@@ -106,6 +108,14 @@ def outcome_counts(
 
 
 def _outcome_rows(records: pd.DataFrame, national: bool, rates: Sequence[str]) -> pd.DataFrame:
+    _check_rates(records, rates)
+    return _share_counts(
+        records, ["forbund", "year", "source"], "utfall", UTFALL_CODES,
+        {r: RATES[r] for r in rates}, "rate", national,
+    )
+
+
+def _check_rates(records: pd.DataFrame, rates: Sequence[str]) -> None:
     unknown = [r for r in rates if r not in RATES]
     if unknown or not rates:
         raise ValueError(f"unknown or no rate codes {list(unknown)}; known: {list(RATES)}")
@@ -113,10 +123,6 @@ def _outcome_rows(records: pd.DataFrame, national: bool, rates: Sequence[str]) -
     bad = ~records["source"].isin(SOURCES)
     if bad.any():
         raise ValueError(f"unknown sources {sorted(map(str, records['source'][bad].unique()))}")
-    return _share_counts(
-        records, ["forbund", "year", "source"], "utfall", UTFALL_CODES,
-        {r: RATES[r] for r in rates}, "rate", national,
-    )
 
 
 def outcome_table(
@@ -140,8 +146,9 @@ def outcome_table(
     (`riket` last), year, source, rate (alphabetical), gender (alla, kvinna, man, ovriga).
     """
     k = check_k(k)
-    rows = _outcome_rows(records, national, rates)
-    return _publish(rows, ["forbund", "year", "source", "rate", "gender"], OUTCOME_COLUMNS, k)
+    _check_rates(records, rates)
+    return _publish(records, ["forbund", "year", "source"], "utfall", UTFALL_CODES,
+                    {r: RATES[r] for r in rates}, "rate", national, OUTCOME_COLUMNS, k)
 
 
 def income_counts(
@@ -151,11 +158,13 @@ def income_counts(
     return decode(_income_rows(records, national, column))
 
 
+_INCOME_RATES = {code: Rate(frozenset({code}), _KNOWN_INCOME) for code in INCOME_CODES if code != "okand"}
+
+
 def _income_rows(records: pd.DataFrame, national: bool, column: str) -> pd.DataFrame:
-    rates = {code: Rate(frozenset({code}), _KNOWN_INCOME) for code in INCOME_CODES if code != "okand"}
     return _share_counts(
         records.rename(columns={column: "_income"}), ["forbund", "year"], "_income", INCOME_CODES,
-        rates, "income_source", national,
+        _INCOME_RATES, "income_source", national,
     )
 
 
@@ -177,22 +186,24 @@ def income_after_table(
     outcome_table.
     """
     k = check_k(k)
-    rows = _income_rows(records, national, column)
-    return _publish(rows, ["forbund", "year", "income_source", "gender"], INCOME_COLUMNS, k)
+    return _publish(records.rename(columns={column: "_income"}), ["forbund", "year"], "_income", INCOME_CODES,
+                    _INCOME_RATES, "income_source", national, INCOME_COLUMNS, k)
 
 
 # --- internals ----------------------------------------------------------------------------------
 
 
-def _share_counts(
-    records: pd.DataFrame,
-    keys: list[str],
-    category: str,
-    codes: Sequence[str],
-    rates: Mapping[str, Rate],
-    rate_col: str,
-    national: bool,
-) -> pd.DataFrame:
+RATE_PRIORITY = {"subsidised_share_of_work": 0, "subsidised_work": 1, "sick_leave": 2, "studies": 3,
+                 "work_or_studies": 4, "work": 5}
+"""Which rate of a cell gives way first when one must be hidden to protect another figure: the
+share of work that is subsidised rests on the fewest records, the headline work rate is kept
+longest."""
+
+
+def _share_cells(records: pd.DataFrame, keys: list[str], category: str, codes: Sequence[str],
+                 national: bool) -> tuple[pd.DataFrame, list[str], list[str]]:
+    """One row per published cell (keys, gender) with one count column per category: every
+    rate is then a sum of a few columns. Returns (cells, cell keys, category columns)."""
     require_columns(records, [*keys, "gender", category, "n"], "records")
     frame = pd.concat(
         [
@@ -209,34 +220,55 @@ def _share_counts(
     frame["category"] = values.astype(object).where(~blank, "")  # blank: counted in no rate
     frame["gender"] = report_gender(records["gender"])
 
-    # One column per category: every rate is then a sum of a few columns.
     cell_keys = [*keys, "gender"]
     wide = frame.pivot_table(index=cell_keys, columns="category", values="n", aggfunc="sum",
                              fill_value=0, observed=True).reset_index()
     wide.columns.name = None
+    for code in codes:  # every category a column, so that every rate can be summed
+        if code not in wide.columns:
+            wide[code] = 0
     categories = [c for c in wide.columns if c not in cell_keys]
     wide = pd.concat([wide, pool(wide, cell_keys, "gender", GENDER_TOTAL, categories)], ignore_index=True)
     if national:
         wide = pd.concat([wide, pool(wide, cell_keys, "forbund", NATIONAL, categories)], ignore_index=True)
+    return wide, cell_keys, [c for c in codes if c in categories]
 
-    def total(selected: frozenset[str]) -> np.ndarray:
-        cols = [c for c in categories if c in selected]
-        return wide[cols].sum(axis=1).to_numpy(dtype=np.int64) if cols else np.zeros(len(wide), np.int64)
 
+def _kinds(rates: Mapping[str, Rate]) -> list[Kind]:
+    """Each rate a kind of row of the cell: n = its denominator's categories, numerator = its
+    numerator's, so the audit knows which rates share which records."""
+    return [Kind((("n", tuple(sorted(rate.denominator))), ("numerator", tuple(sorted(rate.numerator)))),
+                 name=code, floor=0, priority=RATE_PRIORITY.get(code, 3), zero_is_known=True)
+            for code, rate in rates.items()]
+
+
+def _share_counts(records, keys, category, codes, rates, rate_col, national) -> pd.DataFrame:
+    """The rows of every rate before disclosure: cell keys, rate_col, n, numerator."""
+    wide, cell_keys, _categories = _share_cells(records, keys, category, codes, national)
     parts = []
-    for code, rate in rates.items():
+    for kind in _kinds(rates):
         part = wide[cell_keys].copy()
-        part[rate_col] = code
-        part["n"] = total(rate.denominator)
-        part["numerator"] = total(rate.numerator)
+        part[rate_col] = kind.name
+        for column, summed in kind.figures:
+            part[column] = wide[list(summed)].sum(axis=1).to_numpy(dtype=np.int64)
         parts.append(part)
     return pd.concat(parts, ignore_index=True)[[*cell_keys, rate_col, "n", "numerator"]]
 
 
-def _publish(rows: pd.DataFrame, keys: list[str], columns: Sequence[str], k: int) -> pd.DataFrame:
-    """Disclosure, value, blanking and sort order shared by the outcome-style tables."""
-    sets = sibling_sets(keys, {"gender": GENDER_TOTAL, "forbund": NATIONAL})
-    rows = suppress(rows, count_col="n", sibling_sets=sets, k=k)
+def _publish(records, keys, category, codes, rates, rate_col, national, columns, k) -> pd.DataFrame:
+    """Disclosure, value, blanking and sort order shared by the outcome-style tables: one engine
+    call over the cells, every rate a kind of row, so that a hidden rate cannot be worked out
+    from the shown rates of its cell (e.g. the share of work that is subsidised from the work
+    and subsidised-work numerators)."""
+    wide, cell_keys, categories = _share_cells(records, keys, category, codes, national)
+    sets = sibling_sets(cell_keys, {"gender": GENDER_TOTAL, "forbund": NATIONAL})
+    national_set = next(s for s in sets if s.varying == "forbund")
+    level = np.where(wide["forbund"].astype(str).to_numpy() == NATIONAL, 1, 0)
+    rows = protect(wide[[*cell_keys, *categories]], atoms=categories, kinds=_kinds(rates), kind_col=rate_col,
+                   sibling_sets=sets, national=national_set if national else None,
+                   block=[c for c in keys if c != "forbund"],
+                   priority=gender_priority(wide["gender"], level), k=k, audit=LIVE_AUDIT)
     rows["value"] = percent_array(rows["numerator"].to_numpy(), rows["n"].to_numpy())
     rows = blank_suppressed(rows, ["n", "numerator", "value"])
-    return decode(sort_rows(rows, keys)[list(columns)])
+    rows[rate_col] = rows[rate_col].astype(str)
+    return decode(sort_rows(rows, [*keys, rate_col, "gender"])[list(columns)])

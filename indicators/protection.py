@@ -1,7 +1,5 @@
-"""Disclosure control, version 2 (DISCLOSURE.md v2): the engine that is to decide every published
-figure. NOT YET WIRED into the tables (wip/disclosure-v2-wiring.patch does it): compute.py and outcomes.py still call
-disclosure.suppress (version 1). See the closing note of 2026-12-01 for what is measured and
-what is left before it replaces suppress.
+"""Disclosure control, version 2 (DISCLOSURE.md v2): the engine that decides every published figure
+(indicator_table, outcome_table, income_after_table and disclosure.suppress call it).
 
 What it adds to version 1:
 - rows of several kinds per cell (Kind): the outcome rates share their cell's category counts,
@@ -69,6 +67,9 @@ class Kind:
     name: object = None
     floor: int = 0
     priority: int = 0
+    zero_is_known: bool = False
+    """A row whose count is 0 is shown as 0 of 0 (hiding a zero protects nothing, and hiding it
+    would take another row along): e.g. the share of work that is subsidised where nobody works."""
 
 
 def protect(
@@ -170,38 +171,45 @@ class _Family:
                    (total_cell >= 0) & has_members)
 
     def protect(self, hidden: np.ndarray, counts: np.ndarray, priority: np.ndarray, k: int,
-                floor: int = 0) -> bool:
+                floor: int = 0, public: np.ndarray | None = None) -> bool:
         """One pass over the sets of one kind; hides in place, True if anything changed.
 
         A set needs another hidden row when its equation (total = sum of members) pins one of
         its hidden rows to a single whole number, given what the reasons tell (few: floor..k-1,
         protects: at least k) — which covers a set holding exactly one hidden row, the total
         counting as a row — or when its total is shown and its hidden members add up to fewer
-        than k (their sum is total minus the shown members)."""
+        than k (their sum is total minus the shown members).
+
+        public: rows that are not shown but are no secret either (riket of too few förbund, rule
+        4): unknown to the attacker, so they break equations, but nothing protects them."""
+        public = np.zeros_like(hidden) if public is None else public
+        unknown = hidden | public
         members = self.members
-        hidden_per_set = np.bincount(self.set_id, weights=hidden, minlength=self.n_sets)
-        hidden_sum = np.bincount(self.set_id[members], weights=counts[members] * hidden[members],
-                                 minlength=self.n_sets)
+        unknown_per_set = np.bincount(self.set_id, weights=unknown, minlength=self.n_sets)
+        unknown_sum = np.bincount(self.set_id[members], weights=counts[members] * unknown[members],
+                                  minlength=self.n_sets)
         total_shown = np.zeros(self.n_sets, bool)
         has_total = self.total_cell >= 0
-        total_shown[has_total] = ~hidden[self.total_cell[has_total]]
-        need = self.usable & ((hidden_per_set == 1) | (total_shown & (hidden_sum > 0) & (hidden_sum < k))
-                              | self._pinned_by_bounds(hidden, counts, k, floor))
+        total_shown[has_total] = ~unknown[self.total_cell[has_total]]
+        lone_secret = (unknown_per_set == 1) & (np.bincount(self.set_id, weights=hidden & ~public,
+                                                            minlength=self.n_sets) == 1)
+        need = self.usable & (lone_secret | (total_shown & (unknown_sum > 0) & (unknown_sum < k))
+                              | self._pinned_by_bounds(unknown, hidden & ~public, counts, k, floor))
         if not need.any():
             return False
         # Candidates: the shown rows of those sets, totals included (rule 3 prefers hiding
         # a total to hiding kvinna or man); the first by priority, count and key is hidden.
         in_set = self.set_id >= 0
-        candidates = np.flatnonzero(in_set & ~hidden & need[np.where(in_set, self.set_id, 0)])
+        candidates = np.flatnonzero(in_set & ~unknown & need[np.where(in_set, self.set_id, 0)])
         candidates = candidates[np.lexsort((self.tie_codes[candidates], counts[candidates],
                                             priority[candidates], self.set_id[candidates]))]
         _sets, first = np.unique(self.set_id[candidates], return_index=True)
         hidden[candidates[first]] = True
         return len(first) > 0  # a set pinned with every row hidden already cannot be helped here
 
-
-    def _pinned_by_bounds(self, hidden: np.ndarray, counts: np.ndarray, k: int, floor: int) -> np.ndarray:
-        """Per set: does its one equation pin a hidden row? Written as sum of s*x over hidden
+    def _pinned_by_bounds(self, hidden: np.ndarray, secret: np.ndarray, counts: np.ndarray, k: int,
+                          floor: int) -> np.ndarray:
+        """Per set: does its one equation pin a secret row? Written as sum of s*x over hidden
         rows = C (s = +1 for members, -1 for the total; C from the shown rows), each s*x has a
         range from its reason; a row's range given the others' is C minus theirs."""
         big = float(counts.sum() + k) * 2
@@ -218,7 +226,7 @@ class _Family:
         sid = self.set_id
         row_low = np.maximum(low, c[sid] - (hsum[sid] - high))
         row_high = np.minimum(high, c[sid] - (lsum[sid] - low))
-        pinned = hidden & (np.floor(row_high + 1e-9) - np.ceil(row_low - 1e-9) < 1)
+        pinned = secret & (np.floor(row_high + 1e-9) - np.ceil(row_low - 1e-9) < 1)
         return np.bincount(sid[pinned], minlength=self.n_sets) > 0
 
 
@@ -250,6 +258,9 @@ class _Engine:
         self.priority = np.zeros(len(cells), np.int64) if priority is None else np.asarray(priority, np.int64)
         self.block = codes.group_ids(list(block)) if block else np.zeros(len(cells), np.int64)
         self.hidden = self.counts < k
+        for i, kind in enumerate(kinds):
+            if kind.zero_is_known:
+                self.hidden[i] &= self.counts[i] > 0
         self.few = self.hidden.copy()
         self.too_few_forbund = np.zeros_like(self.hidden)  # rule 4, hidden only in the output
 
@@ -261,10 +272,10 @@ class _Engine:
             self._audit_until_safe()
 
     def _national_needs_contributors(self) -> None:
-        """Rule 4: riket rows of fewer than MIN_CONTRIBUTORS förbund are not shown. They are the
-        sum of their förbund's rows, so the protection below treats them as known (as an
-        attacker who adds up the förbund would): a förbund hidden under them still gets its
-        complement, and a förbund alone in a source keeps its own figures."""
+        """Rule 4: riket rows of fewer than MIN_CONTRIBUTORS förbund are not shown. They are no
+        secret (the sum of their förbund's rows): unknown to an attacker, so they break the
+        equations they are in, but nothing is hidden to protect them, and a förbund alone in a
+        source keeps its own figures."""
         fam = self.national
         for kind in range(len(self.kinds)):
             members = fam.members
@@ -280,10 +291,8 @@ class _Engine:
             changed = self._cells_consistent()
             for fam in self.families:
                 for kind in range(len(self.kinds)):
-                    # A riket row that rule 4 keeps out of sight costs nothing to give up.
-                    priority = np.where(self.too_few_forbund[kind], -1, self.priority)
-                    changed |= fam.protect(self.hidden[kind], self.counts[kind], priority, self.k,
-                                           self.kinds[kind].floor)
+                    changed |= fam.protect(self.hidden[kind], self.counts[kind], self.priority, self.k,
+                                           self.kinds[kind].floor, self.too_few_forbund[kind])
 
     def _cells_consistent(self) -> bool:
         """Rows of one cell share its atoms: a hidden row whose every figure can be worked out
@@ -297,7 +306,7 @@ class _Engine:
         kind_priority = np.array([kind.priority for kind in self.kinds], np.int64)
         changed = False
         while True:
-            shown = ~self.hidden
+            shown = ~(self.hidden | self.too_few_forbund)
             patterns = np.zeros(self.hidden.shape[1], np.int64)
             for kind in range(len(self.kinds)):
                 patterns |= shown[kind].astype(np.int64) << kind
@@ -308,8 +317,10 @@ class _Engine:
                              if not pattern >> kind & 1 and all(in_span(v) for v in self.figures[kind])]
                 if not derivable:
                     continue
-                cells = np.flatnonzero(patterns == pattern)
+                cells = np.flatnonzero((patterns == pattern) & self.hidden[derivable].any(axis=0))
                 shown_kinds = [q for q in range(len(self.kinds)) if pattern >> q & 1]
+                if not len(cells) or not shown_kinds:
+                    continue
                 give_way = min(shown_kinds, key=lambda q: kind_priority[q])
                 self.hidden[give_way, cells] = True
                 hit = changed = True
@@ -321,7 +332,7 @@ class _Engine:
 
         table = LinearTable(
             atoms=self.values, figures=self.figures, floors=[kind.floor for kind in self.kinds],
-            hidden=self.hidden, few=self.few, k=self.k, order=self.order,
+            hidden=self.hidden, few=self.few, k=self.k, order=self.order, public=self.too_few_forbund,
             sets=[(np.where(fam.usable[fam.set_id], fam.set_id, -1), fam.is_total) for fam in self.families],
         )
         kind_priority = np.array([kind.priority for kind in self.kinds], np.int64)
@@ -399,7 +410,7 @@ class _Engine:
                 part[column] = self.values @ vector
             hidden = self.hidden[i] | self.too_few_forbund[i]
             part[SUPPRESSED] = hidden
-            part[HIDDEN_REASON] = np.where(~hidden, "", np.where(self.few[i], FEW, PROTECTS))
+            part[HIDDEN_REASON] = np.where(~hidden, "", np.where(self.counts[i] < self.k, FEW, PROTECTS))
             parts.append(part)
         return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].reset_index(drop=True)
 

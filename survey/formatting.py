@@ -90,8 +90,11 @@ def k() -> int:
     return int(current_app.config["DISCLOSURE_K"])
 
 
-def hidden_reason() -> str:
-    """Why a cell is shown as '–' (DISCLOSURE.md rule 4), with the configured threshold."""
+def hidden_reason(reason: str | None = "few") -> str:
+    """Why a cell is shown as '–' (DISCLOSURE.md rule 5): `few` (the default) with the configured
+    threshold, or `protects` for a cell hidden so that another cannot be worked out."""
+    if reason == "protects":
+        return _("hidden to protect another figure")
     return _("fewer than %(k)s responses", k=k())
 
 

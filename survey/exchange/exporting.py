@@ -38,7 +38,8 @@ AVSLUT_COLUMNS = ["record_id", "forbund", "insats", "year", "kon", "alder", "man
 SWEDISH_HEADINGS = {
     "forbund": "Förbund", "year": "År", "respondent_group": "Respondentgrupp", "indicator": "Indikator",
     "gender": "Kön", "n_responses": "Antal svar", "valid": "Giltiga svar", "positive": "Positiva svar",
-    "value": "Andel (%)", "suppressed": "Dold (för få svar)", "source": "Källa", "rate": "Mått",
+    "value": "Andel (%)", "suppressed": "Dold", "hidden_reason": "Skäl (few: färre än k svar, protects: skyddar en annan uppgift)",
+    "source": "Källa", "rate": "Mått",
     "n": "Antal", "numerator": "Täljare",
 }
 

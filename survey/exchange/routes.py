@@ -16,6 +16,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import delete, func, select
 
+import pandas as pd
+
+from indicators.disclosure import SiblingSet, report_gender, suppress
 from indicators.instrument import get_instrument, latest_version
 from indicators.outcomes import INCOME_CODES
 
@@ -189,24 +192,45 @@ def avslut_list():
     year = request.args.get("year", type=int)
     if year not in years:
         year = years[0] if years else None
+    k = int(current_app.config["DISCLOSURE_K"])
+    shown_years = suppress(pd.DataFrame(per_year, columns=["year", "n"]), count_col="n", k=k)
+    per_year = [(int(r.year), None if r.suppressed else int(r.n), r.hidden_reason)
+                for r in shown_years.itertuples()]
     table, records = {}, []
     if year is not None:
-        for kon, utfall, n in db.session.execute(
-            select(t.kon, t.utfall, func.count()).where(t.forbund_id == forbund.id, t.year == year)
-            .group_by(t.kon, t.utfall)
-        ):
-            table[(utfall or "", kon or "")] = n
+        table = _avslut_overview(forbund.id, year, k)
         if current_user.role == Role.FORBUND_ADMIN:  # the förbund's own data, its admins only
             records = db.session.execute(
                 select(t.id, Insats.code, t.kon, t.alder, t.manader, t.forsorjning_fore, t.forsorjning_efter, t.utfall)
                 .outerjoin(Insats, Insats.id == t.insats_id)
                 .where(t.forbund_id == forbund.id, t.year == year).order_by(t.id)
             ).all()
-    kon_codes = [c for c, _l2 in _choice_list("kon")] + ([""] if any(k == "" for _u, k in table) else [])
-    utfall_codes = [c for c, _l2 in _choice_list("utfall")] + ([""] if any(u == "" for u, _k in table) else [])
+    utfall_codes = [c for c, _l2 in _choice_list("utfall")] + ([""] if any(u == "" for u, _g in table) else [])
+    genders = [("kvinna", _("Women")), ("man", _("Men")), ("ovriga", _("Other / not stated")), ("alla", _("All"))]
     return render_template("exchange/avslut_list.html", forbund=forbund, per_year=per_year, year=year,
-                           table=table, kon_codes=kon_codes, utfall_codes=utfall_codes, records=records,
-                           kon_labels=dict(_choice_list("kon")), utfall_labels=dict(_choice_list("utfall")))
+                           table=table, genders=genders, utfall_codes=[*utfall_codes, "alla"], records=records,
+                           utfall_labels={**dict(_choice_list("utfall")), "alla": _("All")})
+
+
+def _avslut_overview(forbund_id: int, year: int, k: int) -> dict:
+    """(utfall, gender) → (records, hidden, reason): the outcome × gender table of one förbund
+    and year through the disclosure engine, with its totals (gender `alla`, utfall `alla`), so
+    that no cell of 1–4 records shows and none can be worked out from the totals."""
+    t = AvslutRecord
+    rows = db.session.execute(
+        select(t.kon, t.utfall, func.count()).where(t.forbund_id == forbund_id, t.year == year)
+        .group_by(t.kon, t.utfall)).all()
+    frame = pd.DataFrame([(k_, u or "", n) for k_, u, n in rows], columns=["kon", "utfall", "n"])
+    frame["gender"] = report_gender(frame["kon"]).astype(str)
+    frame = frame.groupby(["utfall", "gender"], as_index=False)["n"].sum()
+    by_utfall = frame.groupby("utfall", as_index=False)["n"].sum().assign(gender="alla")
+    by_gender = frame.groupby("gender", as_index=False)["n"].sum().assign(utfall="alla")
+    total = pd.DataFrame([{"utfall": "alla", "gender": "alla", "n": int(frame["n"].sum())}])
+    frame = pd.concat([frame, by_utfall, by_gender, total], ignore_index=True)
+    out = suppress(frame, count_col="n", k=k, sibling_sets=[SiblingSet(("utfall",), "gender", "alla"),
+                                                            SiblingSet(("gender",), "utfall", "alla")])
+    return {(r["utfall"], r["gender"]): (int(r["n"]), bool(r["suppressed"]), r["hidden_reason"])
+            for r in out.to_dict("records")}
 
 
 # --------------------------------------------------------------------------- downloads

@@ -83,8 +83,8 @@ def responses() -> pd.DataFrame:
         per = counts.responses_per_forbund()
         national = per.groupby(["year", "respondent_group"], as_index=False)["n"].sum().assign(forbund=NATIONAL)
         rows = pd.concat([per, national[per.columns]], ignore_index=True)
-        rows = suppress(rows, count_col="n", k=k(),
-                        sibling_sets=[SiblingSet(("year", "respondent_group"), "forbund", NATIONAL)])
+        forbund = SiblingSet(("year", "respondent_group"), "forbund", NATIONAL)
+        rows = suppress(rows, count_col="n", k=k(), sibling_sets=[forbund], national=forbund)
         return blank_suppressed(rows, ["n"])
     return _table("responses", build)
 

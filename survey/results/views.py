@@ -21,6 +21,7 @@ from sqlalchemy import select
 from indicators.genuskompass import (
     INCOME_PHRASES, OUTCOME_PHRASES, SUBGOALS, Comparison, SubGoal, compare, compare_table, sentence,
 )
+from indicators.disclosure import SiblingSet, suppress
 from indicators.instrument import GROUP_ORDER, PARTICIPANT_GROUPS, get_instrument, latest_version
 
 from .. import charts
@@ -80,8 +81,9 @@ class Table:
 
     @property
     def hidden_reason(self) -> str | None:
-        """Why its cells are hidden, for a table that hides some (the reason is the same for all)."""
-        return next((cell.detail for _header, cells in self.rows for cell in cells if cell.hidden), None)
+        """Why its cells are hidden, for a table that hides some: each distinct reason once."""
+        reasons = dict.fromkeys(cell.detail for _header, cells in self.rows for cell in cells if cell.hidden)
+        return "; ".join(reasons) if reasons else None
 
 
 @dataclass
@@ -144,23 +146,25 @@ def subgoal_name(goal: SubGoal) -> str:
     return f"{goal.number}. {goal.name_sv} ({goal.name_en})"
 
 
-def hidden_cell() -> Cell:
-    return Cell(fmt.DASH, fmt.hidden_reason(), hidden=True)
+def hidden_cell(row=None) -> Cell:
+    """'–' with the reason the published row gives (fewer than k, or protecting another)."""
+    reason = row.get("hidden_reason") if row is not None and hasattr(row, "get") else None
+    return Cell(fmt.DASH, fmt.hidden_reason(reason or "few"), hidden=True)
 
 
 def share_cell(row, positive: str = "positive", base: str = "valid", n: str | None = "n_responses") -> Cell:
     """A published percentage with its counts: '88,0 %' / '117 of 133 · n = 98'."""
     if row is None or int(row["suppressed"]) == 1 or row["value"] is None:
-        return hidden_cell()
+        return hidden_cell(row)
     detail = _("%(positive)s of %(total)s", positive=fmt.number(row[positive]), total=fmt.number(row[base]))
     if n and row[n] != row[base]:
         detail += " · " + _("n = %(n)s", n=fmt.number(row[n]))
     return Cell(fmt.percent(row["value"]), detail)
 
 
-def count_cell(value, suppressed) -> Cell:
+def count_cell(value, suppressed, reason: str | None = None) -> Cell:
     if int(suppressed) == 1 or value is None or pd.isna(value):
-        return hidden_cell()
+        return hidden_cell({"hidden_reason": reason})
     return Cell(fmt.number(value))
 
 
@@ -362,27 +366,55 @@ def campaign_section(forbund, year) -> Section:
                                    .order_by(Campaign.opens_on.desc(), Campaign.id)).all()
     if year is not None:
         campaigns = [c for c in campaigns if c.year == year]
-    k = fmt.k()
+    shown = _campaign_counts(forbund, campaigns, per_campaign)
     records, body = [], []
     for c in campaigns:
-        n = per_campaign.get(c.id, 0)
-        hidden = n < k  # rule 6: a count below k is hidden like a percentage
+        n, hidden, reason = shown[c.id]
         records.append({"campaign": c.title or c.token, "respondent_group": c.respondent_group,
                         "insats": c.insats.code if c.insats else "", "opens_on": c.opens_on.isoformat(),
                         "closes_on": c.closes_on.isoformat(), "n": None if hidden else n,
-                        "suppressed": int(hidden)})
+                        "suppressed": int(hidden), "hidden_reason": reason})
         body.append((c.title or _("Campaign %(id)s", id=c.id), [
             Cell(group_name(c.respondent_group), num=False),
             Cell(c.insats.name if c.insats else "", num=False),
             Cell(f"{fmt.short_date(c.opens_on)} – {fmt.short_date(c.closes_on)}", num=False),
-            count_cell(n, hidden),
+            count_cell(n, hidden, reason),
         ]))
     frame = pd.DataFrame(records, columns=["campaign", "respondent_group", "insats", "opens_on", "closes_on",
-                                           "n", "suppressed"])
+                                           "n", "suppressed", "hidden_reason"])
     title = _("Responses per campaign, %(year)s", year=year) if year else _("Responses per campaign")
     table = Table("campaigns", title, [_("Campaign"), _("Respondent group"), _("Intervention"), _("Open"),
                                        _("Responses")], body, frame)
     return Section("campaigns", _("Responses per campaign"), tables=[table])
+
+
+def _campaign_counts(forbund, campaigns, per_campaign) -> dict[int, tuple[int, bool, str]]:
+    """campaign id → (responses, hidden, reason), decided by the disclosure engine: a förbund's
+    campaigns of one year and group add up to its questionnaires answered (published on the
+    national view), with the rest (imported answers) as one more member, so a hidden small
+    campaign cannot be found as the total minus the shown ones."""
+    if not campaigns:
+        return {}
+    rows = [{"campaign": str(c.id), "year": c.year, "respondent_group": c.respondent_group,
+             "n": per_campaign.get(c.id, 0)} for c in campaigns]
+    frame = pd.DataFrame(rows)
+    answered = counts.responses_per_forbund()
+    answered = answered[answered["forbund"].eq(forbund.code)]
+    totals = frame.groupby(["year", "respondent_group"], as_index=False)["n"].sum().merge(
+        answered[["year", "respondent_group", "n"]], on=["year", "respondent_group"], how="left",
+        suffixes=("", "_all"))
+    totals["n_all"] = totals["n_all"].fillna(totals["n"]).astype(int).clip(lower=totals["n"])
+    extra = [
+        *({"campaign": "alla", "year": t.year, "respondent_group": t.respondent_group, "n": t.n_all}
+          for t in totals.itertuples()),
+        *({"campaign": "~other", "year": t.year, "respondent_group": t.respondent_group, "n": t.n_all - t.n}
+          for t in totals.itertuples() if t.n_all > t.n),
+    ]
+    frame = pd.concat([frame, pd.DataFrame(extra)], ignore_index=True)
+    out = suppress(frame, count_col="n", k=fmt.k(),
+                   sibling_sets=[SiblingSet(("year", "respondent_group"), "campaign", "alla")])
+    return {int(r["campaign"]): (int(r["n"]), bool(r["suppressed"]), r["hidden_reason"])
+            for r in out.to_dict("records") if r["campaign"] not in ("alla", "~other")}
 
 
 # --------------------------------------------------------------------------- genuskompass
@@ -494,7 +526,7 @@ def genuskompass(scope: str, scope_name: str, args, *, trend: bool = True) -> Vi
             cmp = _comparison(row)
             frames.append(rows.assign(measure=m.id, source_label=m.source))
             if cmp.suppressed:
-                cells = [hidden_cell(), hidden_cell(), hidden_cell(), hidden_cell(), hidden_cell()]
+                cells = [hidden_cell(row)] * 5
             else:
                 cells = [
                     Cell(fmt.percent(cmp.women), _("%(positive)s of %(total)s", positive=fmt.number(cmp.positive_women),
@@ -542,7 +574,7 @@ def _comparison_frame(frame: pd.DataFrame) -> pd.DataFrame:
     keep = [c for c in ("forbund", "year", "measure", "respondent_group", "source", "rate", "indicator",
                         "income_source", "question") if c in frame.columns]
     rest = ["women", "n_women", "positive_women", "men", "n_men", "positive_men", "difference", "ci_low",
-            "ci_high", "p_value", "clear", "suppressed"]
+            "ci_high", "p_value", "clear", "suppressed", "hidden_reason"]
     out = frame[keep + rest].copy()
     out["clear"] = pd.array([None if v is None or v is pd.NA else int(bool(v)) for v in out["clear"]],
                             dtype="Int64")
@@ -560,7 +592,7 @@ def _gap_trend(section: Section, goal: SubGoal, measures: list[Measure], years: 
         for y in years:
             row = by_year.get(y)
             if row is None or int(row["suppressed"]) == 1:
-                cells.append(hidden_cell())
+                cells.append(hidden_cell(row))
                 value = None
             else:
                 cells.append(Cell(fmt.points(row["difference"]),
@@ -678,7 +710,7 @@ def gap_per_forbund(this: pd.DataFrame, group: str, indicator: int, year: int) -
     for code in _forbund_order(cmp["forbund"].unique()):
         r = by[code]
         if int(r["suppressed"]) == 1:
-            cells = [hidden_cell() for _i in range(5)]
+            cells = [hidden_cell(r)] * 5
             plot_rows.append({"category": names.get(code, code), "value": None, "low": None, "high": None,
                               "label": "", "clear": False})
         else:

@@ -9,7 +9,7 @@ from survey.exchange import exporting
 from survey.models import AuditLog
 from tests.exchange.helpers import avslut, response
 
-HEADER = "forbund,year,respondent_group,indicator,gender,n_responses,valid,positive,value,suppressed"
+HEADER = "forbund,year,respondent_group,indicator,gender,n_responses,valid,positive,value,suppressed,hidden_reason"
 
 
 @pytest.fixture
@@ -40,16 +40,19 @@ def _run(runner, *args):
 
 def test_export_indicators_golden(runner, golden):
     out = _run(runner, "export", "indicators")
-    # Under riket, gamma (n 2) is hidden alone, so the smallest other förbund, alfa (n 5), is hidden
-    # too (rule 2). riket pools all three: valid 5+6+2 = 13, positive 3+4+1 = 8 → 61.538… → 61.5.
+    # gamma (n 2) is hidden: fewer than 5. Among the women, alfa (3) and gamma (1) are hidden
+    # (fewer than 5) and would add up to 4 under the shown riket women (10): beta's women are
+    # hidden to protect them, and beta's total with them (beta has women only). riket's men
+    # (2 + 1 = 3) are hidden, so riket's total is hidden rather than riket's women. riket
+    # remittenter rests on one förbund: no national figure (rule 4). alfa's D1 is 5/5, 3 → 60.0.
     assert out.splitlines() == [
         HEADER,
-        "alfa,2024,deltagare_avslut,1,alla,,,,,1",
-        "alfa,2024,remittenter,15,alla,5,7,5,71.4,0",
-        "beta,2024,deltagare_avslut,1,alla,6,6,4,66.7,0",
-        "gamma,2024,deltagare_avslut,1,alla,,,,,1",
-        "riket,2024,deltagare_avslut,1,alla,13,13,8,61.5,0",
-        "riket,2024,remittenter,15,alla,5,7,5,71.4,0",
+        "alfa,2024,deltagare_avslut,1,alla,5,5,3,60.0,0,",
+        "alfa,2024,remittenter,15,alla,5,7,5,71.4,0,",
+        "beta,2024,deltagare_avslut,1,alla,,,,,1,protects",
+        "gamma,2024,deltagare_avslut,1,alla,,,,,1,few",
+        "riket,2024,deltagare_avslut,1,alla,,,,,1,protects",
+        "riket,2024,remittenter,15,alla,,,,,1,protects",
     ]
 
 
@@ -61,20 +64,26 @@ def test_export_indicators_by_gender(runner, golden):
     # alfa kvinnor: 1 1 4 (n 3), män: 2 3 (n 2; the 9 is no valid answer): both below 5.
     assert rows[("alfa", "deltagare_avslut", "kvinna")]["suppressed"] == "1"
     assert rows[("alfa", "deltagare_avslut", "man")]["n_responses"] == ""
+    # beta's 6 women are hidden to protect alfa's and gamma's (3 + 1 = 4 under riket's women).
     beta = rows[("beta", "deltagare_avslut", "kvinna")]
-    assert (beta["n_responses"], beta["positive"], beta["value"], beta["suppressed"]) == ("6", "4", "66.7", "0")
-    # riket män 2+1 = 3 < 5 hidden; riket kvinnor (3+6+1 = 10) would give män by subtraction
-    # from the shown riket total, so it is hidden too (rule 2).
+    assert (beta["n_responses"], beta["suppressed"], beta["hidden_reason"]) == ("", "1", "protects")
+    assert rows[("alfa", "deltagare_avslut", "kvinna")]["hidden_reason"] == "few"
+    # riket män 2+1 = 3 < 5 hidden; riket's total (not its 10 women) is hidden with them, so
+    # the national women's figure stays (rule 3).
     assert rows[("riket", "deltagare_avslut", "man")]["suppressed"] == "1"
-    assert rows[("riket", "deltagare_avslut", "kvinna")]["suppressed"] == "1"
-    assert rows[("riket", "deltagare_avslut", "alla")]["value"] == "61.5"
+    riket = rows[("riket", "deltagare_avslut", "kvinna")]
+    assert (riket["n_responses"], riket["suppressed"]) == ("10", "0")
+    assert rows[("riket", "deltagare_avslut", "alla")]["hidden_reason"] == "protects"
     assert not any(g == "ovriga" for (_, _, g) in rows)  # nobody answered annat/ej_svar
 
 
 def test_export_filters_after_disclosure(runner, golden):
-    # alfa's D1 row stays hidden when exporting alfa alone: it was hidden to protect gamma.
+    # beta's D1 row stays hidden when exporting beta alone: it was hidden to protect others.
+    out = _run(runner, "export", "indicators", "--forbund", "beta").splitlines()
+    assert out[1] == "beta,2024,deltagare_avslut,1,alla,,,,,1,protects"
+    assert {line.split(",")[0] for line in out[1:]} == {"beta"}
     out = _run(runner, "export", "indicators", "--forbund", "alfa").splitlines()
-    assert out[1] == "alfa,2024,deltagare_avslut,1,alla,,,,,1"
+    assert out[1] == "alfa,2024,deltagare_avslut,1,alla,5,5,3,60.0,0,"
     assert {line.split(",")[0] for line in out[1:]} == {"alfa"}
     assert _run(runner, "export", "indicators", "--year", "2023").splitlines() == [HEADER]
     result = runner.invoke(args=["export", "indicators", "--forbund", "nowhere"])
@@ -94,18 +103,24 @@ def test_export_outcomes_golden(runner, factory):
     pick = lambda key: tuple(rows[key][c] for c in ("n", "numerator", "value", "suppressed"))  # noqa: E731
     # alla: 11 known outcomes (vet_inte left out); work 3+2+2 = 7 → 63.6; subsidised 3 → 27.3.
     assert pick(("alfa", "work", "alla")) == ("11", "7", "63.6", "0")
-    assert pick(("alfa", "subsidised_work", "alla")) == ("11", "3", "27.3", "0")
     assert pick(("alfa", "work_or_studies", "alla")) == ("11", "10", "90.9", "0")
-    assert pick(("alfa", "subsidised_share_of_work", "alla")) == ("7", "3", "42.9", "0")
     assert pick(("alfa", "work", "man")) == ("5", "5", "100.0", "0")
     assert pick(("alfa", "studies", "kvinna")) == ("6", "3", "50.0", "0")
-    # Share of work that is subsidised: kvinnor in work 2 < 5 → hidden; män (5) hidden with it.
+    # Share of work that is subsidised: kvinnor in work 2 < 5 → hidden. Their work (2) and
+    # subsidised (0) numerators would give it away, so their subsidised_work row is hidden with
+    # it; the sets then take the totals (alla) along: alla 3 of 7 and 3 of 11 are hidden.
     assert pick(("alfa", "subsidised_share_of_work", "kvinna")) == ("", "", "", "1")
-    assert pick(("alfa", "subsidised_share_of_work", "man")) == ("", "", "", "1")
-    assert pick(("riket", "work", "alla")) == ("11", "7", "63.6", "0")
+    assert rows[("alfa", "subsidised_share_of_work", "kvinna")]["hidden_reason"] == "few"
+    assert pick(("alfa", "subsidised_work", "kvinna")) == ("", "", "", "1")
+    assert rows[("alfa", "subsidised_work", "kvinna")]["hidden_reason"] == "protects"
+    assert pick(("alfa", "subsidised_work", "alla"))[3] == "1"
+    assert pick(("alfa", "subsidised_share_of_work", "man")) == ("5", "3", "60.0", "0")
+    assert pick(("alfa", "subsidised_work", "man")) == ("5", "3", "60.0", "0")
+    # One förbund only: no national figure (rule 4).
+    assert pick(("riket", "work", "alla")) == ("", "", "", "1")
     assert {r["source"] for r in rows.values()} == {"avslut"}
     out = _run(runner, "export", "outcomes").splitlines()
-    assert out[0] == "forbund,year,source,gender,rate,n,numerator,value,suppressed"
+    assert out[0] == "forbund,year,source,gender,rate,n,numerator,value,suppressed,hidden_reason"
     order = [line.split(",")[4] for line in out[1:] if line.startswith("alfa") and ",alla," in line]
     assert order == sorted(order) and len(order) == 5
 
@@ -118,10 +133,10 @@ def test_export_indicators_xlsx_has_swedish_headings(runner, golden, tmp_path):
     assert rows[0][:4] == ("Förbund", "År", "Respondentgrupp", "Indikator")
     csv_lines = _run(runner, "export", "indicators").splitlines()
     assert len(rows) == len(csv_lines)
-    riket = [r for r in rows if r[0] == "riket" and r[3] == 1][0]
-    assert riket[5:] == (13, 13, 8, 61.5, 0)  # numbers stay numbers
+    alfa = [r for r in rows if r[0] == "alfa" and r[3] == 1][0]
+    assert alfa[5:] == (5, 5, 3, 60.0, 0, None)  # numbers stay numbers
     hidden = [r for r in rows if r[0] == "gamma"][0]
-    assert hidden[5:] == (None, None, None, None, 1)
+    assert hidden[5:] == (None, None, None, None, 1, "few")
 
 
 def test_formula_injection_is_neutralised(runner, factory, tmp_path, app):

@@ -183,7 +183,10 @@ def test_avslut_form_and_list(client, setup):
     assert client.post("/data/avslut/new", data={"year": "2024", "kon": "kvinna", "manader": "121",
                                                  "utfall": "studier"}).status_code == 200
     listing = client.get("/data/avslut").get_data(as_text=True)
-    assert "2024" in listing and "<td class=\"num\">1</td>" in listing
+    # One record: the year count and the outcome × gender cells show "–" with the reason,
+    # never the 1 (DISCLOSURE.md rule 1).
+    assert "2024" in listing and "<td class=\"num\">1</td>" not in listing
+    assert "färre än 5 svar" in listing or "fewer than 5 responses" in listing
     assert "forsorjningsstod" not in listing  # the record table is for the förbund's admins
     admin = client.application.test_client()
     login(admin, users["alfa_admin"])

@@ -6,6 +6,7 @@ import pytest
 
 from indicators import INDICATOR_COLUMNS, OUTCOME_COLUMNS, indicator_table, outcome_table
 from indicators.outcomes import INCOME_COLUMNS, income_after_table
+from tests.support.attacker import attack_indicators, attack_outcomes
 
 H = "hidden"
 COUNT_COLS = ["forbund", "year", "respondent_group", "indicator", "gender", "n_responses", "valid", "positive"]
@@ -43,26 +44,52 @@ def test_values_rounding_and_national_pooling():
         # beta: 7 of 8 = 87.5 %, from two kön cells that add up
         ("beta", 2023, "deltagare_pagaende", 3, "kvinna", 5, 5, 4),
         ("beta", 2023, "deltagare_pagaende", 3, "man", 3, 3, 3),
+        # gamma: 3 of 6 = 50 %. Three förbund, so riket may be shown (DISCLOSURE.md rule 4).
+        ("gamma", 2023, "deltagare_pagaende", 3, "kvinna", 6, 6, 3),
         # alfa, insatspersonal, indicator 2 pools two questions: 6 responses, 11 valid answers,
         # 8 positive -> 72.727 % -> 72.7. Staff have no kön.
         ("alfa", 2023, "insatspersonal", 2, None, 6, 11, 8),
+        ("beta", 2023, "insatspersonal", 2, None, 5, 5, 5),
+        ("gamma", 2023, "insatspersonal", 2, None, 5, 9, 4),
     ])
     out = indicator_table(data)
     assert list(out.columns) == list(INDICATOR_COLUMNS)
-    # riket, indicator 3: counts pooled, (1 + 7) of (16 + 8) = 33.333 % -> 33.3; NOT the mean
-    # of the förbund percentages, (6.3 + 87.5) / 2 = 46.9.
+    # riket, indicator 3: counts pooled, (1 + 7 + 3) of (16 + 8 + 6) = 36.667 % -> 36.7; NOT the
+    # mean of the förbund percentages, (6.3 + 87.5 + 50.0) / 3 = 47.9. Staff: 17 of 25 = 68.0.
     assert cells(out, ["forbund", "respondent_group", "indicator", "gender"]) == {
         ("alfa", "deltagare_pagaende", 3, "alla"): (16, 16, 1, d("6.3")),
         ("alfa", "insatspersonal", 2, "alla"): (6, 11, 8, d("72.7")),
         ("beta", "deltagare_pagaende", 3, "alla"): (8, 8, 7, d("87.5")),
-        ("riket", "deltagare_pagaende", 3, "alla"): (24, 24, 8, d("33.3")),
-        ("riket", "insatspersonal", 2, "alla"): (6, 11, 8, d("72.7")),
+        ("beta", "insatspersonal", 2, "alla"): (5, 5, 5, d("100.0")),
+        ("gamma", "deltagare_pagaende", 3, "alla"): (6, 6, 3, d("50.0")),
+        ("gamma", "insatspersonal", 2, "alla"): (5, 9, 4, d("44.4")),
+        ("riket", "deltagare_pagaende", 3, "alla"): (30, 30, 11, d("36.7")),
+        ("riket", "insatspersonal", 2, "alla"): (16, 25, 17, d("68.0")),
     }
     # Sorted by forbund (riket last), year, respondent_group, indicator, gender.
     assert list(zip(out.forbund, out.respondent_group)) == [
         ("alfa", "deltagare_pagaende"), ("alfa", "insatspersonal"), ("beta", "deltagare_pagaende"),
+        ("beta", "insatspersonal"), ("gamma", "deltagare_pagaende"), ("gamma", "insatspersonal"),
         ("riket", "deltagare_pagaende"), ("riket", "insatspersonal")]
-    assert indicator_table(data, national=False).forbund.tolist() == ["alfa", "alfa", "beta"]
+    assert indicator_table(data, national=False).forbund.tolist() == ["alfa", "alfa", "beta", "beta", "gamma", "gamma"]
+
+
+def test_riket_needs_three_contributing_förbund():
+    # Two förbund only: riket is no national figure (rule 4). Both förbund stay shown: riket is
+    # their sum, so hiding it keeps nothing secret that they show, and nothing of theirs is
+    # hidden for an insider to find as riket minus their own.
+    data = counts([("alfa", 2023, "deltagare_pagaende", 3, "kvinna", 16, 16, 1),
+                   ("beta", 2023, "deltagare_pagaende", 3, "kvinna", 8, 8, 7)])
+    out = indicator_table(data)
+    assert cells(out, ["forbund"]) == {("alfa",): (16, 16, 1, d("6.3")), ("beta",): (8, 8, 7, d("87.5")),
+                                       ("riket",): H}
+    assert out.set_index("forbund").hidden_reason.to_dict() == {"alfa": "", "beta": "", "riket": "protects"}
+    # With a hidden förbund under it, riket minus the shown one would give it away: the
+    # complement is another row, and the hidden förbund stays unsolvable.
+    small = counts([("alfa", 2023, "deltagare_pagaende", 3, "kvinna", 16, 16, 1),
+                    ("beta", 2023, "deltagare_pagaende", 3, "kvinna", 3, 3, 2)])
+    out = indicator_table(small, by_gender=True)
+    assert attack_indicators(out.astype(object), 5) == []
 
 
 def test_complementary_suppression_of_a_förbund_under_riket():
@@ -94,12 +121,13 @@ def test_gender_rows_and_complementary_suppression_on_genders():
     out = indicator_table(data, by_gender=True, national=False)
     # alla: 30 responses, 13 of 32 = 40.625 % -> 40.6. kvinna: 1 of 16 -> 6.3.
     # ovriga = annat + ej_svar + blank = 4 responses (< 5: hidden), 3 of 4 valid.
-    # alla - kvinna - man would give ovriga away, so the smallest shown member, man (10
-    # responses < 16), is hidden too. Staff (styrelse) get no gender rows.
+    # alla - kvinna - man would give ovriga away, so another row of the set is hidden: the
+    # total, not a gender (DISCLOSURE.md rule 3), so women and men stay comparable.
+    # Staff (styrelse) get no gender rows.
     assert cells(out, ["respondent_group", "gender"]) == {
-        ("deltagare_avslut", "alla"): (30, 32, 13, d("40.6")),
+        ("deltagare_avslut", "alla"): H,
         ("deltagare_avslut", "kvinna"): (16, 16, 1, d("6.3")),
-        ("deltagare_avslut", "man"): H,
+        ("deltagare_avslut", "man"): (10, 12, 9, d("75.0")),
         ("deltagare_avslut", "ovriga"): H,
         ("styrelse", "alla"): (6, 6, 3, d("50.0")),
     }
@@ -117,34 +145,40 @@ def test_gender_suppression_in_a_förbund_and_in_riket_at_once():
         ("alfa", 2023, "deltagare_avslut", 1, "annat", 4, 4, 3),
         ("beta", 2023, "deltagare_avslut", 1, "kvinna", 6, 6, 3),
         ("beta", 2023, "deltagare_avslut", 1, "man", 7, 7, 7),
+        ("gamma", 2023, "deltagare_avslut", 1, "kvinna", 9, 9, 5),
+        ("gamma", 2023, "deltagare_avslut", 1, "man", 8, 8, 2),
     ])
     out = indicator_table(data, by_gender=True)
     # Pooled cells (n, valid, positive):
     #   alfa  alla 30/32/13  kvinna 16/16/1  man 10/12/9  ovriga 4/4/3
     #   beta  alla 13/13/10  kvinna 6/6/3    man 7/7/7
-    #   riket alla 43/45/23  kvinna 22/22/4  man 17/19/16 ovriga 4/4/3
-    # Threshold: alfa ovriga (4) and riket ovriga (4) hidden.
-    # 1. alfa genders: ovriga alone hidden -> smallest shown member man (10) hidden.
-    # 2. riket genders: ovriga alone hidden -> smallest shown member man (17) hidden.
-    # 3. man under riket: alfa and riket hidden (2 cells) -> fine; beta man stays shown, since
-    #    alfa man and riket man are then two unknowns in one equation.
-    # 4. ovriga under riket: alfa and riket hidden (beta has none) -> fine. Fixed point.
+    #   gamma alla 17/17/7   kvinna 9/9/5    man 8/8/2
+    #   riket alla 60/62/30  kvinna 31/31/9  man 25/27/18 ovriga 4/4/3
+    # Threshold: alfa ovriga (4) and riket ovriga (4, and one förbund only) hidden.
+    # 1. alfa genders: ovriga alone hidden -> the total alla is hidden, not a gender.
+    # 2. riket genders: the same, riket alla hidden.
+    # 3. alla under riket: alfa and riket hidden (2 cells, and alfa's ovriga free in 1..4).
+    # Every women-vs-men comparison stays.
     assert cells(out, ["forbund", "gender"]) == {
-        ("alfa", "alla"): (30, 32, 13, d("40.6")),
+        ("alfa", "alla"): H,
         ("alfa", "kvinna"): (16, 16, 1, d("6.3")),
-        ("alfa", "man"): H,
+        ("alfa", "man"): (10, 12, 9, d("75.0")),
         ("alfa", "ovriga"): H,
         ("beta", "alla"): (13, 13, 10, d("76.9")),
         ("beta", "kvinna"): (6, 6, 3, d("50.0")),
         ("beta", "man"): (7, 7, 7, d("100.0")),
-        ("riket", "alla"): (43, 45, 23, d("51.1")),
-        ("riket", "kvinna"): (22, 22, 4, d("18.2")),
-        ("riket", "man"): H,
+        ("gamma", "alla"): (17, 17, 7, d("41.2")),
+        ("gamma", "kvinna"): (9, 9, 5, d("55.6")),
+        ("gamma", "man"): (8, 8, 2, d("25.0")),
+        ("riket", "alla"): H,
+        ("riket", "kvinna"): (31, 31, 9, d("29.0")),
+        ("riket", "man"): (25, 27, 18, d("66.7")),
         ("riket", "ovriga"): H,
     }
+    assert attack_indicators(out.astype(object), 5) == []
 
 
-def test_long_cascade_across_gender_and_förbund_sets():
+def test_small_ovriga_groups_hide_totals_not_genders_across_förbund_and_riket():
     data = counts([
         ("alfa", 2023, "deltagare_avslut", 1, "kvinna", 16, 16, 1),
         ("alfa", 2023, "deltagare_avslut", 1, "man", 10, 12, 9),
@@ -152,32 +186,42 @@ def test_long_cascade_across_gender_and_förbund_sets():
         ("beta", 2023, "deltagare_avslut", 1, "kvinna", 6, 6, 3),
         ("beta", 2023, "deltagare_avslut", 1, "man", 7, 7, 7),
         ("beta", 2023, "deltagare_avslut", 1, "ej_svar", 5, 5, 1),
+        ("gamma", 2023, "deltagare_avslut", 1, "kvinna", 9, 9, 5),
+        ("gamma", 2023, "deltagare_avslut", 1, "man", 8, 8, 2),
     ])
     out = indicator_table(data, by_gender=True)
     # Pooled cells (n, valid, positive):
     #   alfa  alla 30/32/13  kvinna 16/16/1  man 10/12/9  ovriga 4/4/3
     #   beta  alla 18/18/11  kvinna 6/6/3    man 7/7/7    ovriga 5/5/1
-    #   riket alla 48/50/24  kvinna 22/22/4  man 17/19/16 ovriga 9/9/4
-    # Threshold: only alfa ovriga (4) hidden.
-    # 1. alfa genders: ovriga alone hidden -> man (10, smallest shown) hidden.
-    # 2. ovriga under riket: alfa alone hidden -> beta ovriga (5) hidden.
-    # 3. man under riket: alfa alone hidden -> beta man (7) hidden.
-    # 4. beta genders: ovriga and man hidden (2) -> fine.
-    # 5. riket genders, förbund alla/kvinna sets: nothing hidden -> fine. Fixed point.
+    #   gamma alla 17/17/7   kvinna 9/9/5    man 8/8/2
+    #   riket alla 65/67/31  kvinna 31/31/9  man 25/27/18 ovriga 9/9/4
+    # Threshold: alfa ovriga (4) hidden; riket ovriga has two förbund only (rule 4): not shown,
+    # but no secret either (nothing is hidden to protect it).
+    # 1. alfa genders: ovriga alone hidden -> alfa alla hidden (a total before a gender).
+    # 2. alla under riket: alfa alone hidden -> the smallest förbund total, gamma alla (17).
+    # 3. gamma genders: alla hidden alone -> gamma man (8); man under riket: gamma alone hidden
+    #    -> beta man (7); beta genders: man alone hidden -> beta ovriga (beta's ovriga would
+    #    otherwise be pinned). Fixed point. A greedy choice (hiding riket alla in step 2 would
+    #    have spared gamma and beta); version 1 hid alfa man, beta man and beta ovriga. What is
+    #    shown cannot be solved for, checked by an attacker's LP below.
     assert cells(out, ["forbund", "gender"]) == {
-        ("alfa", "alla"): (30, 32, 13, d("40.6")),
+        ("alfa", "alla"): H,
         ("alfa", "kvinna"): (16, 16, 1, d("6.3")),
-        ("alfa", "man"): H,
+        ("alfa", "man"): (10, 12, 9, d("75.0")),
         ("alfa", "ovriga"): H,
         ("beta", "alla"): (18, 18, 11, d("61.1")),
         ("beta", "kvinna"): (6, 6, 3, d("50.0")),
         ("beta", "man"): H,
         ("beta", "ovriga"): H,
-        ("riket", "alla"): (48, 50, 24, d("48.0")),
-        ("riket", "kvinna"): (22, 22, 4, d("18.2")),
-        ("riket", "man"): (17, 19, 16, d("84.2")),
-        ("riket", "ovriga"): (9, 9, 4, d("44.4")),
+        ("gamma", "alla"): H,
+        ("gamma", "kvinna"): (9, 9, 5, d("55.6")),
+        ("gamma", "man"): H,
+        ("riket", "alla"): (65, 67, 31, d("46.3")),
+        ("riket", "kvinna"): (31, 31, 9, d("29.0")),
+        ("riket", "man"): (25, 27, 18, d("66.7")),
+        ("riket", "ovriga"): H,
     }
+    assert attack_indicators(out.astype(object), 5) == []
 
 
 def test_cascade_from_förbund_set_back_into_gender_sets():
@@ -196,16 +240,17 @@ def test_cascade_from_förbund_set_back_into_gender_sets():
     #   gamma alla 32 (16)  kvinna 20 (10) man 12 (6)
     #   riket alla 66 (33)  kvinna 42 (24) man 24 (9)
     # Threshold: beta man (3) hidden.
-    # 1. beta genders: man alone hidden -> beta kvinna (6) hidden.
-    # 2. man under riket: beta alone hidden -> smallest shown, alfa man (9), hidden.
-    # 3. kvinna under riket: beta alone hidden -> smallest shown, alfa kvinna (16), hidden.
-    # 4. alfa genders: kvinna and man hidden (2) -> fine. Fixed point.
+    # 1. beta genders: man alone hidden -> beta alla hidden (a total before a gender).
+    # 2. man under riket: beta alone hidden -> smallest shown förbund, alfa man (9), hidden.
+    # 3. alfa genders: man alone hidden -> alfa alla hidden.
+    # 4. alla under riket: alfa and beta hidden (2) -> fine. Fixed point. Every kvinna cell
+    #    stays shown (version 1 hid alfa's and beta's).
     assert cells(out, ["forbund", "gender"]) == {
-        ("alfa", "alla"): (25, 25, 11, d("44.0")),
-        ("alfa", "kvinna"): H,
+        ("alfa", "alla"): H,
+        ("alfa", "kvinna"): (16, 16, 8, d("50.0")),
         ("alfa", "man"): H,
-        ("beta", "alla"): (9, 9, 6, d("66.7")),
-        ("beta", "kvinna"): H,
+        ("beta", "alla"): H,
+        ("beta", "kvinna"): (6, 6, 6, d("100.0")),
         ("beta", "man"): H,
         ("gamma", "alla"): (32, 32, 16, d("50.0")),
         ("gamma", "kvinna"): (20, 20, 10, d("50.0")),
@@ -214,6 +259,7 @@ def test_cascade_from_förbund_set_back_into_gender_sets():
         ("riket", "kvinna"): (42, 42, 24, d("57.1")),
         ("riket", "man"): (24, 24, 9, d("37.5")),
     }
+    assert attack_indicators(out.astype(object), 5) == []
 
 
 def test_per_insats_rows_are_siblings_under_the_förbund():
@@ -223,6 +269,7 @@ def test_per_insats_rows_are_siblings_under_the_förbund():
             ("alfa", "vagen", 2023, "deltagare_pagaende", 3, "man", 3, 3, 3),
             ("alfa", None, 2023, "deltagare_pagaende", 3, "kvinna", 5, 5, 1),
             ("beta", "steg", 2023, "deltagare_pagaende", 3, "man", 7, 7, 7),
+            ("gamma", "steg", 2023, "deltagare_pagaende", 3, "man", 9, 9, 4),
         ],
         columns=["forbund", "insats", *COUNT_COLS[1:]],
     )
@@ -230,7 +277,7 @@ def test_per_insats_rows_are_siblings_under_the_förbund():
     assert list(out.columns) == ["forbund", "insats", *INDICATOR_COLUMNS[1:]]
     # alfa: alla 20 (10 positive) = steg 12 + vagen 3 (hidden) + no insats "" 5. The smallest
     # shown sibling, "" (5 < 12), is hidden too. beta: steg 7 = alla 7. riket pools the
-    # förbund figures (insats alla): 27 responses, 17 positive -> 62.96 % -> 63.0.
+    # förbund figures (insats alla) of three förbund: 36 responses, 21 positive -> 58.3.
     assert cells(out, ["forbund", "insats"]) == {
         ("alfa", "alla"): (20, 20, 10, d("50.0")),
         ("alfa", ""): H,
@@ -238,9 +285,12 @@ def test_per_insats_rows_are_siblings_under_the_förbund():
         ("alfa", "vagen"): H,
         ("beta", "alla"): (7, 7, 7, d("100.0")),
         ("beta", "steg"): (7, 7, 7, d("100.0")),
-        ("riket", "alla"): (27, 27, 17, d("63.0")),
+        ("gamma", "alla"): (9, 9, 4, d("44.4")),
+        ("gamma", "steg"): (9, 9, 4, d("44.4")),
+        ("riket", "alla"): (36, 36, 21, d("58.3")),
     }
-    assert out.insats.tolist() == ["alla", "", "steg", "vagen", "alla", "steg", "alla"]
+    assert out.insats.tolist() == ["alla", "", "steg", "vagen", "alla", "steg", "alla", "steg", "alla"]
+    assert attack_indicators(out.astype(object), 5) == []
 
 
 @pytest.mark.parametrize(
@@ -275,8 +325,8 @@ def test_a_cell_with_responses_but_no_valid_answer_is_a_hidden_row():
     ])
     out = indicator_table(data, by_gender=True, national=False)
     # kvinna has a row (every combination with a response gets one) but n = 0: hidden, never 0.
-    # alla (9) = man (9) would then give kvinna = 0 away, so man is hidden with it.
-    assert cells(out, ["gender"]) == {("alla",): (9, 9, 9, d("100.0")), ("kvinna",): H, ("man",): H}
+    # alla (9) = man (9) would then give kvinna = 0 away, so the total is hidden with it.
+    assert cells(out, ["gender"]) == {("alla",): H, ("kvinna",): H, ("man",): (9, 9, 9, d("100.0"))}
 
 
 # --- outcomes -----------------------------------------------------------------------------------
@@ -353,25 +403,28 @@ def test_outcome_rates_by_hand():
             key = (forbund, source, rate, gender)
             expected[key] = (*expected[key], d(text))
     # Share of work that is subsidised (n = number in work):
-    #   avslut: alfa kvinna 1/3, alfa man 4/6, alfa alla 5/9, beta kvinna = alla 0/5,
-    #           riket kvinna 1/8, riket man 4/6, riket alla 5/14; enkat: nobody in work (n 0).
-    # Threshold: alfa kvinna (3) and all enkat cells (0) hidden. Then:
-    #   alfa genders: kvinna alone hidden -> man (6) hidden;
-    #   kvinna under riket: alfa alone hidden -> beta kvinna (5) hidden;
-    #   beta genders: kvinna (its only member) hidden under a shown alla -> beta alla hidden;
-    #   man under riket: alfa man hidden, no other förbund -> riket man hidden;
-    #   riket genders: man alone hidden -> riket kvinna (8) hidden;
-    #   alla under riket: beta alone hidden -> alfa alla (9) hidden. Fixed point.
-    # Left shown: riket alla 5 of 14 = 35.714 -> 35.7.
-    for forbund, genders in (("alfa", ("alla", "kvinna", "man")), ("beta", ("alla", "kvinna")),
-                             ("riket", ("kvinna", "man"))):
-        for gender in genders:
-            expected[(forbund, "avslut", "subsidised_share_of_work", gender)] = H
-    expected[("riket", "avslut", "subsidised_share_of_work", "alla")] = (14, 5, d("35.7"))
-    for forbund in ("alfa", "riket"):
-        for gender in ("alla", "kvinna"):
-            expected[(forbund, "enkat", "subsidised_share_of_work", gender)] = H
+    #   avslut: alfa kvinna 1/3, alfa man 4/6, alfa alla 5/9, beta kvinna = alla 0/5;
+    #   enkat: nobody in work: 0 of 0, shown as such (hiding a zero protects nothing).
+    expected[("alfa", "avslut", "subsidised_share_of_work", "man")] = (6, 4, d("66.7"))
+    for gender in ("alla", "kvinna"):
+        expected[("beta", "avslut", "subsidised_share_of_work", gender)] = (5, 0, d("0.0"))
+        expected[("alfa", "enkat", "subsidised_share_of_work", gender)] = (0, 0, None)
+    # Threshold: alfa kvinna's share rests on 3 in work: hidden. Its work (3) and subsidised (1)
+    # numerators would give it away, so alfa kvinna's subsidised_work is hidden with it; then
+    # the share's gender set needs its total hidden, and alfa alla's share in turn its
+    # subsidised_work. riket: two förbund only (rule 4), so no national figure at all.
+    for gender in ("alla", "kvinna"):
+        for rate in ("subsidised_share_of_work", "subsidised_work"):
+            expected[("alfa", "avslut", rate, gender)] = H
+    for key in list(expected):
+        if key[0] == "riket":
+            expected[key] = H
+    for gender in ("alla", "kvinna", "man"):
+        expected[("riket", "avslut", "subsidised_share_of_work", gender)] = H
+    for gender in ("alla", "kvinna"):
+        expected[("riket", "enkat", "subsidised_share_of_work", gender)] = H
     assert got == expected
+    assert attack_outcomes(out.astype(object), 5) == []
     # Sorted by forbund (riket last), year, source, rate, gender.
     keys = list(zip(out.forbund.map({"alfa": 0, "beta": 1, "riket": 2}), out.source, out.rate, out.gender))
     assert keys == sorted(keys)

@@ -180,7 +180,8 @@ def attack_outcomes(table: pd.DataFrame, k: int) -> list[Solved]:
         _add_sums(attack, cells, key_cols, {"gender": "alla", "forbund": "riket"}, OUTCOME_ATOMS)
         # A shown n or numerator that another shown row repeats is no secret: only figures not
         # published elsewhere in the cell count as solved.
-        solved += [s for s in attack.solved() if not _published_elsewhere(rows, s, kinds)]
+        solved += [s for s in attack.solved() if not _published_elsewhere(rows, s, kinds)
+                   and not _national_of_too_few(rows[rows["rate"].eq(s.row["rate"])], s.row, key_cols)]
     return solved
 
 
