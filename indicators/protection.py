@@ -13,7 +13,6 @@ What it adds to version 1:
 """
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -34,7 +33,6 @@ from .disclosure import (
 __all__ = ["FEW", "HIDDEN_REASON", "LIVE_AUDIT", "MIN_CONTRIBUTORS", "PROTECTS", "Kind", "gender_priority", "protect",
            "protect_indicator_cells"]
 
-_DEBUG = os.environ.get("DISCLOSURE_DEBUG")
 FEW = "few"
 """hidden_reason of a cell resting on fewer than k responses (rule 5: *färre än k svar*)."""
 PROTECTS = "protects"
@@ -339,14 +337,7 @@ class _Engine:
         dirty = np.unique(self.block[self.hidden.any(axis=0)])
         while len(dirty):
             cells = np.flatnonzero(np.isin(self.block, dirty))
-            if _DEBUG:
-                import time
-                t0 = time.perf_counter()
             found = exposed(table, cells)
-            if _DEBUG:
-                import collections
-                print(f"round: {len(cells)} cells, {len(found)} exposed, {time.perf_counter() - t0:.2f}s",
-                      collections.Counter((e.vector, round(e.low)) for e in found).most_common(6))
             if not found:
                 return
             before = self.hidden.copy()
@@ -357,9 +348,6 @@ class _Engine:
                 if sets & touched:
                     continue  # one more hidden row per set and round: the next round re-checks
                 kind, cell = self._cheapest_neighbour(exposure, kind_priority)
-                if _DEBUG:
-                    print("exposed", self.cells.iloc[exposure.cell].to_dict(), exposure.vector,
-                          exposure.low, exposure.high, "-> hide", self.cells.iloc[cell].to_dict())
                 if cell < 0:  # everything it is tied to is hidden: hiding more cannot help
                     continue
                 else:
