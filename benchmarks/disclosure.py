@@ -52,8 +52,6 @@ def main() -> None:
     from indicators.compute import _keys, _pooled, indicator_counts, indicator_table
     from indicators.protection import protect_indicator_cells
 
-    from indicators.audit import LinearTable, exposed  # noqa: F401  (the engine imports it too)
-
     k = 5
     pooled = indicator_counts(raw, by_gender=True, by_insats=True)
     runs = []
