@@ -124,7 +124,7 @@ def suppress(
     """The disclosure engine (indicators/protection.py) for a table of plain counts, one count
     per row (e.g. questionnaires answered per förbund): a copy of df with a boolean `suppressed`
     and a `hidden_reason` column. `national`: the family whose totals are riket (rule 4)."""
-    from .protection import HIDDEN_REASON, Kind, protect
+    from .protection import HIDDEN_REASON, Kind, protect  # here: protection.py builds on this module
 
     keys = [c for c in df.columns if c != count_col]
     out = protect(df[[*keys, count_col]], atoms=[count_col], k=k, sibling_sets=sibling_sets,

@@ -117,8 +117,8 @@ def protect(
     atoms = list(atoms)
     if kinds is None:
         kinds = [Kind(tuple((a, (a,)) for a in atoms))]
-    engine = _Engine(cells, atoms, list(kinds), sibling_sets, national, block, order, priority, k)
-    engine.min_contributors = min_contributors
+    engine = _Engine(cells, atoms, list(kinds), sibling_sets, national, block, order, priority, k,
+                     min_contributors)
     engine.run(audit=audit)
     return engine.frame(kind_col)
 
@@ -229,8 +229,10 @@ class _Family:
 
 
 class _Engine:
-    def __init__(self, cells, atoms, kinds, sibling_sets, national, block, order, priority, k):
+    def __init__(self, cells, atoms, kinds, sibling_sets, national, block, order, priority, k,
+                 min_contributors=MIN_CONTRIBUTORS):
         self.cells, self.atoms, self.kinds, self.k = cells, atoms, kinds, k
+        self.min_contributors = min_contributors
         index = {a: i for i, a in enumerate(atoms)}
         missing = [a for a in atoms if a not in cells.columns]
         if missing:

@@ -378,16 +378,16 @@ def campaign_response_counts(forbund_id: int) -> dict[int, int]:
     ).all())
 
 
-def responses_per_forbund(year: int | None = None) -> pd.DataFrame:
-    """Columns forbund, year, respondent_group, n: who answered (the national overview).
+def responses_per_forbund(year: int | None = None, *, forbund_ids=None) -> pd.DataFrame:
+    """Columns forbund, year, respondent_group, n: who answered (the national overview; with
+    forbund_ids, only those förbund).
 
     n is a raw count; a page that shows it to anyone but the förbund itself applies disclosure.
     """
     t = Response.__table__.c
     stmt = select(t.forbund_id, t.year, t.respondent_group, func.count()).group_by(
         t.forbund_id, t.year, t.respondent_group)
-    if year is not None:
-        stmt = stmt.where(t.year == int(year))
+    stmt = stmt.where(*_filters(t, forbund_ids=forbund_ids, years=None if year is None else [year]))
     rows = _rows(stmt)
     df = _frame(rows, ["forbund", "year", "respondent_group", "n"], False, ["year", "n"])
     return df.sort_values(["forbund", "year", "respondent_group"], ignore_index=True)

@@ -398,8 +398,8 @@ def _campaign_counts(forbund, campaigns, per_campaign) -> dict[int, tuple[int, b
     rows = [{"campaign": str(c.id), "year": c.year, "respondent_group": c.respondent_group,
              "n": per_campaign.get(c.id, 0)} for c in campaigns]
     frame = pd.DataFrame(rows)
-    answered = counts.responses_per_forbund()
-    answered = answered[answered["forbund"].eq(forbund.code)]
+    # The förbund's own questionnaires answered only: this runs on every dashboard view.
+    answered = counts.responses_per_forbund(forbund_ids=[forbund.id])
     totals = frame.groupby(["year", "respondent_group"], as_index=False)["n"].sum().merge(
         answered[["year", "respondent_group", "n"]], on=["year", "respondent_group"], how="left",
         suffixes=("", "_all"))

@@ -87,7 +87,7 @@ class Attack:
         return out
 
 
-def _add_rows(attack: Attack, rows: pd.DataFrame, key_cols, kind_col, kinds, atoms, floor: int) -> None:
+def _add_rows(attack: Attack, rows: pd.DataFrame, key_cols, kind_col, kinds, floor: int) -> None:
     """Shown figures become equations, hidden reasons become bounds, hidden figures targets."""
     k = attack.k
     for rec in rows.to_dict("records"):
@@ -140,7 +140,7 @@ def attack_indicators(table: pd.DataFrame, k: int, floor: int = 0) -> list[Solve
     solved = []
     for _block, rows in table.groupby(["year", "respondent_group", "indicator"]):
         attack = Attack(k)
-        _add_rows(attack, rows, key_cols, None, INDICATOR_ATOMS, None, floor=floor)
+        _add_rows(attack, rows, key_cols, None, INDICATOR_ATOMS, floor=floor)
         cells = list(dict.fromkeys(tuple(r) for r in rows[key_cols].itertuples(index=False)))
         for cell in cells:  # n_responses <= valid, positive <= valid
             attack.ub.append(({attack.v(cell, "n_responses"): 1.0, attack.v(cell, "valid"): -1.0}, 0.0))
@@ -175,7 +175,7 @@ def attack_outcomes(table: pd.DataFrame, k: int) -> list[Solved]:
     for _block, rows in table.groupby(["year", "source"]):
         attack = Attack(k)
         kinds = {rate: {"n": n, "numerator": num} for rate, (n, num) in OUTCOME_RATES.items()}
-        _add_rows(attack, rows, key_cols, "rate", kinds, OUTCOME_ATOMS, floor=0)
+        _add_rows(attack, rows, key_cols, "rate", kinds, floor=0)
         cells = list(dict.fromkeys(tuple(r) for r in rows[key_cols].itertuples(index=False)))
         _add_sums(attack, cells, key_cols, {"gender": "alla", "forbund": "riket"}, OUTCOME_ATOMS)
         # A shown n or numerator that another shown row repeats is no secret: only figures not
