@@ -44,7 +44,7 @@ def main() -> None:
     app = create_app()
     with app.app_context():
         from survey.cli import init_db
-        from survey.exchange import counts
+        from survey.figures import counts
 
         init_db()
         load_demo()

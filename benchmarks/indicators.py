@@ -167,7 +167,7 @@ RECOUNT = r"""
 import json, resource, sys, time
 sys.path.insert(0, sys.argv[2])
 from survey import create_app
-from survey.exchange import cells
+from survey.figures import cells
 from survey.extensions import db
 
 app = create_app({"SQLALCHEMY_DATABASE_URI": sys.argv[1], "SECRET_KEY": "bench"})
@@ -201,9 +201,9 @@ with app.app_context():
         db.session.rollback()
         cache.clear()  # time the whole computation, not a pick from the kept table
         t = time.perf_counter()
-        table = exporting.indicators_export(by_gender=True, k=5)
+        table = exports.indicators_export(by_gender=True, k=5)
         with open(os.devnull, "w") as fh:
-            exporting.write_csv(table, fh)
+            exports.write_csv(table, fh)
         out["export"].append(time.perf_counter() - t)
     out["rows"] = len(table)
     out["bare_cells"] = len(cells)
@@ -214,7 +214,7 @@ with app.app_context():
     hits = []
     for _ in range(20):
         t = time.perf_counter()
-        exporting.indicators_export(by_gender=True, k=5)
+        exports.indicators_export(by_gender=True, k=5)
         hits.append(time.perf_counter() - t)
         db.session.rollback()
     out["export_cached"] = sorted(hits)[len(hits) // 2]

@@ -95,7 +95,7 @@ def prepare(path: Path, count: bool) -> None:
         if not count:
             return
         try:
-            from survey.exchange import cells
+            from survey.figures import cells
         except ImportError:  # counting straight from the answers: nothing to prepare
             return
         t = time.perf_counter()
@@ -110,7 +110,7 @@ import json, os, resource, sys, time
 sys.path.insert(0, sys.argv[2])
 from flask_babel import force_locale
 from survey import create_app
-from survey.results import data
+from survey.figures import tables
 
 app = create_app({"SQLALCHEMY_DATABASE_URI": sys.argv[1], "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False,
                   "RATELIMIT_ENABLED": False})
@@ -120,9 +120,9 @@ with app.test_request_context("/"), force_locale("sv"):
     from survey.reports import build
     for label in ("cold", "warm"):
         t = time.perf_counter()
-        for table in (data.indicators, data.outcomes, data.income_after, data.responses):
+        for table in (tables.indicators, tables.outcomes, tables.income_after, tables.responses):
             table()
-        data.question("omsorg"); data.question("vald_rutin")
+        tables.question("omsorg"); tables.question("vald_rutin")
         out[f"tables_{label}"] = time.perf_counter() - t
         t = time.perf_counter()
         report = build.national_report(year)

@@ -34,6 +34,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     navigation.init_app(app)
     security.init_app(app)
     _enable_sqlite_foreign_keys(app)
+    from .figures import cells  # noqa: F401 - registers the flush events that keep the count cells
 
     from .auth import bp as auth_bp
     app.register_blueprint(auth_bp)

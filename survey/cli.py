@@ -50,7 +50,7 @@ def recount_command():
     """Rebuild the count cells behind every figure from the raw answers (one GROUP BY pass)."""
     import time
 
-    from .exchange import cells
+    from .figures import cells
 
     started = time.perf_counter()
     try:

@@ -16,10 +16,18 @@ from babel.numbers import format_decimal as _babel_decimal
 from babel.numbers import format_percent as _babel_percent
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from .i18n import current_language
 
 DASH = "–"
+# Income sources (OUTCOMES.md) as pages, forms and exports name them.
+INCOME_LABELS = {
+    "lon": _l("Salary"), "a_kassa_aktivitetsstod": _l("Unemployment benefit or activity support"),
+    "sjukpenning_ersattning": _l("Sickness benefit or compensation"),
+    "forsorjningsstod": _l("Income support (försörjningsstöd)"), "studiemedel": _l("Student finance"),
+    "ingen": _l("No income"), "annan": _l("Other income"), "okand": _l("Not known"),
+}
 
 
 @cache
@@ -102,7 +110,14 @@ def hidden_reason_records() -> str:
     return _("fewer than %(k)s records", k=k())
 
 
+def release_note() -> str:
+    """How figures move (DISCLOSURE.md rule 4, figures/releases.py), for every page with figures."""
+    return _("Figures are updated in steps of at least %(k)s responses or records per group, so that no one's "
+             "answers can be found by comparing the figures of two days. The latest answers are counted once "
+             "at least %(k)s new ones have come in for the same group.", k=k())
+
+
 def init_app(app) -> None:
     app.jinja_env.filters.update(percent=percent, number=number, points=points, p_value=p_value,
                                  long_date=long_date, short_date=short_date)
-    app.jinja_env.globals.update(hidden_reason=hidden_reason, DASH=DASH)
+    app.jinja_env.globals.update(hidden_reason=hidden_reason, release_note=release_note, DASH=DASH)

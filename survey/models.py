@@ -14,9 +14,9 @@ from datetime import date, datetime, timezone
 from flask_login import UserMixin
 from sqlalchemy import (
     JSON, BigInteger, Boolean, CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, LargeBinary,
-    SmallInteger, String, Text, UniqueConstraint, event,
+    SmallInteger, String, Text, UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .extensions import db
 
@@ -250,24 +250,16 @@ class QuestionCell(db.Model):
     positive: Mapped[int] = mapped_column(Integer)
 
 
+class Release(db.Model):
+    """The counts last published from one source (figures/releases.py): what pages and exports
+    show until at least k responses or records have been added to a figure's base."""
+    name: Mapped[str] = mapped_column(String(60), primary_key=True)
+    counts: Mapped[str | None] = mapped_column(Text)  # JSON: columns and rows
+    steps: Mapped[int] = mapped_column(Integer, default=0)  # also written to lock the row
+
+
 class DataVersion(db.Model):
     """One row (id 1) counted up in the same transaction as every write of responses or avslut
     records: the key under which processes cache the tables computed from them."""
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     version: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
-
-
-@event.listens_for(Session, "before_flush")
-def _counts_before_flush(session, flush_context, instances) -> None:
-    """Responses and avslut records written through the ORM (the participant send, tests) update
-    the count cells and the data version in the flush that writes them (exchange/cells.py)."""
-    from .exchange.cells import before_flush
-
-    before_flush(session)
-
-
-@event.listens_for(Session, "after_flush")
-def _counts_after_flush(session, flush_context) -> None:
-    from .exchange.cells import after_flush
-
-    after_flush(session)

@@ -1,7 +1,7 @@
 """Data exchange: counting API, import and export of the EXCHANGE.md formats, avslut records.
 
 The blueprint serves förbund staff and NNS (upload with preview and confirm, one-at-a-time avslut
-records, downloads); counts.py is the counting API every figure-showing area calls.
+records, downloads). The figures it exports come from survey/figures/, which no blueprint owns.
 """
 from flask import Blueprint
 

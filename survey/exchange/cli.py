@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import AuditLog, Forbund
-from . import exporting, importing
+from ..figures import exports
+from . import importing
 
 import_cli = AppGroup("import", help="Import responses or avslut records from CSV or Excel.")
 export_cli = AppGroup("export", help="Export indicators, outcomes or raw responses.")
@@ -54,7 +55,7 @@ def _years(year):
 
 
 def _out(df, out, swedish_headings=True):
-    exporting.write_table(df, out, swedish_headings=swedish_headings, stdout=click.get_text_stream("stdout"))
+    exports.write_table(df, out, swedish_headings=swedish_headings, stdout=click.get_text_stream("stdout"))
     if out:
         click.echo(f"Wrote {len(df)} rows to {out}", err=True)
 
@@ -72,9 +73,9 @@ def _fail(exc: Exception):
 def export_indicators(year, forbund_code, by, out):
     """Indicator values per förbund, year, group and gender, disclosure applied."""
     try:
-        df = exporting.indicators_export(years=_years(year), forbund=forbund_code, by_gender=by == "gender",
+        df = exports.indicators_export(years=_years(year), forbund=forbund_code, by_gender=by == "gender",
                                          k=current_app.config["DISCLOSURE_K"])
-    except exporting.UnknownForbund as exc:
+    except exports.UnknownForbund as exc:
         _fail(exc)
     _out(df, out)
 
@@ -87,9 +88,9 @@ def export_indicators(year, forbund_code, by, out):
 def export_outcomes(year, forbund_code, source, out):
     """Outcome rates per förbund, year, source and gender, disclosure applied."""
     try:
-        df = exporting.outcomes_export(years=_years(year), forbund=forbund_code, source=source,
+        df = exports.outcomes_export(years=_years(year), forbund=forbund_code, source=source,
                                        k=current_app.config["DISCLOSURE_K"])
-    except exporting.UnknownForbund as exc:
+    except exports.UnknownForbund as exc:
         _fail(exc)
     _out(df, out)
 
@@ -101,8 +102,8 @@ def export_responses(forbund_code, out):
     """One förbund's raw responses in the import format (recorded in the audit log)."""
     forbund = db.session.scalar(select(Forbund).where(Forbund.code == forbund_code))
     if forbund is None:
-        _fail(exporting.UnknownForbund(f"no förbund with code '{forbund_code}'"))
-    df = exporting.responses_export(forbund.id)
+        _fail(exports.UnknownForbund(f"no förbund with code '{forbund_code}'"))
+    df = exports.responses_export(forbund.id)
     _out(df, out, swedish_headings=False)
     db.session.add(AuditLog(user_id=None, forbund_id=forbund.id, action="export_responses",
                             detail=f"command line: {len(df)} responses to {out or 'stdout'}"))

@@ -25,8 +25,8 @@ from indicators.outcomes import INCOME_CODES, UTFALL_CODES
 from ..extensions import db
 from ..formatting import number
 from ..models import Answer, AuditLog, AvslutRecord, Forbund, Insats, Response, new_token
-from . import cells
-from .exporting import AVSLUT_COLUMNS, RESPONSE_FIXED, answer_columns
+from ..figures import cells as count_cells
+from ..figures.exports import AVSLUT_COLUMNS, RESPONSE_FIXED, answer_columns
 
 MAX_ROWS = 200_000
 MAX_BYTES = 64 * 1024 * 1024
@@ -476,7 +476,7 @@ def _store(checked: Checked, *, user_id, source) -> Result:
 
     rows = checked.rows
     if checked.kind == "responses":
-        counted = cells.Contributions()  # the whole file's, written as one upsert below
+        counted = count_cells.Contributions()  # the whole file's, written as one upsert below
         for start in range(0, len(rows), _BATCH):
             batch = rows[start:start + _BATCH]
             params = [{
@@ -494,7 +494,7 @@ def _store(checked: Checked, *, user_id, source) -> Result:
             for p, r in zip(params, batch):
                 counted.add(p["forbund_id"], p["insats_id"], p["year"], p["respondent_group"],
                             p["instrument_version"], p["kon"], r["answers"])
-        cells.apply(session, counted)
+        count_cells.apply(session, counted)
     else:
         params = [{
             "record_key": r["key"] or new_token(16), "forbund_id": forbund_ids[r["forbund"]],
@@ -504,7 +504,7 @@ def _store(checked: Checked, *, user_id, source) -> Result:
         } for r in rows]
         for start in range(0, len(params), _BATCH):
             session.execute(insert(AvslutRecord), params[start:start + _BATCH])
-        cells.bump_version(session)
+        count_cells.bump_version(session)
     result = Result(checked.kind, added=len(rows), known=checked.known,
                     new_forbund=sorted(checked.new_forbund),
                     new_insats=[f"{f}/{i}" for f, i in sorted(checked.new_insats)])

@@ -14,7 +14,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 
 import pandas as pd
 
@@ -27,19 +27,15 @@ from ..access import roles_required
 from ..extensions import db
 from ..i18n import current_language
 from ..models import AuditLog, AvslutRecord, Forbund, Insats, PendingUpload, Response, Role, utcnow
-from . import bp, exporting, importing
+from ..figures import exports, releases
+from ..formatting import INCOME_LABELS
+from . import bp, importing
 from .forms import AvslutForm, ConfirmForm, UploadForm
 
 VIEW_ROLES = (Role.ADMIN, Role.NNS, Role.FORBUND_ADMIN, Role.FORBUND_USER)
 FORBUND_ROLES = (Role.FORBUND_ADMIN, Role.FORBUND_USER)
 navigation.register_link("exchange.index", _l("Data: import and export"), VIEW_ROLES)
 
-INCOME_LABELS = {
-    "lon": _l("Salary"), "a_kassa_aktivitetsstod": _l("Unemployment benefit or activity support"),
-    "sjukpenning_ersattning": _l("Sickness benefit or compensation"),
-    "forsorjningsstod": _l("Income support (försörjningsstöd)"), "studiemedel": _l("Student finance"),
-    "ingen": _l("No income"), "annan": _l("Other income"), "okand": _l("Not known"),
-}
 UPLOAD_MAX_AGE = 24 * 3600  # an unconfirmed upload is deleted after a day
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 MAX_ERRORS_SHOWN = 1000
@@ -185,10 +181,14 @@ def avslut_new():
 def avslut_list():
     forbund = _own_forbund()
     t = AvslutRecord
-    per_year = db.session.execute(
-        select(t.year, func.count()).where(t.forbund_id == forbund.id).group_by(t.year).order_by(t.year.desc())
-    ).all()
-    years = [y for y, _n in per_year]
+    released = releases.outcome_counts()
+    released = released[released["source"].eq("avslut") & released["forbund"].eq(forbund.code)]
+    # Years from the records themselves (an administrator lists this year's records as soon as
+    # they are entered); their counts as released, so they move in steps of k.
+    years = list(db.session.execute(select(t.year).where(t.forbund_id == forbund.id).distinct()
+                                    .order_by(t.year.desc())).scalars())
+    released_per_year = released.groupby("year")["n"].sum()
+    per_year = [(y, int(released_per_year.get(y, 0))) for y in years]
     year = request.args.get("year", type=int)
     if year not in years:
         year = years[0] if years else None
@@ -198,7 +198,7 @@ def avslut_list():
                 for r in shown_years.itertuples()]
     table, records = {}, []
     if year is not None:
-        table = _avslut_overview(forbund.id, year, k)
+        table = _avslut_overview(released[released["year"].eq(year)], k)
         if current_user.role == Role.FORBUND_ADMIN:  # the förbund's own data, its admins only
             records = db.session.execute(
                 select(t.id, Insats.code, t.kon, t.alder, t.manader, t.forsorjning_fore, t.forsorjning_efter, t.utfall)
@@ -212,15 +212,12 @@ def avslut_list():
                            utfall_labels={**dict(_choice_list("utfall")), "alla": _("All")})
 
 
-def _avslut_overview(forbund_id: int, year: int, k: int) -> dict:
+def _avslut_overview(released: pd.DataFrame, k: int) -> dict:
     """(utfall, gender) → (records, hidden, reason): the outcome × gender table of one förbund
-    and year through the disclosure engine, with its totals (gender `alla`, utfall `alla`), so
-    that no cell of 1–4 records shows and none can be worked out from the totals."""
-    t = AvslutRecord
-    rows = db.session.execute(
-        select(t.kon, t.utfall, func.count()).where(t.forbund_id == forbund_id, t.year == year)
-        .group_by(t.kon, t.utfall)).all()
-    frame = pd.DataFrame([(k_, u or "", n) for k_, u, n in rows], columns=["kon", "utfall", "n"])
+    and year (its released avslut counts) through the disclosure engine, with its totals (gender
+    `alla`, utfall `alla`), so that no cell of 1–4 records shows and none can be worked out from
+    the totals."""
+    frame = pd.DataFrame({"kon": released["gender"], "utfall": released["utfall"].fillna(""), "n": released["n"]})
     frame["gender"] = report_gender(frame["kon"]).astype(str)
     frame = frame.groupby(["utfall", "gender"], as_index=False)["n"].sum()
     by_utfall = frame.groupby("utfall", as_index=False)["n"].sum().assign(gender="alla")
@@ -236,10 +233,10 @@ def _avslut_overview(forbund_id: int, year: int, k: int) -> dict:
 # --------------------------------------------------------------------------- downloads
 def _download(df, name: str, fmt: str, *, swedish_headings: bool = True):
     if fmt == "csv":
-        return HttpResponse(exporting.csv_text(df), mimetype="text/csv; charset=utf-8",
+        return HttpResponse(exports.csv_text(df), mimetype="text/csv; charset=utf-8",
                             headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
     if fmt == "xlsx":
-        return HttpResponse(exporting.xlsx_bytes(df, swedish_headings=swedish_headings), mimetype=XLSX_MIME,
+        return HttpResponse(exports.xlsx_bytes(df, swedish_headings=swedish_headings), mimetype=XLSX_MIME,
                             headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
     abort(404)
 
@@ -267,7 +264,7 @@ def export_indicators(fmt):
     years, bad = _year_filter()
     if bad:
         return bad
-    df = exporting.indicators_export(years=years, by_gender=request.args.get("by") == "gender",
+    df = exports.indicators_export(years=years, by_gender=request.args.get("by") == "gender",
                                      k=current_app.config["DISCLOSURE_K"], **_scope())
     return _download(df, "indikatorer", fmt)
 
@@ -282,7 +279,7 @@ def export_outcomes(fmt):
     if source not in (None, "avslut", "enkat"):
         flash(_("Choose the source avslut records or questionnaire."))
         return redirect(url_for("exchange.index"))
-    df = exporting.outcomes_export(years=years, source=source, k=current_app.config["DISCLOSURE_K"], **_scope())
+    df = exports.outcomes_export(years=years, source=source, k=current_app.config["DISCLOSURE_K"], **_scope())
     return _download(df, "utfall", fmt)
 
 
@@ -294,7 +291,7 @@ def export_responses(code, fmt):
         abort(403)
     if fmt not in ("csv", "xlsx"):
         abort(404)
-    df = exporting.responses_export(current_user.forbund_id)
+    df = exports.responses_export(current_user.forbund_id)
     db.session.add(AuditLog(user_id=current_user.id, forbund_id=current_user.forbund_id, action="export_responses",
                             detail=f"web download ({fmt}): {len(df)} responses"))
     db.session.commit()
@@ -309,7 +306,7 @@ def export_avslut(code, fmt):
         abort(403)
     if fmt not in ("csv", "xlsx"):
         abort(404)
-    df = exporting.avslut_export(forbund.id)
+    df = exports.avslut_export(forbund.id)
     db.session.add(AuditLog(user_id=current_user.id, forbund_id=forbund.id, action="export_avslut",
                             detail=f"web download ({fmt}): {len(df)} records"))
     db.session.commit()

@@ -30,7 +30,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import current_app
 
-from ..exchange import cells
+from ..figures import cells
 from ..extensions import db
 
 FORMAT = "finsam-backup"

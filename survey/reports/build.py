@@ -23,10 +23,12 @@ from indicators.instrument import GROUP_ORDER, PARTICIPANT_GROUPS
 
 from .. import charts
 from .. import formatting as fmt
-from ..exchange import exporting
+from ..figures import exports
 from ..i18n import current_language
-from ..results import data, views
-from ..results.data import INSATS_TOTAL, NATIONAL
+from ..figures import tables
+from ..results import views
+
+INSATS_TOTAL, NATIONAL = tables.INSATS_TOTAL, tables.NATIONAL
 from ..results.views import Cell, ChartSpec, Section, Table
 from . import pdf
 
@@ -93,7 +95,7 @@ def _report(scope: str, scope_name: str, year: int) -> Report:
              else _("Equality report %(year)s: %(name)s", year=year, name=scope_name))
     report = Report(title, scope, scope_name, year, date.today())
     report.sections.append(_about(report))
-    ind = data.indicators()
+    ind = tables.indicators()
     ind = ind[ind["forbund"].eq(scope) & ind["insats"].eq(INSATS_TOTAL) & ind["year"].eq(year)]
     for group in PARTICIPANT_GROUPS:
         rows = ind[ind["respondent_group"].eq(group)]
@@ -124,7 +126,7 @@ def _report(scope: str, scope_name: str, year: int) -> Report:
     report.sections.append(_gap_trend(scope, year))
     if national:
         report.sections.append(_gaps_side_by_side(year))
-        all_ind = data.indicators()
+        all_ind = tables.indicators()
         all_ind = all_ind[all_ind["insats"].eq(INSATS_TOTAL) & all_ind["year"].eq(year)]
         for group in PARTICIPANT_GROUPS:
             rows = all_ind[all_ind["respondent_group"].eq(group)]
@@ -150,7 +152,7 @@ def _number_tables(report: Report) -> None:
 
 
 def _about(report: Report) -> Section:
-    per = data.responses()
+    per = tables.responses()
     per = per[per["forbund"].eq(report.scope) & per["year"].eq(report.year)]
     groups = [g for g in GROUP_ORDER if g in set(per["respondent_group"])]
     by = {r["respondent_group"]: r for r in per.to_dict("records")}
@@ -170,7 +172,7 @@ def _about(report: Report) -> Section:
 
 
 def _outcomes(scope: str, year: int) -> Section:
-    out = data.outcomes()
+    out = tables.outcomes()
     out = out[out["forbund"].eq(scope) & out["year"].eq(year)]
     section = Section("outcomes", _("Outcomes after the intervention"),
                       intro=_("Shares of those with a known outcome. The two sources are never added together."))
@@ -188,11 +190,11 @@ def _outcomes(scope: str, year: int) -> Section:
 def _measure_rows(kind: str, code, where: str, forbund: str | None = None) -> pd.DataFrame:
     """The published rows (all years) of one key comparison, with förbund and riket."""
     if kind == "indicator":
-        table = data.indicators()
+        table = tables.indicators()
         rows = table[table["insats"].eq(INSATS_TOTAL) & table["indicator"].eq(code)
                      & table["respondent_group"].eq(where)].drop(columns=["insats"])
     else:
-        table = data.outcomes()
+        table = tables.outcomes()
         rows = table[table["rate"].eq(code) & table["source"].eq(where)]
     return rows if forbund is None else rows[rows["forbund"].eq(forbund)]
 
@@ -315,7 +317,7 @@ def render_xlsx(report: Report) -> bytes:
     headings, text made formula-safe by the exchange writer."""
     from ..results.routes import EXTRA_HEADINGS
 
-    wb = exporting.new_workbook()
+    wb = exports.new_workbook()
     used: set[str] = set()
     contents = wb.create_sheet(_sheet_name(0, _("Contents"), used))
     contents.append([report.title])
@@ -325,9 +327,9 @@ def render_xlsx(report: Report) -> bytes:
     for index, table in enumerate(report.tables, 1):
         name = _sheet_name(index, table.title, used)
         contents.append([name, table.title])
-        headings = [exporting.SWEDISH_HEADINGS.get(c) or EXTRA_HEADINGS.get(c, c) for c in table.frame.columns]
-        exporting.append_sheet(wb, name, table.frame, headings)
-    return exporting.workbook_bytes(wb)
+        headings = [exports.SWEDISH_HEADINGS.get(c) or EXTRA_HEADINGS.get(c, c) for c in table.frame.columns]
+        exports.append_sheet(wb, name, table.frame, headings)
+    return exports.workbook_bytes(wb)
 
 
 def write(report: Report, out: str) -> None:

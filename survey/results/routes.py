@@ -19,12 +19,13 @@ from indicators.instrument import GROUP_ORDER
 
 from .. import charts, navigation
 from ..access import STAFF_ROLES, check_forbund, roles_required
-from ..exchange import exporting
+from ..figures import exports
 from ..extensions import db
 from ..i18n import current_language
 from ..models import Forbund, Role
-from . import bp, data, views
-from .data import NATIONAL
+from ..figures import tables
+from . import bp, views
+NATIONAL = tables.NATIONAL
 from .forms import DashboardFilter, GenuskompassFilter, NationalFilter
 
 NATIONAL_ROLES = (Role.ADMIN, Role.NNS)
@@ -111,7 +112,7 @@ def dashboard(code):
     view, ctx = build("dashboard", code)
     forbund = ctx["forbund"]
     form = DashboardFilter(data={k: str(v) for k, v in view.filters.items() if v is not None})
-    form.year.choices = _year_choices(data.years_with_data(forbund.code))
+    form.year.choices = _year_choices(tables.years_with_data(forbund.code))
     form.insats.choices = [("", _l("All interventions"))] + [(i.code, i.name) for i in forbund.insatser]
     form.group.choices = [("", _l("All respondent groups"))] + [(g, views.group_name(g)) for g in GROUP_ORDER]
     form.indicator.choices = [(str(n), f"{n}. {views.indicator_name(n)}") for n in views.instrument().indicators]
@@ -144,7 +145,7 @@ def _genuskompass_page(code: str):
 def national():
     view, _ctx = build("national", NATIONAL)
     form = NationalFilter(data={k: str(v) for k, v in view.filters.items() if v is not None})
-    form.year.choices = _year_choices(data.years_with_data())
+    form.year.choices = _year_choices(tables.years_with_data())
     form.group.choices = [(g, views.group_name(g)) for g in GROUP_ORDER]
     form.indicator.choices = [(str(n), f"{n}. {views.indicator_name(n)}") for n in views.instrument().indicators]
     return render_template("results/national.html", view=view, form=form,
@@ -190,8 +191,8 @@ def download(frame, name: str, fmt: str) -> HttpResponse:
     cells are empty with suppressed = 1, text cells are made formula-safe by the exchange writer."""
     name = re.sub(r"[^A-Za-z0-9_-]", "-", name)
     if fmt == "csv":
-        return HttpResponse(exporting.csv_text(frame), mimetype="text/csv; charset=utf-8",
+        return HttpResponse(exports.csv_text(frame), mimetype="text/csv; charset=utf-8",
                             headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
-    renamed = frame.rename(columns={c: h for c, h in EXTRA_HEADINGS.items() if c not in exporting.SWEDISH_HEADINGS})
-    return HttpResponse(exporting.xlsx_bytes(renamed, sheet="Data"), mimetype=XLSX_MIME,
+    renamed = frame.rename(columns={c: h for c, h in EXTRA_HEADINGS.items() if c not in exports.SWEDISH_HEADINGS})
+    return HttpResponse(exports.xlsx_bytes(renamed, sheet="Data"), mimetype=XLSX_MIME,
                         headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})

@@ -6,7 +6,7 @@ charts (built lazily: the page only needs their title and text alternative; the 
 the report render them). One builder feeds the page, its exports, its charts and the report, so
 all of them show the same figures with the same disclosure.
 
-Rows are only ever picked from data.py's tables, never recomputed on a filtered input.
+Rows are only ever picked from figures/tables.py's tables, never recomputed on a filtered input.
 """
 from __future__ import annotations
 
@@ -26,13 +26,14 @@ from indicators.instrument import GROUP_ORDER, PARTICIPANT_GROUPS, get_instrumen
 
 from .. import charts
 from .. import formatting as fmt
-from ..exchange import counts
-from ..exchange.routes import INCOME_LABELS
+from ..figures import releases
+from ..formatting import INCOME_LABELS
 from ..extensions import db
 from ..i18n import current_language
 from ..models import Campaign, Forbund
-from . import data
-from .data import INSATS_TOTAL, NATIONAL
+from ..figures import tables
+
+INSATS_TOTAL, NATIONAL = tables.INSATS_TOTAL, tables.NATIONAL
 
 GENDERS = ("alla", "kvinna", "man", "ovriga")
 GENDER_LABELS = {"alla": _l("All"), "kvinna": _l("Women"), "man": _l("Men"), "ovriga": _l("Other / not stated")}
@@ -314,7 +315,7 @@ def trend_section(rows: pd.DataFrame, group: str, title: str) -> Section:
 def dashboard(forbund, args) -> View:
     """All indicators of one förbund for a year, per respondent group, women and men side by side."""
     notices: list[str] = []
-    table = data.indicators()
+    table = tables.indicators()
     mine = table[table["forbund"].eq(forbund.code)]
     years = sorted(int(y) for y in mine["year"].unique())
     year = _year(args.get("year"), years, notices)
@@ -361,7 +362,7 @@ def dashboard(forbund, args) -> View:
 
 
 def campaign_section(forbund, year) -> Section:
-    per_campaign = counts.campaign_response_counts(forbund.id)
+    per_campaign = releases.campaign_response_counts(forbund.id)
     campaigns = db.session.scalars(select(Campaign).where(Campaign.forbund_id == forbund.id)
                                    .order_by(Campaign.opens_on.desc(), Campaign.id)).all()
     if year is not None:
@@ -399,7 +400,7 @@ def _campaign_counts(forbund, campaigns, per_campaign) -> dict[int, tuple[int, b
              "n": per_campaign.get(c.id, 0)} for c in campaigns]
     frame = pd.DataFrame(rows)
     # The förbund's own questionnaires answered only: this runs on every dashboard view.
-    answered = counts.responses_per_forbund(forbund_ids=[forbund.id])
+    answered = releases.responses_per_forbund(forbund_ids=[forbund.id])
     totals = frame.groupby(["year", "respondent_group"], as_index=False)["n"].sum().merge(
         answered[["year", "respondent_group", "n"]], on=["year", "respondent_group"], how="left",
         suffixes=("", "_all"))
@@ -450,7 +451,7 @@ def _measures(goal: SubGoal, scope: str, year: int | None = None
         table = table[table["forbund"].eq(scope)]
         return table if year is None else table[table["year"].eq(year)]
 
-    ind = pick(data.indicators())
+    ind = pick(tables.indicators())
     ind = ind[ind["insats"].eq(INSATS_TOTAL)]
     for number in goal.indicators:
         rows = ind[ind["indicator"].eq(number)]
@@ -459,39 +460,39 @@ def _measures(goal: SubGoal, scope: str, year: int | None = None
             if grows.empty:
                 continue
             if group in PARTICIPANT_GROUPS:
-                cmp = data.cached(("compare", scope, year, "indicator", number, group),
+                cmp = tables.cached(("compare", scope, year, "indicator", number, group),
                                   lambda: compare_table(grows.drop(columns=["insats"]), k))
                 measures.append(Measure(f"i{number}-{group}", indicator_name(number), group_name(group), cmp,
                                         INDICATOR_PHRASES.get(number)))
             else:
                 single.append((indicator_name(number), group_name(group), grows[grows["gender"].eq("alla")]))
     if goal.outcome_rates:
-        out = pick(data.outcomes())
+        out = pick(tables.outcomes())
         for source in ("avslut", "enkat"):
             for rate in goal.outcome_rates:
                 rows = out[out["rate"].eq(rate) & out["source"].eq(source)]
                 if rows.empty:
                     continue
-                cmp = data.cached(("compare", scope, year, "rate", rate, source), lambda: compare_table(rows, k))
+                cmp = tables.cached(("compare", scope, year, "rate", rate, source), lambda: compare_table(rows, k))
                 measures.append(Measure(f"{rate}-{source}", str(RATE_LABELS[rate]), str(SOURCE_LABELS[source]),
                                         cmp, OUTCOME_PHRASES.get(rate)))
     if goal.income_after:
-        inc = pick(data.income_after())
+        inc = pick(tables.income_after())
         for code, phrase in INCOME_PHRASES.items():
             rows = inc[inc["income_source"].eq(code)]
             if rows.empty:
                 continue
-            cmp = data.cached(("compare", scope, year, "income", code), lambda: compare_table(rows, k))
+            cmp = tables.cached(("compare", scope, year, "income", code), lambda: compare_table(rows, k))
             measures.append(Measure(f"income-{code}", _("Income after: %(source)s", source=INCOME_LABELS[code]),
                                     str(SOURCE_LABELS["avslut"]), cmp, phrase, chart=False))
     for q in goal.questions:
-        table = pick(data.question(q.question))
+        table = pick(tables.question(q.question))
         for group in GROUP_ORDER:
             grows = table[table["respondent_group"].eq(group)]
             if grows.empty:
                 continue
             if q.by_gender and group in PARTICIPANT_GROUPS:
-                cmp = data.cached(("compare", scope, year, q.question, group), lambda: compare_table(grows, k))
+                cmp = tables.cached(("compare", scope, year, q.question, group), lambda: compare_table(grows, k))
                 measures.append(Measure(f"{q.question}-{group}", str(QUESTION_LABELS[q.question]), group_name(group),
                                         cmp, QUESTION_PHRASES.get(q.question)))
             else:
@@ -500,8 +501,8 @@ def _measures(goal: SubGoal, scope: str, year: int | None = None
 
 
 def _years_of(scope: str) -> list[int]:
-    years = set(data.years_with_data(None if scope == NATIONAL else scope))
-    out = data.outcomes()
+    years = set(tables.years_with_data(None if scope == NATIONAL else scope))
+    out = tables.outcomes()
     years |= {int(y) for y in out.loc[out["forbund"].eq(scope), "year"].unique()}
     return sorted(years)
 
@@ -631,7 +632,7 @@ def national(args) -> View:
     """Every förbund side by side, national pooled figures by gender, the gap per förbund, trends
     and who answered how many questionnaires. Figures only: no responses, no free text."""
     notices: list[str] = []
-    table = data.indicators()
+    table = tables.indicators()
     table = table[table["insats"].eq(INSATS_TOTAL)]
     years = sorted(int(y) for y in table["year"].unique())
     year = _year(args.get("year"), years, notices)
@@ -656,7 +657,7 @@ def national(args) -> View:
     title = _("Riket: %(where)s", where=where)
     section.charts.append(gender_bar_chart("riket", title, riket, group))
     section.tables.append(gender_table("riket", title, riket, group))
-    out = data.outcomes()
+    out = tables.outcomes()
     out = out[out["forbund"].eq(NATIONAL) & out["year"].eq(year) & out["source"].eq("avslut")]
     if not out.empty:
         section.tables.append(gender_table(
@@ -745,7 +746,7 @@ def gap_per_forbund(this: pd.DataFrame, group: str, indicator: int, year: int) -
 
 def responses_section(year: int | None, forbund: str | None = None) -> Section:
     """Questionnaires answered per förbund and respondent group in a year; small counts hidden."""
-    per = data.responses()
+    per = tables.responses()
     if year is not None:
         per = per[per["year"].eq(year)]
     if forbund is not None:

@@ -14,7 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from indicators.instrument import instruments
-from survey.exchange import cache, cells, counts, importing
+from survey.exchange import importing
+from survey.figures import cache, cells, counts
 from survey.extensions import db
 from survey.models import AvslutRecord, Forbund, IndicatorCell, QuestionCell
 from tests.answer.helpers import answer_all, send
@@ -312,9 +313,9 @@ def test_every_write_moves_the_data_version_and_the_cache_follows(app, client, f
         db.session.remove()
     assert cache.cached("test", 5, build)["n_responses"].sum() == seen_there + 1
     # The results pages' tables come through the same cache.
-    from survey.results import data
+    from survey.figures import tables
 
-    table = data.indicators()
-    assert data.indicators() is table
+    table = tables.indicators()
+    assert tables.indicators() is table
     response(a, answers={"D1": 2}, kon="man")
-    assert data.indicators() is not table
+    assert tables.indicators() is not table

@@ -2,7 +2,7 @@
 import pandas as pd
 import pytest
 
-from survey.exchange import counts
+from survey.figures import counts
 from tests.exchange.helpers import avslut, response
 
 
@@ -120,16 +120,17 @@ def test_outcome_and_income_counts(factory):
 
 def test_response_counts_per_forbund_and_campaign(data, factory):
     a, b, steget, _ = data
-    per = counts.responses_per_forbund()
+    per = counts.responses_by_campaign()
     assert _cell(per, forbund="alfa", respondent_group="remittenter").n == 4
-    assert _cell(per, forbund="beta").n == 1
-    assert set(counts.responses_per_forbund(year=2023)["forbund"]) == {"beta"}
+    assert _cell(per, forbund="beta").n == 1 and _cell(per, forbund="beta").year == 2023
+    assert set(per["campaign"]) == {0}  # none came through a campaign
     campaign = factory.campaign(a, steget)
     response(a, answers={"D1": 1}, kon="kvinna").campaign_id = campaign.id
     from survey.extensions import db
     db.session.commit()
-    assert counts.campaign_response_counts(a.id) == {campaign.id: 1}
-    assert counts.campaign_response_counts(b.id) == {}
+    per = counts.responses_by_campaign()
+    assert _cell(per, forbund="alfa", campaign=campaign.id).n == 1
+    assert per[per["forbund"].eq("beta")]["campaign"].tolist() == [0]
 
 
 def test_empty_database_gives_empty_frames(app):

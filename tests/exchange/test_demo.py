@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from indicators.compute import indicator_table
 from indicators.outcomes import outcome_table
 from survey.demo import load_demo
-from survey.exchange import counts
+from survey.figures import counts
 from survey.extensions import db
 from survey.models import AvslutRecord, Campaign, Response, User
 from tests.support.factories import login
@@ -31,7 +31,7 @@ def test_demo_is_realistic_and_idempotent(app, client):
     versions = dict(db.session.execute(
         select(Response.year, func.min(Response.instrument_version)).group_by(Response.year)).all())
     assert versions[2019] == "2017-A" and versions[2024] == "2021-A"
-    per = counts.responses_per_forbund()
+    per = counts.responses_by_campaign()
     assert set(per["respondent_group"]) == {"deltagare_pagaende", "deltagare_avslut", "insatspersonal",
                                              "styrelse", "chefer", "remittenter"}
     assert per["forbund"].nunique() == 6

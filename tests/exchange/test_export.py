@@ -5,7 +5,7 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from survey.exchange import exporting
+from survey.figures import exports
 from survey.models import AuditLog
 from tests.exchange.helpers import avslut, response
 
@@ -156,7 +156,7 @@ def test_formula_injection_is_neutralised(runner, factory, tmp_path, app):
     comment = ws.cell(row=2, column=header.index("kommentar") + 1)
     assert comment.data_type == "s" and comment.value.startswith("'=")
     assert ws.cell(row=2, column=header.index("D1") + 1).value == 1  # answers stay numbers
-    assert exporting.safe_text(-5) == -5 and exporting.safe_text("-5") == "'-5"
+    assert exports.safe_text(-5) == -5 and exports.safe_text("-5") == "'-5"
     # The round trip undoes the protection: re-importing changes nothing.
     out = tmp_path / "raw.csv"
     out.write_text(text, encoding="utf-8")

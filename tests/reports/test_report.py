@@ -9,7 +9,7 @@ import subprocess
 from openpyxl import load_workbook
 
 from survey.demo import COMMENTS
-from survey.results import data
+from survey.figures import tables
 from tests.results.conftest import OTHER, OWN
 
 K = 5
@@ -48,7 +48,7 @@ def test_report_command_writes_pdf_excel_and_html(demo, runner, tmp_path):
         result = runner.invoke(args=["report", "national", "--year", "2024", "--out", str(out)])
         assert result.exit_code == 0, result.output
     sections = int(result.output.split("(")[1].split()[0])
-    tables = int(result.output.split(",")[1].split()[0])
+    n_tables = int(result.output.split(",")[1].split()[0])
 
     import flask_babel
 
@@ -57,7 +57,7 @@ def test_report_command_writes_pdf_excel_and_html(demo, runner, tmp_path):
     flask_babel.refresh()
     with demo.test_request_context("/?lang=sv"):
         report = build.national_report(2024)
-    assert len(report.sections) == sections and len(report.tables) == tables
+    assert len(report.sections) == sections and len(report.tables) == n_tables
     pages = _pdf_pages(pdf)
     assert len(pages) == sections  # one page per section
     titles = [s.title for s in report.sections]
@@ -65,7 +65,7 @@ def test_report_command_writes_pdf_excel_and_html(demo, runner, tmp_path):
         first = next(line for line in text.splitlines() if line.strip()).strip()
         assert first == title, (first, title)
     # The national pooled figures are in the PDF's text, formatted in Swedish.
-    riket = data.indicators()
+    riket = tables.indicators()
     riket = riket[(riket["forbund"] == "riket") & (riket["year"] == 2024) & (riket["insats"] == "alla")
                   & (riket["respondent_group"] == "deltagare_avslut") & (riket["suppressed"] == 0)]
     everything = "\n".join(pages).replace("\xa0", " ")
@@ -85,7 +85,7 @@ def test_report_command_writes_pdf_excel_and_html(demo, runner, tmp_path):
     assert "(inte tydlig)" not in everything and "”tydlig” (i pdf:en: *)" in everything
     assert not any(comment in everything for comment in COMMENTS)
 
-    _check_workbook(xlsx.read_bytes(), tables)
+    _check_workbook(xlsx.read_bytes(), n_tables)
     text = html.read_text(encoding="utf-8")
     assert text.startswith("<!doctype html>") and "<style>" in text and 'src="data:image/svg+xml;base64,' in text
     assert not any(comment in text for comment in COMMENTS)

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import pandas as pd
 
-from survey.exchange import exporting
-from survey.results import data
+from survey.figures import exports
+from survey.figures import tables
 from tests.results.conftest import OWN, read_csv
 
 KEY = ["forbund", "year", "respondent_group", "indicator", "gender"]
 
 
 def _page_cells() -> pd.DataFrame:
-    table = data.indicators()
+    table = tables.indicators()
     return table[table["insats"].eq("alla")].set_index(KEY)
 
 
@@ -42,11 +42,11 @@ def test_indicator_exports_show_the_cells_the_pages_show(demo, runner, login_dem
     pages = _page_cells()
     hidden = 0
     variants = {
-        "all by gender": exporting.indicators_export(by_gender=True),
-        "all": exporting.indicators_export(),
-        "2024 by gender": exporting.indicators_export(years=[2024], by_gender=True),
-        f"{OWN} 2023 by gender": exporting.indicators_export(years=[2023], forbund=OWN, by_gender=True),
-        "fjallbyn national": exporting.indicators_export(forbund="fjallbyn", by_gender=True, national=True),
+        "all by gender": exports.indicators_export(by_gender=True),
+        "all": exports.indicators_export(),
+        "2024 by gender": exports.indicators_export(years=[2024], by_gender=True),
+        f"{OWN} 2023 by gender": exports.indicators_export(years=[2023], forbund=OWN, by_gender=True),
+        "fjallbyn national": exports.indicators_export(forbund="fjallbyn", by_gender=True, national=True),
     }
     for name, table in variants.items():
         hidden += _assert_same_cells(table, pages, name)
@@ -69,10 +69,10 @@ def test_indicator_exports_show_the_cells_the_pages_show(demo, runner, login_dem
 
 def test_outcome_exports_show_the_cells_the_pages_show(demo):
     key = ["forbund", "year", "source", "gender", "rate"]
-    pages = data.outcomes().set_index(key)
+    pages = tables.outcomes().set_index(key)
     hidden = 0
-    for table in (exporting.outcomes_export(), exporting.outcomes_export(years=[2024], source="avslut"),
-                  exporting.outcomes_export(forbund="fjallbyn", national=True)):
+    for table in (exports.outcomes_export(), exports.outcomes_export(years=[2024], source="avslut"),
+                  exports.outcomes_export(forbund="fjallbyn", national=True)):
         assert len(table)
         for row in table.to_dict("records"):
             cell = pages.loc[tuple(int(row[c]) if c == "year" else row[c] for c in key)]

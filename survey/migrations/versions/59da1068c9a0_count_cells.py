@@ -57,7 +57,7 @@ def upgrade():
     )
     # Fill from the stored answers with the same recount as `flask --app survey recount` (it
     # writes only the columns created here).
-    from survey.exchange.cells import rebuild
+    from survey.figures.cells import rebuild
 
     rebuild(op.get_bind())
 

@@ -368,26 +368,11 @@ def income_counts(*, forbund_ids=None, years=None, column_name: str = "forsorjni
     return _frame(rows, ["forbund", "year", "gender", column_name, "n"], False, ["year", "n"])
 
 
-def campaign_response_counts(forbund_id: int) -> dict[int, int]:
-    """campaign id → number of responses sent, for one förbund's campaigns."""
+def responses_by_campaign() -> pd.DataFrame:
+    """Columns forbund, year, respondent_group, campaign (id; 0 for responses without a campaign,
+    e.g. imported), n: every response counted once. Raw counts: releases.py publishes them."""
     t = Response.__table__.c
-    return dict(db.session.execute(
-        select(t.campaign_id, func.count())
-        .where(t.forbund_id == forbund_id, t.campaign_id.is_not(None))
-        .group_by(t.campaign_id)
-    ).all())
-
-
-def responses_per_forbund(year: int | None = None, *, forbund_ids=None) -> pd.DataFrame:
-    """Columns forbund, year, respondent_group, n: who answered (the national overview; with
-    forbund_ids, only those förbund).
-
-    n is a raw count; a page that shows it to anyone but the förbund itself applies disclosure.
-    """
-    t = Response.__table__.c
-    stmt = select(t.forbund_id, t.year, t.respondent_group, func.count()).group_by(
-        t.forbund_id, t.year, t.respondent_group)
-    stmt = stmt.where(*_filters(t, forbund_ids=forbund_ids, years=None if year is None else [year]))
-    rows = _rows(stmt)
-    df = _frame(rows, ["forbund", "year", "respondent_group", "n"], False, ["year", "n"])
-    return df.sort_values(["forbund", "year", "respondent_group"], ignore_index=True)
+    campaign = func.coalesce(t.campaign_id, 0)
+    rows = _rows(select(t.forbund_id, t.year, t.respondent_group, campaign, func.count())
+                 .group_by(t.forbund_id, t.year, t.respondent_group, campaign))
+    return _frame(rows, ["forbund", "year", "respondent_group", "campaign", "n"], False, ["year", "campaign", "n"])

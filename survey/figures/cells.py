@@ -8,7 +8,7 @@ INSTRUMENT.md defines them. counts.py then sums these rows instead of the answer
 
 What a response contributes is computed here, in Python, from the instrument definition, by ONE
 function (`Contributions.add`) that every writer goes through:
-- ORM writes (the participant send, tests): the flush events below, registered in models.py;
+- ORM writes (the participant send, tests): the flush events at the end of this module;
 - the importer's bulk path (and the demo data through it): `apply` once per file;
 - restore, the migration that adds the tables, and `flask --app survey recount`: `rebuild`, which
   recounts everything from the answers with the reference GROUP BY of counts.py.
@@ -121,7 +121,7 @@ def contributions(responses: Iterable[tuple[tuple, Mapping[str, int]]]) -> Contr
 
 
 # --------------------------------------------------------------------------- writing
-def _insert(conn):
+def dialect_insert(conn):
     if conn.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     elif conn.dialect.name == "sqlite":
@@ -140,7 +140,7 @@ def bump_version(where) -> None:
     """Count the data version up, in the caller's transaction (a session or a connection)."""
     conn = _connection(where)
     table = DataVersion.__table__
-    stmt = _insert(conn)(table).values(id=1, version=1)
+    stmt = dialect_insert(conn)(table).values(id=1, version=1)
     conn.execute(stmt.on_conflict_do_update(index_elements=[table.c.id],
                                             set_={"version": table.c.version + 1}))
 
@@ -151,7 +151,7 @@ def set_version_above(where, floor: int) -> int:
     conn = _connection(where)
     new = max(int(floor), current_version(conn)) + 1
     table = DataVersion.__table__
-    stmt = _insert(conn)(table).values(id=1, version=new)
+    stmt = dialect_insert(conn)(table).values(id=1, version=new)
     conn.execute(stmt.on_conflict_do_update(index_elements=[table.c.id], set_={"version": new}))
     return new
 
@@ -166,7 +166,7 @@ def current_version(where) -> int:
 def _upsert(conn, table: sa.Table, key_names: list[str], sum_names: list[str], items: dict) -> None:
     if not items:
         return
-    insert = _insert(conn)(table)
+    insert = dialect_insert(conn)(table)
     stmt = insert.on_conflict_do_update(
         index_elements=[table.c[k] for k in key_names],
         set_={s: table.c[s] + insert.excluded[s] for s in sum_names})
@@ -270,3 +270,16 @@ def after_flush(session: Session) -> None:
         apply(session, contrib)
     elif changed:
         bump_version(session)
+
+
+@sa.event.listens_for(Session, "before_flush")
+def _counts_before_flush(session, flush_context, instances) -> None:
+    """Responses and avslut records written through the ORM (the participant send, tests) update
+    the count cells and the data version in the flush that writes them. Registered on import;
+    the app factory imports this module (survey/__init__.py)."""
+    before_flush(session)
+
+
+@sa.event.listens_for(Session, "after_flush")
+def _counts_after_flush(session, flush_context) -> None:
+    after_flush(session)

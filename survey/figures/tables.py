@@ -1,0 +1,96 @@
+"""The published tables every results page, chart, export and report picks its figures from.
+
+Each table is computed ONCE over all förbund and years, in its fullest form (by gender, by insats,
+with `riket`), through the disclosure engine of `indicators/`, and kept by cache.py under the data
+version; views only pick rows. Complementary suppression makes a cell's visibility depend on its
+siblings (other genders, other förbund under riket, other insatser under the förbund), so a table
+computed on its own for one view could hide different cells than another view and be differenced
+against it. Picking from one table keeps a cell hidden on a page hidden in every file, and the
+other way round.
+
+The counts they are computed from are the released counts (releases.py): a figure moves only
+when at least k responses or records have been added to what it rests on.
+"""
+from __future__ import annotations
+
+import pandas as pd
+from flask import current_app
+
+from indicators.compute import indicator_table
+from indicators.disclosure import SiblingSet, blank_suppressed, suppress
+from indicators.outcomes import ALL_RATES, income_after_table, outcome_table
+
+from . import cache, releases
+
+NATIONAL = "riket"
+INSATS_TOTAL = "alla"
+# Background and staff questions of the genuskompass (sub-goals 4 and 6), run through the
+# indicator table under stand-in numbers so that they get exactly the same disclosure.
+QUESTION_NUMBERS = {"omsorg": 901, "vald_rutin": 902}
+
+
+def k() -> int:
+    return int(current_app.config["DISCLOSURE_K"])
+
+
+def cached(key, build, threshold: int | None = None):
+    """Anything derived from the tables (e.g. genuskompass comparisons), kept as long as they are.
+    threshold: the k it is published with (default: the installation's DISCLOSURE_K)."""
+    return cache.cached(key, k() if threshold is None else threshold, build)
+
+
+def clear() -> None:
+    """Forget the cached tables (tests and the report command after loading data)."""
+    cache.clear()
+
+
+def indicators(threshold: int | None = None) -> pd.DataFrame:
+    """indicator_table by gender and insats, with riket: columns forbund, insats (`alla` = the
+    förbund's own figure, "" = responses without insats), year, respondent_group, indicator,
+    gender, n_responses, valid, positive, value, suppressed, hidden_reason."""
+    threshold = k() if threshold is None else threshold
+    return cached("indicators", lambda: indicator_table(
+        releases.indicator_counts(), k=threshold, by_gender=True, national=True, by_insats=True), threshold)
+
+
+def outcomes(threshold: int | None = None) -> pd.DataFrame:
+    """outcome_table for both sources and every rate the genuskompass needs (sick leave too)."""
+    threshold = k() if threshold is None else threshold
+    return cached("outcomes", lambda: outcome_table(releases.outcome_counts(), k=threshold, national=True,
+                                                    rates=ALL_RATES), threshold)
+
+
+def income_after() -> pd.DataFrame:
+    return cached("income_after", lambda: income_after_table(releases.income_counts(), k=k(), national=True))
+
+
+def question(question_id: str) -> pd.DataFrame:
+    """An indicator-style table (by gender, with riket) for one background/staff question."""
+    number = QUESTION_NUMBERS[question_id]
+
+    def build():
+        raw = releases.question_counts(question_id)
+        raw = raw.rename(columns={"question": "indicator"}).assign(indicator=number)
+        table = indicator_table(raw, k=k(), by_gender=True, national=True)
+        return table.assign(question=question_id).drop(columns="indicator")
+    return cached(f"question:{question_id}", build)
+
+
+def responses() -> pd.DataFrame:
+    """Questionnaires answered per förbund, year and respondent group, with riket; counts below k
+    hidden, and förbund under riket complementary-suppressed (riket of three förbund or more)."""
+    def build():
+        per = releases.responses_per_forbund()
+        national = per.groupby(["year", "respondent_group"], as_index=False)["n"].sum().assign(forbund=NATIONAL)
+        rows = pd.concat([per, national[per.columns]], ignore_index=True)
+        forbund = SiblingSet(("year", "respondent_group"), "forbund", NATIONAL)
+        rows = suppress(rows, count_col="n", k=k(), sibling_sets=[forbund], national=forbund)
+        return blank_suppressed(rows, ["n"])
+    return cached("responses", build)
+
+
+def years_with_data(forbund: str | None = None) -> list[int]:
+    table = indicators()
+    if forbund is not None:
+        table = table[table["forbund"].eq(forbund)]
+    return sorted(int(y) for y in table["year"].unique())
