@@ -108,3 +108,20 @@ def export_responses(forbund_code, out):
     db.session.add(AuditLog(user_id=None, forbund_id=forbund.id, action="export_responses",
                             detail=f"command line: {len(df)} responses to {out or 'stdout'}"))
     db.session.commit()
+
+
+@export_cli.command("comments")
+@click.option("--forbund", "forbund_code", required=True)
+@click.option("--year", type=int)
+@click.option("--out", type=click.Path(dir_okay=False))
+def export_comments(forbund_code, year, out):
+    """One förbund's free-text comments with year and respondent group only, in random order,
+    from groups of at least ten responses (recorded in the audit log)."""
+    forbund = db.session.scalar(select(Forbund).where(Forbund.code == forbund_code))
+    if forbund is None:
+        _fail(exports.UnknownForbund(f"no förbund with code '{forbund_code}'"))
+    df = exports.comments_export(forbund.id, year=year, k=current_app.config["DISCLOSURE_K"])
+    _out(df, out, swedish_headings=False)
+    db.session.add(AuditLog(user_id=None, forbund_id=forbund.id, action="export_comments",
+                            detail=f"command line: {len(df)} comments to {out or 'stdout'}"))
+    db.session.commit()

@@ -298,6 +298,21 @@ def export_responses(code, fmt):
     return _download(df, f"svar-{code}", fmt, swedish_headings=False)
 
 
+@bp.get("/export/<code>/comments.<fmt>")
+@roles_required(*VIEW_ROLES)
+def export_comments(code, fmt):
+    # Comments are raw data too: the owning förbund's administrator only, audited.
+    if current_user.role != Role.FORBUND_ADMIN or current_user.forbund is None or current_user.forbund.code != code:
+        abort(403)
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
+    df = exports.comments_export(current_user.forbund_id, k=current_app.config["DISCLOSURE_K"])
+    db.session.add(AuditLog(user_id=current_user.id, forbund_id=current_user.forbund_id, action="export_comments",
+                            detail=f"web download ({fmt}): {len(df)} comments"))
+    db.session.commit()
+    return _download(df, f"kommentarer-{code}", fmt, swedish_headings=False)
+
+
 @bp.get("/export/<code>/avslut.<fmt>")
 @roles_required(Role.FORBUND_ADMIN)
 def export_avslut(code, fmt):

@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import csv
 import io
+import secrets
 from decimal import Decimal
 from numbers import Number
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from indicators.compute import INDICATOR_COLUMNS
-from indicators.disclosure import DEFAULT_K, GENDER_TOTAL
+from indicators.disclosure import DEFAULT_K, GENDER_TOTAL, free_text_allowed
 from indicators.instrument import instruments, latest_version
 from indicators.outcomes import EXPORT_RATES, OUTCOME_COLUMNS
 
@@ -54,7 +55,11 @@ def answer_columns() -> list[str]:
 
 
 def response_columns() -> list[str]:
+    """The import format's columns; kommentar is imported but exported on its own (comments_export)."""
     return [*RESPONSE_FIXED, *answer_columns(), "kommentar"]
+
+
+COMMENT_COLUMNS = ["year", "respondent_group", "kommentar"]
 
 
 class UnknownForbund(ValueError):
@@ -110,17 +115,19 @@ def outcomes_export(*, years=None, forbund: str | None = None, source: str | Non
 
 
 def responses_export(forbund_id: int) -> pd.DataFrame:
-    """One förbund's raw responses in the responses format (all text, blanks as '')."""
+    """One förbund's raw responses in the responses format (all text, blanks as ''), without
+    kommentar (EXCHANGE.md: comments_export has them, apart from any background variable) and
+    in random order: the database's ids follow submission, so neither they nor their order
+    leave the database, and a row cannot be matched to the moment it was sent."""
     r = Response.__table__.c
     rows = db.session.execute(
         select(r.id, r.response_key, Forbund.code, Insats.code, r.year, r.respondent_group,
-               r.instrument_version, r.kon, r.alder, r.utfall, r.kommentar)
+               r.instrument_version, r.kon, r.alder, r.utfall)
         .join(Forbund, Forbund.id == r.forbund_id)
         .outerjoin(Insats, Insats.id == r.insats_id)
         .where(r.forbund_id == forbund_id)
-        .order_by(r.year, r.respondent_group, r.id)
     ).all()
-    columns = response_columns()
+    columns = [c for c in response_columns() if c != "kommentar"]
     answers: dict[int, dict[str, int]] = {}
     for response_id, question, value in db.session.execute(
         select(Answer.response_id, Answer.question_id, Answer.value)
@@ -132,8 +139,25 @@ def responses_export(forbund_id: int) -> pd.DataFrame:
     records = []
     for row in rows:
         mine = answers.get(row[0], {})
-        records.append([*row[1:10], *(mine.get(q) for q in questions), row[10]])
+        records.append([*row[1:], *(mine.get(q) for q in questions)])
+    secrets.SystemRandom().shuffle(records)
     return pd.DataFrame(records, columns=columns, dtype=object)
+
+
+def comments_export(forbund_id: int, *, year: int | None = None, k: int = DEFAULT_K) -> pd.DataFrame:
+    """One förbund's free-text comments with year and respondent group only, in random order,
+    from groups (year and respondent group) of at least ten responses (DISCLOSURE.md rule 7;
+    the engine's free_text_allowed decides)."""
+    r = Response.__table__.c
+    where = [r.forbund_id == forbund_id, *([r.year == year] if year is not None else [])]
+    sizes = dict(((y, g), n) for y, g, n in db.session.execute(
+        select(r.year, r.respondent_group, func.count()).where(*where).group_by(r.year, r.respondent_group)))
+    allowed = {key for key, n in sizes.items() if free_text_allowed(n, k=k)}
+    rows = [tuple(row) for row in db.session.execute(
+        select(r.year, r.respondent_group, r.kommentar).where(*where, r.kommentar.is_not(None), r.kommentar != ""))
+        if (row[0], row[1]) in allowed]
+    secrets.SystemRandom().shuffle(rows)
+    return pd.DataFrame(rows, columns=COMMENT_COLUMNS, dtype=object)
 
 
 def avslut_export(forbund_id: int) -> pd.DataFrame:

@@ -145,23 +145,30 @@ def test_formula_injection_is_neutralised(runner, factory, tmp_path, app):
     response(alfa, answers={"D1": 1}, kon="kvinna", insats=steget, key="@id",
              kommentar='=HYPERLINK("http://evil.example","klicka")')
     response(alfa, answers={"D1": 2}, kon="man", insats=steget, key="-2", kommentar="+46 70 123")
+    for _ in range(8):  # a group of ten: its comments may leave
+        response(alfa, answers={"D1": 1}, kon="kvinna", insats=steget)
     text = _run(runner, "export", "responses", "--forbund", "alfa")
-    rows = list(csv.DictReader(io.StringIO(text)))
-    assert rows[0]["response_id"] == "'@id" and rows[0]["kommentar"].startswith("'=HYPERLINK")
-    assert rows[1]["response_id"] == "'-2" and rows[1]["kommentar"] == "'+46 70 123"
+    rows = {r["response_id"]: r for r in csv.DictReader(io.StringIO(text))}
+    assert "'@id" in rows and "'-2" in rows and "kommentar" not in next(iter(rows.values()))
+    comments = sorted(r["kommentar"] for r in csv.DictReader(io.StringIO(_run(runner, "export", "comments",
+                                                                               "--forbund", "alfa"))))
+    assert comments[0] == "'+46 70 123" and comments[1].startswith("'=HYPERLINK")
     path = tmp_path / "raw.xlsx"
+    runner.invoke(args=["export", "comments", "--forbund", "alfa", "--out", str(path)])
+    ws = load_workbook(path).worksheets[0]
+    header = [c.value for c in ws[1]]
+    cells = [ws.cell(row=r, column=header.index("kommentar") + 1) for r in (2, 3)]
+    assert all(c.data_type == "s" for c in cells) and any(c.value.startswith("'=") for c in cells)
     runner.invoke(args=["export", "responses", "--forbund", "alfa", "--out", str(path)])
     ws = load_workbook(path).worksheets[0]
     header = [c.value for c in ws[1]]
-    comment = ws.cell(row=2, column=header.index("kommentar") + 1)
-    assert comment.data_type == "s" and comment.value.startswith("'=")
-    assert ws.cell(row=2, column=header.index("D1") + 1).value == 1  # answers stay numbers
+    assert {ws.cell(row=r, column=header.index("D1") + 1).value for r in range(2, 12)} <= {1, 2}  # numbers
     assert exports.safe_text(-5) == -5 and exports.safe_text("-5") == "'-5"
     # The round trip undoes the protection: re-importing changes nothing.
     out = tmp_path / "raw.csv"
     out.write_text(text, encoding="utf-8")
     result = runner.invoke(args=["import", "responses", str(out)])
-    assert result.exit_code == 0 and "0 nya svar; 2 fanns redan" in result.stdout  # the CLI speaks Swedish
+    assert result.exit_code == 0 and "0 nya svar; 10 fanns redan" in result.stdout  # the CLI speaks Swedish
 
 
 def test_export_responses_is_audited(runner, factory, app):
@@ -173,3 +180,25 @@ def test_export_responses_is_audited(runner, factory, app):
     logs = db.session.scalars(select(AuditLog).where(AuditLog.action == "export_responses")).all()
     assert len(logs) == 1 and logs[0].forbund_id == alfa.id
     assert runner.invoke(args=["export", "responses", "--forbund", "nowhere"]).exit_code != 0
+
+
+def test_raw_rows_leave_in_random_order_and_comments_apart(runner, factory, app):
+    """EXCHANGE.md: no row order that follows submission; comments without background variables,
+    only from groups of at least ten responses."""
+    alfa = factory.forbund("alfa")
+    keys = [f"k{i:02d}" for i in range(30)]
+    for i, key in enumerate(keys):
+        response(alfa, "styrelse", {"S1": 1}, key=key, kommentar=f"tanke {i}", year=2024)
+    for i in range(9):
+        response(alfa, "remittenter", {"R1": 1}, year=2024, kommentar=f"liten grupp {i}")
+    orders = {tuple(r["response_id"] for r in csv.DictReader(io.StringIO(
+        _run(runner, "export", "responses", "--forbund", "alfa"))) if r["respondent_group"] == "styrelse")
+        for _ in range(3)}
+    assert all(sorted(o) == keys for o in orders)
+    assert tuple(keys) not in orders and len(orders) > 1
+    rows = list(csv.DictReader(io.StringIO(_run(runner, "export", "comments", "--forbund", "alfa"))))
+    assert list(rows[0]) == ["year", "respondent_group", "kommentar"]
+    assert sorted(r["kommentar"] for r in rows) == sorted(f"tanke {i}" for i in range(30))  # not the 9
+    assert [r["kommentar"] for r in rows] != [f"tanke {i}" for i in range(30)]
+    assert _run(runner, "export", "comments", "--forbund", "alfa", "--year", "2023").strip() == \
+        "year,respondent_group,kommentar"

@@ -93,6 +93,7 @@ RULES: dict[str, dict[str, dict]] = {
     "/data/export/outcomes.<fmt>": {"GET": staff(*STAFF)},
     # Raw responses only to the owning förbund's administrator (DISCLOSURE.md).
     "/data/export/<code>/responses.<fmt>": {"GET": staff("forbund_admin", other="403")},
+    "/data/export/<code>/comments.<fmt>": {"GET": staff("forbund_admin", other="403")},
     "/data/export/<code>/avslut.<fmt>": {"GET": staff("forbund_admin", other="403")},
     "/data/import": {"GET": staff("forbund_admin"), "POST": staff("forbund_admin")},
     # An upload is confirmed only by the user who made it.
