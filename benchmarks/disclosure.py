@@ -34,7 +34,7 @@ def lost_share(pooled, published, k):
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--no-audit", action="store_true", help="version 2 without its LP audit only")
+    parser.add_argument("--no-audit", action="store_true", help="the set rules only, without the LP audit")
     args = parser.parse_args()
     folder = tempfile.mkdtemp()
     os.environ.update(FINSAM_ENV="development", DATABASE_URL=f"sqlite:///{folder}/demo.sqlite")
@@ -50,20 +50,22 @@ def main() -> None:
         load_demo()
         raw = counts.indicator_counts(by_insats=True)
     from indicators.compute import _keys, _pooled, indicator_counts, indicator_table
+    from indicators import protection
     from indicators.protection import protect_indicator_cells
 
     k = 5
     pooled = indicator_counts(raw, by_gender=True, by_insats=True)
     runs = []
     for audit in ([False] if args.no_audit else [False, True]):
+        protection._MEMO.clear()  # cold: every block solved
         start = time.perf_counter()
         rows = _pooled(raw, by_gender=True, national=True, by_insats=True)
         table = protect_indicator_cells(rows, _keys(True), k, audit=audit)
         seconds = time.perf_counter() - start
         table = table.assign(**{c: table[c].astype(str) for c in ("forbund", "insats", "respondent_group", "gender")})
-        runs.append(("audited" if audit else "as the pages run it", table, seconds))
+        runs.append(("as the pages run it" if audit else "set rules only", table, seconds))
     live = indicator_table(raw, k=k, by_gender=True, national=True, by_insats=True)
-    assert int(live["suppressed"].sum()) == int(runs[0][1]["suppressed"].sum()), "indicator_table is the engine"
+    assert int(live["suppressed"].sum()) == int(runs[-1][1]["suppressed"].sum()), "indicator_table is the engine"
     print(f"demo indicator table: {len(live)} cells, k = {k}")
     for name, table, seconds in runs:
         own, n_own, every, n_every = lost_share(pooled, table, k)

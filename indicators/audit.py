@@ -131,7 +131,7 @@ def exposed(table: LinearTable, cells: np.ndarray | None = None, *, directions: 
     if cells is not None:
         audited[cells] = True
     public = np.zeros_like(table.hidden) if table.public is None else table.public
-    hidden = table.hidden & audited
+    hidden = table.hidden & audited & ~public  # riket of too few förbund: no secret of its own
     if not hidden.any():
         return []
 

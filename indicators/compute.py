@@ -28,7 +28,6 @@ from ._tables import (
     decode,
     pool,
     require_columns,
-    sibling_sets,
     sort_rows,
 )
 from .disclosure import (

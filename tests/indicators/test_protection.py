@@ -156,3 +156,31 @@ def test_what_the_attacker_solves_lies_only_where_nothing_more_can_be_hidden(siz
         # Only figures pinned by what every published table must say (a row exists, its reason)
         # may stay solvable, and only when every row they are tied to is hidden already.
         assert out["suppressed"].all() or solved.row["hidden_reason"] == FEW, solved
+
+
+def test_blocks_are_remembered_and_solved_again_only_when_their_counts_move(monkeypatch):
+    """protect() keeps each block's pattern (no set spans two blocks): a table built again after
+    a release solves only the blocks whose counts moved, and gets what a cold run gets."""
+    from indicators import protection
+
+    one = indicator_cells({"a": {"kvinna": (16, 9), "man": (10, 4), "ovriga": (3, 1)},
+                           "b": {"kvinna": (20, 11), "man": (14, 6)}, "c": {"kvinna": (30, 20), "man": (4, 3)}})
+    cells = pd.concat([one, one.assign(indicator=2)], ignore_index=True)
+    protection._MEMO.clear()
+    solved = []
+    real = protection._Engine.__init__
+
+    def counting(self, cells, *args, **kw):
+        solved.append(len(cells))
+        real(self, cells, *args, **kw)
+    monkeypatch.setattr(protection._Engine, "__init__", counting)
+    first = run(cells)
+    assert solved == [len(cells)]
+    assert run(cells).equals(first) and solved == [len(cells)]  # nothing moved: nothing solved
+    moved = cells.copy()
+    at = moved.index[(moved.forbund == "c") & (moved.gender == "man") & (moved.indicator == 2)]
+    moved.loc[at, ["n_responses", "valid"]] += 5
+    warm = run(moved)
+    assert solved[-1] == len(one)  # only indicator 2's block
+    protection._MEMO.clear()
+    assert warm.equals(run(moved))
