@@ -45,8 +45,9 @@ LIVE_AUDIT = True
 """Whether the published tables (indicator_table, outcome_table, income_after_table) run the
 attacker's program and its repair. The set rules alone left 367 hidden figures of the demo
 indicator table solvable (bounds combined across sets: kvinna + man = 6 with each under 5, and
-each pinned to 3..4 by its insats row), so they do. Blocks are remembered (_MEMO): after a
-release only the blocks whose counts moved are solved again."""
+each pinned to 3..4 by its insats row), so they do, also with each förbund as an insider that
+knows its own rows. Blocks are remembered (_MEMO): after a release only the blocks whose counts
+moved are solved again."""
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,7 @@ def protect(
     k: int = DEFAULT_K,
     audit: bool = True,
     min_contributors: int = MIN_CONTRIBUTORS,
+    pair: tuple[str, object, object] | None = None,
 ) -> pd.DataFrame:
     """Decide every published figure of a table (rules 1-5); the one function every view's
     figures pass through.
@@ -102,6 +104,9 @@ def protect(
     order:   atom pairs (a, b) with a <= b in every cell (positive <= valid).
     priority: per cell, lower = hidden first when a sibling must give way (rule 3: Övriga and
              totals before kvinna and man); ties go to the smaller count, then the lower key.
+    pair:    (column, a, b), e.g. ("gender", "kvinna", "man"): rows compared with each other.
+             A row whose partner is hidden already is a comparison lost anyway, so it counts as
+             cheaper than other kvinna and man rows (not than totals) when one must give way.
 
     Returns, for each kind in turn, the cells' key columns (with kind_col holding the kind's
     name), the kinds' figure columns, SUPPRESSED (bool) and HIDDEN_REASON.
@@ -122,14 +127,14 @@ def protect(
     priority = np.zeros(len(cells), np.int64) if priority is None else np.asarray(priority, np.int64)
     cells = cells.reset_index(drop=True)
     settings = (tuple(atoms), tuple(kinds), tuple(str(s) for s in sibling_sets), str(national),
-                tuple(block), tuple(order), k, audit, min_contributors)
+                tuple(block), tuple(order), k, audit, min_contributors, pair)
     block_id, digests = _block_digests(cells, block, priority)
     todo = np.array([d not in _MEMO.get(settings, {}) for d in digests], bool)
     engine = None
     if todo.any():
         rows = np.flatnonzero(todo[block_id])
         engine = _Engine(cells.iloc[rows].reset_index(drop=True), atoms, kinds, sibling_sets, national, block,
-                         order, priority[rows], k, min_contributors)
+                         order, priority[rows], k, min_contributors, pair)
         engine.run(audit=audit)
     return _assemble(cells, atoms, kinds, kind_col, k, settings, block_id, digests, todo, engine)
 
@@ -187,7 +192,11 @@ def gender_priority(gender: pd.Series, *levels: np.ndarray) -> np.ndarray:
     level = np.zeros(len(g), np.int64)
     for extra in levels:
         level = level * 4 + np.asarray(extra, np.int64)
-    return rank * 64 + level
+    return rank * PAIR_STEP + level
+
+
+PAIR_STEP = 64
+"""gender_priority's step between Övriga, totals and kvinna/man (levels stay below it)."""
 
 
 
@@ -285,8 +294,9 @@ class _Family:
 
 class _Engine:
     def __init__(self, cells, atoms, kinds, sibling_sets, national, block, order, priority, k,
-                 min_contributors=MIN_CONTRIBUTORS):
+                 min_contributors=MIN_CONTRIBUTORS, pair=None):
         self.cells, self.atoms, self.kinds, self.k = cells, atoms, kinds, k
+        self.partner = _partners(cells, atoms, pair)
         self.min_contributors = min_contributors
         index = {a: i for i, a in enumerate(atoms)}
         missing = [a for a in atoms if a not in cells.columns]
@@ -310,6 +320,7 @@ class _Engine:
             specs.append(national)
         self.families = [_Family.build(codes, s) for s in specs]
         self.national = self.families[specs.index(national)] if national is not None else None
+        self.national_spec = national
         self.priority = np.zeros(len(cells), np.int64) if priority is None else np.asarray(priority, np.int64)
         self.block = codes.group_ids(list(block)) if block else np.zeros(len(cells), np.int64)
         self.hidden = self.counts < k
@@ -346,8 +357,17 @@ class _Engine:
             changed = self._cells_consistent()
             for fam in self.families:
                 for kind in range(len(self.kinds)):
-                    changed |= fam.protect(self.hidden[kind], self.counts[kind], self.priority, self.k,
+                    changed |= fam.protect(self.hidden[kind], self.counts[kind], self.effective_priority(kind), self.k,
                                            self.kinds[kind].floor, self.too_few_forbund[kind])
+
+    def effective_priority(self, kind: int) -> np.ndarray:
+        """priority, half a PAIR_STEP lower where the row's partner (kvinna for man) is not shown:
+        cheaper than a row whose comparison still stands, dearer than a total or Övriga."""
+        has = self.partner >= 0
+        lost = np.zeros(len(self.partner), bool)
+        unknown = self.hidden[kind] | self.too_few_forbund[kind]
+        lost[has] = unknown[self.partner[has]]
+        return np.where(lost, self.priority - PAIR_STEP // 2, self.priority)
 
     def _cells_consistent(self) -> bool:
         """Rows of one cell share its atoms: a hidden row whose every figure can be worked out
@@ -383,57 +403,110 @@ class _Engine:
                 return changed
 
     def _audit_until_safe(self) -> None:
-        from .audit import LinearTable, exposed
+        """The attacker's program over the published result, and the repair of what it pins;
+        then the same for every förbund as an insider that knows its own rows (DISCLOSURE.md: a
+        förbund administrator can export its raw data), where it has a hidden row: riket minus
+        its own rows must not give another förbund's away."""
+        from .audit import exposed
 
-        table = LinearTable(
-            atoms=self.values, figures=self.figures, floors=[kind.floor for kind in self.kinds],
-            hidden=self.hidden, few=self.few, k=self.k, order=self.order, public=self.too_few_forbund,
-            sets=[(np.where(fam.usable[fam.set_id], fam.set_id, -1), fam.is_total) for fam in self.families],
-        )
         kind_priority = np.array([kind.priority for kind in self.kinds], np.int64)
         dirty = np.unique(self.block[self.hidden.any(axis=0)])
+        insiders = self._insiders()
         while len(dirty):
-            cells = np.flatnonzero(np.isin(self.block, dirty))
-            found = exposed(table, cells)
+            in_dirty = np.isin(self.block, dirty)
+            found = [(e, None) for e in exposed(self._table(None), np.flatnonzero(in_dirty))]
+            if not found:
+                for mine in insiders:
+                    blocks = np.unique(self.block[mine & in_dirty & self.hidden.any(axis=0)])
+                    if len(blocks):
+                        found += [(e, mine) for e in exposed(self._table(mine),
+                                                             np.flatnonzero(np.isin(self.block, blocks)))]
             if not found:
                 return
             before = self.hidden.copy()
             touched: set[tuple[int, int]] = set()
-            for exposure in found:
+            for exposure, known in found:
                 sets = {(f, int(fam.set_id[exposure.cell])) for f, fam in enumerate(self.families)
                         if fam.usable[fam.set_id[exposure.cell]]}
                 if sets & touched:
                     continue  # one more hidden row per set and round: the next round re-checks
-                kind, cell = self._cheapest_neighbour(exposure, kind_priority)
+                kind, cell = self._cheapest_neighbour(exposure, kind_priority, known)
                 if cell < 0:  # everything it is tied to is hidden: hiding more cannot help
                     continue
-                else:
-                    self.hidden[kind, cell] = True
-                    touched |= {(f, int(fam.set_id[cell])) for f, fam in enumerate(self.families)
-                                if fam.usable[fam.set_id[cell]]}
+                self.hidden[kind, cell] = True
+                touched |= {(f, int(fam.set_id[cell])) for f, fam in enumerate(self.families)
+                            if fam.usable[fam.set_id[cell]]}
                 touched |= sets
             self._sets_to_fixed_point()
             dirty = np.unique(self.block[(self.hidden != before).any(axis=0)])
 
-    def _cheapest_neighbour(self, exposure, kind_priority: np.ndarray) -> tuple[int, int]:
+    def _table(self, known: np.ndarray | None):
+        """The published result as a LinearTable; `known`: cells an insider knows (not unknowns
+        of its program, and no secret to it)."""
+        from .audit import LinearTable
+
+        hidden, few, public = self.hidden, self.few, self.too_few_forbund
+        if known is not None:
+            # Riket minus its own rows is the other förbund's sum: an insider may pin a riket
+            # row as long as no other förbund's own row follows (those are the objectives).
+            riket = self.national.is_total[None, :] & hidden
+            hidden, few, public = hidden & ~known & ~riket, few & ~known, public | riket
+        return LinearTable(
+            atoms=self.values, figures=self.figures, floors=[kind.floor for kind in self.kinds],
+            hidden=hidden, few=few, k=self.k, order=self.order, public=public,
+            sets=[(np.where(fam.usable[fam.set_id], fam.set_id, -1), fam.is_total) for fam in self.families],
+        )
+
+    def _insiders(self) -> list[np.ndarray]:
+        """Per förbund under riket, the cells it knows (all of its own rows)."""
+        if self.national is None:
+            return []
+        spec = self.national_spec
+        values = self.cells[spec.varying].astype(object).to_numpy()
+        return [values == f for f in pd.unique(values) if f != spec.total]
+
+    def _cheapest_neighbour(self, exposure, kind_priority: np.ndarray,
+                            known: np.ndarray | None = None) -> tuple[int, int]:
         """The shown row that costs least to hide among those whose figures pin the exposed one:
         the cell's own rows sharing its atoms (the outcome rates share theirs) and the rows of
         every set the cell is in, cheapest by rule 3 (a total or Övriga before kvinna and man,
         then the kind's priority, then the smaller count); where those are all hidden already,
         the sets of those hidden rows, and so on outwards. (-1, -1) when nothing reachable is
-        shown."""
+        shown. known: an insider's cells, which hiding cannot keep from it."""
         cell, vector = exposure.cell, np.array(exposure.vector)
         sharing = np.array([bool((f @ vector).any()) for f in self.figures])
         seen = np.zeros(len(self.block), bool)
         seen[cell] = True
-        near = np.union1d([cell], self._neighbours(np.array([cell]), seen))
+        # First the set that pins it hardest: the one with the fewest unknowns besides it (an
+        # insider's own rows count as known); a row elsewhere would leave that equation whole.
+        unknown = (self.hidden | self.too_few_forbund).any(axis=0)
+        if known is not None:
+            unknown &= ~known
+        tightest, fewest = None, None
+        for fam in self.families:
+            sid = fam.set_id[cell]
+            if not fam.usable[sid]:
+                continue
+            members = np.flatnonzero(fam.set_id == sid)
+            n_unknown = int(unknown[members].sum())
+            if fewest is None or n_unknown < fewest:
+                tightest, fewest = members, n_unknown
+        near = np.union1d([cell], tightest) if tightest is not None else np.array([cell])
+        first_ring = True
         while len(near):
             seen[near] = True
-            kinds, cells = np.nonzero(~self.hidden[:, near] & sharing[:, None])
+            useful = ~self.hidden[:, near] & sharing[:, None]
+            if known is not None:
+                useful &= ~known[near][None, :]
+            kinds, cells = np.nonzero(useful)
             if len(cells):
                 cells = near[cells]
-                best = np.lexsort((self.counts[kinds, cells], kind_priority[kinds], self.priority[cells]))[0]
+                effective = np.array([self.effective_priority(q)[c] for q, c in zip(kinds, cells)])
+                best = np.lexsort((self.counts[kinds, cells], kind_priority[kinds], effective))[0]
                 return int(kinds[best]), int(cells[best])
+            if first_ring:  # the tightest set is all hidden: every set of the cell, then outwards
+                first_ring, near = False, self._neighbours(np.array([cell]), seen)
+                continue
             near = self._neighbours(near, seen)
         return -1, -1
 
@@ -445,6 +518,24 @@ class _Engine:
             sets = sets[fam.usable[sets]]  # a set without a total or members relates nothing
             reach.append(np.flatnonzero(np.isin(fam.set_id, sets)))
         return np.setdiff1d(np.concatenate(reach) if reach else np.zeros(0, np.int64), np.flatnonzero(seen))
+
+
+def _partners(cells: pd.DataFrame, atoms: Sequence[str], pair) -> np.ndarray:
+    """Per row, the row it is compared with (same keys, the other value of the pair column), or -1."""
+    partner = np.full(len(cells), -1, np.int64)
+    if pair is None or not len(cells):
+        return partner
+    column, a, b = pair
+    keys = [c for c in cells.columns if c not in atoms and c != column]
+    values = cells[column].astype(object)
+    ids = _ColumnCodes(cells).group_ids(keys) if keys else np.zeros(len(cells), np.int64)
+    for this, other in ((a, b), (b, a)):
+        mine, theirs = np.flatnonzero(values.eq(this).to_numpy()), np.flatnonzero(values.eq(other).to_numpy())
+        where = pd.Series(theirs, index=ids[theirs])
+        found = where.reindex(ids[mine]).to_numpy()
+        ok = ~pd.isna(found)
+        partner[mine[ok]] = found[ok].astype(np.int64)
+    return partner
 
 
 def _frame(cells, atoms, kinds, kind_col, k, hidden, public) -> pd.DataFrame:
@@ -477,7 +568,9 @@ def protect_indicator_cells(rows: pd.DataFrame, keys: list[str], k: int, *, audi
     sets = sibling_sets(keys, {"gender": GENDER_TOTAL, "forbund": NATIONAL, "insats": INSATS_TOTAL})
     national = next((s for s in sets if s.varying == "forbund"), None)
     forbund = rows["forbund"].astype(str).to_numpy()
-    level = np.where(forbund == NATIONAL, 2, 1)
+    # Riket's total before a förbund's: hiding it breaks the riket set's equation for every
+    # förbund at once (insiders included), where a förbund's total takes its genders along.
+    level = np.where(forbund == NATIONAL, np.where(rows["gender"].astype(str).to_numpy() == GENDER_TOTAL, 0, 2), 1)
     if "insats" in keys:
         level = np.where((forbund != NATIONAL) & (rows["insats"].astype(str).to_numpy() != INSATS_TOTAL), 0, level)
     counts = ("n_responses", "valid", "positive")
@@ -487,4 +580,5 @@ def protect_indicator_cells(rows: pd.DataFrame, keys: list[str], k: int, *, audi
                    sibling_sets=sets, national=national if (forbund == NATIONAL).any() else None,
                    block=[c for c in keys if c not in ("forbund", "insats", "gender")],
                    order=[("positive", "valid"), ("n_responses", "valid")],
-                   priority=gender_priority(rows["gender"], level), k=k, audit=audit)
+                   priority=gender_priority(rows["gender"], level), k=k, audit=audit,
+                   pair=("gender", "kvinna", "man"))

@@ -156,6 +156,40 @@ def test_what_the_attacker_solves_lies_only_where_nothing_more_can_be_hidden(siz
         # Only figures pinned by what every published table must say (a row exists, its reason)
         # may stay solvable, and only when every row they are tied to is hidden already.
         assert out["suppressed"].all() or solved.row["hidden_reason"] == FEW, solved
+    for insider in per:
+        for solved in attack_indicators(as_insider(out, insider), 5):
+            assert solved.row["forbund"] in (insider, "riket") or out["suppressed"].all() \
+                or solved.row["hidden_reason"] == FEW, (insider, solved)
+
+
+def as_insider(out: pd.DataFrame, forbund: str) -> pd.DataFrame:
+    """The published table as a förbund's administrator sees it: its own rows known (DISCLOSURE.md:
+    an insider knows its own raw data)."""
+    view = published(out)
+    mine = view["forbund"].eq(forbund)
+    for col in ("n_responses", "valid", "positive"):
+        view.loc[mine, col] = out.loc[mine, col].astype(object)
+    view.loc[mine, "suppressed"] = 0
+    view.loc[mine, "hidden_reason"] = ""
+    return view
+
+
+def test_a_forbund_cannot_subtract_its_own_rows_from_riket_to_find_another():
+    """a's 3 men are hidden, and b's men with them for riket's sake: without the insider audit,
+    b (which knows its own men) would read a's off riket, and a would read b's."""
+    for ovriga in (None, (6, 2), (7, 3), (8, 2)):
+        cells = indicator_cells({
+            "a": {"kvinna": (20, 9), "man": (3, 1), **({"ovriga": ovriga} if ovriga else {})},
+            "b": {"kvinna": (25, 11), "man": (14, 6), **({"ovriga": ovriga} if ovriga else {})},
+            "c": {"kvinna": (30, 20), "man": (25, 13), **({"ovriga": ovriga} if ovriga else {})},
+        })
+        out = run(cells)
+        assert state(out, "a", "man") == FEW
+        for insider in "abc":
+            solved = [s for s in attack_indicators(as_insider(out, insider), 5)
+                      if s.row["forbund"] not in (insider, "riket")]
+            assert solved == [], (ovriga, insider, solved)
+        assert [state(out, f, "kvinna") for f in "abc"] == ["shown"] * 3  # women stay comparable
 
 
 def test_blocks_are_remembered_and_solved_again_only_when_their_counts_move(monkeypatch):
