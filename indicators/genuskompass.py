@@ -27,6 +27,7 @@ __all__ = [
     "OUTCOME_PHRASES",
     "INCOME_PHRASES",
     "REASON_BELOW_K",
+    "REASON_PROTECTS",
     "SUBGOALS",
     "Comparison",
     "QuestionMeasure",
@@ -35,6 +36,7 @@ __all__ = [
     "compare_table",
     "fisher_p_value",
     "format_percent",
+    "hidden_comparison",
     "newcombe_interval",
     "sentence",
     "wilson_interval",
@@ -44,7 +46,9 @@ ALPHA = 0.05
 Z_95 = 1.959963984540054
 """The 0.975 quantile of the standard normal distribution."""
 REASON_BELOW_K = "below_k"
-"""Comparison.reason when a cell rests on fewer than k responses (or is hidden in its table)."""
+"""Comparison.reason when a cell rests on fewer than k responses (or is missing in its table)."""
+REASON_PROTECTS = "protects"
+"""Comparison.reason when both cells rest on k or more but one is hidden to protect another figure."""
 
 
 # --- statistics ---------------------------------------------------------------------------------
@@ -204,6 +208,12 @@ def _hidden(k: int) -> Comparison:
     return Comparison(k=k, suppressed=True, reason=REASON_BELOW_K)
 
 
+def hidden_comparison(k: int, hidden_reason: str) -> Comparison:
+    """The Comparison of a compare_table row that is hidden, with its reason (`few` or `protects`)."""
+    return Comparison(k=check_k(k), suppressed=True,
+                      reason=REASON_PROTECTS if hidden_reason == "protects" else REASON_BELOW_K)
+
+
 COMPARISON_COLUMNS = (
     "women", "n_women", "positive_women", "men", "n_men", "positive_men",
     "difference", "ci_low", "ci_high", "p_value", "clear", SUPPRESSED,
@@ -288,6 +298,10 @@ def sentence(comparison: Comparison, subject_sv: str, subject_en: str, lang: str
     'Män går i högre grad än kvinnor till arbete med stöd (32,0 % mot 18,0 %).'
     """
     lang = _lang(lang)
+    if comparison.suppressed and comparison.reason == REASON_PROTECTS:
+        if lang == "sv":
+            return "Jämförelsen visas inte: värdena för kvinnor eller män döljs för att skydda en annan uppgift."
+        return "The comparison is not shown: the figures for women or men are hidden to protect another figure."
     if comparison.suppressed:
         if lang == "sv":
             return f"Jämförelsen visas inte: färre än {comparison.k} svar bland kvinnor eller män."

@@ -19,7 +19,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from indicators.genuskompass import (
-    INCOME_PHRASES, OUTCOME_PHRASES, SUBGOALS, Comparison, SubGoal, compare, compare_table, sentence,
+    INCOME_PHRASES, OUTCOME_PHRASES, SUBGOALS, Comparison, SubGoal, compare, compare_table, hidden_comparison,
+    sentence,
 )
 from indicators.disclosure import SiblingSet, suppress
 from indicators.instrument import GROUP_ORDER, PARTICIPANT_GROUPS, get_instrument, latest_version
@@ -433,7 +434,7 @@ class Measure:
 def _comparison(row) -> Comparison:
     """The Comparison behind a compare_table row, for genuskompass.sentence()."""
     if int(row["suppressed"]) == 1:
-        return compare(0, 0, 0, 0, fmt.k())
+        return hidden_comparison(fmt.k(), row["hidden_reason"])
     return compare(int(row["positive_women"]), int(row["n_women"]), int(row["positive_men"]),
                    int(row["n_men"]), fmt.k())
 

@@ -250,3 +250,15 @@ def test_compare_table_keeps_the_table_order_with_riket_last():
     )
     out = compare_table(indicator_table(counts, by_gender=True))
     assert out.forbund.tolist() == ["alfa", "sjuhärad", "riket"]
+
+
+def test_a_hidden_comparison_says_why():
+    from indicators.genuskompass import REASON_PROTECTS, hidden_comparison
+
+    protects = hidden_comparison(5, "protects")
+    assert protects.suppressed and protects.reason == REASON_PROTECTS
+    assert sentence(protects, "är | nöjda", "are satisfied", "sv") == (
+        "Jämförelsen visas inte: värdena för kvinnor eller män döljs för att skydda en annan uppgift.")
+    assert "hidden to protect another figure" in sentence(protects, "är | nöjda", "are satisfied", "en")
+    assert sentence(hidden_comparison(5, "few"), "är | nöjda", "are satisfied", "sv") == (
+        "Jämförelsen visas inte: färre än 5 svar bland kvinnor eller män.")
