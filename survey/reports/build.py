@@ -163,8 +163,9 @@ def _about(report: Report) -> Section:
         _("The NNS indicators split by gender, the genuskompass comparisons under the six gender-equality "
           "sub-goals and the outcomes after the interventions, for %(name)s in %(year)s.",
           name=report.scope_name, year=report.year),
-        _("Every figure rests on at least %(k)s responses; “–” marks a hidden figure (%(reason)s), which is never zero.",
-          k=fmt.k(), reason=fmt.hidden_reason()),
+        _("Every figure rests on at least %(k)s responses; “–” marks a hidden figure (%(reason)s, or %(protects)s), "
+          "which is never zero.", k=fmt.k(), reason=fmt.hidden_reason(), protects=fmt.hidden_reason("protects")),
+        fmt.release_note(),
         _("National figures pool the counts of all förbund. Free-text comments are never part of a report."),
     ])
     return Section("about", report.title, intro=intro, tables=[table],
@@ -322,7 +323,9 @@ def render_xlsx(report: Report) -> bytes:
     contents = wb.create_sheet(_sheet_name(0, _("Contents"), used))
     contents.append([report.title])
     contents.append([_("Produced %(date)s", date=fmt.long_date(report.generated))])
-    contents.append([_("Hidden figures (fewer than %(k)s responses) are empty with suppressed = 1.", k=fmt.k())])
+    contents.append([_("Hidden figures are empty with suppressed = 1; hidden_reason says why: few (fewer than "
+                        "%(k)s responses) or protects (hidden to protect another figure).", k=fmt.k())])
+    contents.append([fmt.release_note()])
     contents.append([])
     for index, table in enumerate(report.tables, 1):
         name = _sheet_name(index, table.title, used)
