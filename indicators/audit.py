@@ -301,6 +301,11 @@ def exposed(table: LinearTable, cells: np.ndarray | None = None, *, directions: 
             hi, lo = ends
             if pinned(lo, hi):
                 cell, vector = keys[obj]
+                if hi < 1 - _EPS and not table.few[obj_kind[obj], cell]:
+                    # A zero in a row of k or more responses: "0 of n" is a figure the product
+                    # could show for that row itself (a zero cell is no small group). A zero in
+                    # a row of fewer than k stays an exposure: it tells about those few people.
+                    continue
                 out.append(Exposure(obj_kind[obj], cell, vector, float(lo), float(hi)))
     return out
 

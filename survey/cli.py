@@ -97,6 +97,10 @@ def register_cli(app: Flask) -> None:
         summary = load_demo()
         click.echo(summary)
         if not no_serve:
+            from .figures import tables
+
+            click.echo("Computing the published figures…")
+            tables.build_all()
             from werkzeug.serving import run_simple
 
             click.echo(f"Finsam Indikatorer runs at http://{host}:{port}/  (stop with Ctrl+C)")

@@ -89,6 +89,14 @@ def responses() -> pd.DataFrame:
     return cached("responses", build)
 
 
+def build_all() -> None:
+    """Compute every published table now (a release, then disclosure with its audit), so that
+    the first visitor after a data load does not wait for them."""
+    indicators(), outcomes(), income_after(), responses()
+    for question_id in QUESTION_NUMBERS:
+        question(question_id)
+
+
 def years_with_data(forbund: str | None = None) -> list[int]:
     table = indicators()
     if forbund is not None:
