@@ -1,3 +1,5 @@
+from urllib.parse import urlsplit
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_user, logout_user
@@ -24,9 +26,15 @@ def home_for(user) -> str:
 
 
 def _safe_next(target: str | None) -> str | None:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
+    """A local path to return to after login, or None. Browsers drop tabs and line breaks from
+    a URL ("/", a tab, "/evil.example" is "//evil.example", another host), and a line break in a
+    Location header is an error: any control character, space or backslash refuses it."""
+    if not target or any(ord(c) <= 0x20 or c in "\\\x7f" for c in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
 
 
 @bp.route("/login", methods=["GET", "POST"])

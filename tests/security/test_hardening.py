@@ -279,3 +279,19 @@ def test_trusted_proxies_must_be_a_whole_number(monkeypatch):
     monkeypatch.setenv("TRUSTED_PROXIES", "many")
     with pytest.raises(ConfigError, match="TRUSTED_PROXIES"):
         create_app()
+
+
+@pytest.mark.parametrize("target", ["/%09/evil.example", "/%0a/evil.example", "/%0d%0aSet-Cookie:%20x=1",
+                                    "//evil.example", "/\\evil.example", "https://evil.example/",
+                                    "/%20/evil.example", "%2F%2Fevil.example"])
+def test_login_never_redirects_off_site_and_never_fails(client, factory, target):
+    """Issue 12: next=/%09/evil.example gave Location: //evil.example (browsers drop the tab)."""
+    user = factory.user("admin")
+    response = client.post(f"/login?next={target}", data={"email": user.email, "password": PASSWORD})
+    assert response.status_code == 302
+    location = response.headers["Location"]
+    assert urllib.parse.urlsplit(location).netloc in ("", "localhost"), location
+    assert not location.startswith("//") and "evil" not in location
+    client.post("/logout")
+    ok = client.post("/login?next=/results/", data={"email": user.email, "password": PASSWORD})
+    assert ok.headers["Location"] == "/results/"
