@@ -147,10 +147,15 @@ def read_rows(data: bytes, filename: str = ""):
 
 
 def _unquote(value: str) -> str:
-    """Undo the formula protection of our own exports ('=… → =…), so a round trip is exact."""
+    """Undo the formula protection of our own exports ('=… → =…, also after a ";" or a tab:
+    figures/exports.safe_text), so a round trip is exact."""
+    value = _QUOTED_AFTER_SEPARATOR.sub(r"\1\2", value)
     if value.startswith("'") and value[1:2] in ("=", "+", "-", "@"):
         return value[1:]
     return value
+
+
+_QUOTED_AFTER_SEPARATOR = re.compile(r"([;\t]\s*)'([=+\-@])")
 
 
 # --------------------------------------------------------------------------- checking

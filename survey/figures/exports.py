@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import secrets
 from decimal import Decimal
 from numbers import Number
@@ -29,6 +30,9 @@ from . import tables
 
 NATIONAL = tables.NATIONAL
 FORMULA_STARTS = ("=", "+", "-", "@")
+# Swedish Excel opens a CSV file split on ";" (and tabs), so "Bra stöd;=1+1" would put =1+1 in a
+# cell of its own: a formula start after such a separator gets the quote too.
+FORMULA_AFTER_SEPARATOR = re.compile(r"([;\t]\s*)([=+\-@])")
 
 RESPONSE_FIXED = ["response_id", "forbund", "insats", "year", "respondent_group", "instrument_version",
                   "kon", "alder", "utfall"]
@@ -177,9 +181,11 @@ def avslut_export(forbund_id: int) -> pd.DataFrame:
 def safe_text(value):
     """A text cell that a spreadsheet would run as a formula gets a leading quote. Numbers stay
     numbers (a negative number is data, not a formula)."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+    if not isinstance(value, str):
+        return value
+    if ";" in value or "\t" in value:
+        value = FORMULA_AFTER_SEPARATOR.sub(r"\1'\2", value)
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
 def _cell(value):

@@ -204,3 +204,18 @@ def test_raw_rows_leave_in_random_order_and_comments_apart(runner, factory, app)
     assert [r["kommentar"] for r in rows] != [f"tanke {i}" for i in range(30)]
     assert _run(runner, "export", "comments", "--forbund", "alfa", "--year", "2023").strip() == \
         "year,respondent_group,kommentar"
+
+
+def test_a_formula_after_a_semicolon_is_neutralised_too(runner, factory):
+    """Issue 12: Swedish Excel splits a CSV file on ";", so "Bra stöd;=1+1" put =1+1 in a cell."""
+    from survey.exchange.importing import _unquote
+
+    alfa = factory.forbund("alfa")
+    for i in range(10):
+        response(alfa, "styrelse", {"S1": 1}, kommentar="Bra stöd;=1+1" if i == 0 else f"ok {i}")
+    text = _run(runner, "export", "comments", "--forbund", "alfa")
+    cells = [part.strip() for line in text.splitlines() for part in line.split(";")]
+    assert not any(cell.startswith(exports.FORMULA_STARTS) for cell in cells)
+    assert "Bra stöd;'=1+1" in text
+    for value in ("Bra stöd;=1+1", "a; +46 70", "x\t@y", "=A1", "ok;fine"):
+        assert _unquote(exports.safe_text(value)) == value
