@@ -2,8 +2,18 @@
 import os
 
 from flask import Flask, render_template
+from werkzeug.routing import IntegerConverter
 
 from . import config as config_module
+
+
+class DatabaseInteger(IntegerConverter):
+    """<int:…> in a URL holds at most what a database INTEGER holds: a 20-digit campaign id is a
+    404, not an overflow error from the database."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -12,6 +22,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         template_folder=os.path.join(os.path.dirname(__file__), os.pardir, "templates"),
     )
     os.makedirs(app.instance_path, exist_ok=True)
+    app.url_map.converters["int"] = DatabaseInteger  # before any route is added
     app.config.from_mapping(config_module.from_environment(app.instance_path))
     if test_config:
         app.config.from_mapping(test_config)

@@ -39,7 +39,8 @@ def parse_answer(question: Question, raw: str | None):
         if raw in question.choice_codes:
             return raw
         raise AnswerError(str(CHOOSE_MESSAGE))
-    if raw.isascii() and raw.isdigit() and int(raw) in question.allowed_values():  # not "１"
+    # Not "１" (isascii), and no 5,000-digit number: int() refuses those with a ValueError.
+    if raw.isascii() and raw.isdigit() and len(raw) <= 3 and int(raw) in question.allowed_values():
         return int(raw)
     raise AnswerError(str(CHOOSE_MESSAGE))
 

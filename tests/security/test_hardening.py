@@ -295,3 +295,18 @@ def test_login_never_redirects_off_site_and_never_fails(client, factory, target)
     client.post("/logout")
     ok = client.post("/login?next=/results/", data={"email": user.email, "password": PASSWORD})
     assert ok.headers["Location"] == "/results/"
+
+
+def test_huge_numbers_in_urls_and_answers_are_no_500(client, factory):
+    """Issue 12: a 5,000-digit answer value and a 20-digit campaign id answered 500."""
+    from tests.answer.helpers import answer, begin
+
+    campaign = factory.campaign()
+    first = begin(client, campaign)
+    response = answer(client, first, "9" * 5000)
+    assert response.status_code == 200  # the question again, with its message
+    assert client.get(first.replace("/q/1", "/q/" + "9" * 20)).status_code == 404
+    login(client, factory.user("admin"))
+    for path in ("/campaigns/" + "9" * 20, "/campaigns/" + "9" * 20 + "/qr.svg", "/insatser/" + "9" * 20 + "/edit"):
+        assert client.get(path).status_code == 404, path
+    assert client.get(f"/campaigns/{campaign.id}").status_code == 200
