@@ -321,6 +321,9 @@ class _Engine:
         self.families = [_Family.build(codes, s) for s in specs]
         self.national = self.families[specs.index(national)] if national is not None else None
         self.national_spec = national
+        fam = self.national
+        self._national_member = np.zeros(len(cells), bool) if fam is None else \
+            (fam.set_id >= 0) & ~fam.is_total & fam.usable[np.maximum(fam.set_id, 0)]
         self.priority = np.zeros(len(cells), np.int64) if priority is None else np.asarray(priority, np.int64)
         self.block = codes.group_ids(list(block)) if block else np.zeros(len(cells), np.int64)
         self.hidden = self.counts < k
@@ -416,8 +419,11 @@ class _Engine:
             in_dirty = np.isin(self.block, dirty)
             found = [(e, None) for e in exposed(self._table(None), np.flatnonzero(in_dirty))]
             if not found:
+                # Only where its own row under riket is hidden does a förbund know more of
+                # riket's equations than anyone: elsewhere its rows are shown to all.
+                member_hidden = self.hidden.any(axis=0) & self._national_member
                 for mine in insiders:
-                    blocks = np.unique(self.block[mine & in_dirty & self.hidden.any(axis=0)])
+                    blocks = np.unique(self.block[mine & in_dirty & member_hidden])
                     if len(blocks):
                         found += [(e, mine) for e in exposed(self._table(mine),
                                                              np.flatnonzero(np.isin(self.block, blocks)))]
