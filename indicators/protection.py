@@ -432,15 +432,18 @@ class _Engine:
             before = self.hidden.copy()
             touched: set[tuple[int, int]] = set()
             for exposure, known in found:
-                sets = {(f, int(fam.set_id[exposure.cell])) for f, fam in enumerate(self.families)
+                # One more hidden row per set and round (per set and figure where the rates of a
+                # cell have numerators of their own): the next round re-checks.
+                figure = exposure.vector if len(self.kinds) > 1 else None
+                sets = {(f, int(fam.set_id[exposure.cell]), figure) for f, fam in enumerate(self.families)
                         if fam.usable[fam.set_id[exposure.cell]]}
                 if sets & touched:
-                    continue  # one more hidden row per set and round: the next round re-checks
+                    continue
                 kind, cell = self._cheapest_neighbour(exposure, kind_priority, known)
                 if cell < 0:  # everything it is tied to is hidden: hiding more cannot help
                     continue
                 self.hidden[kind, cell] = True
-                touched |= {(f, int(fam.set_id[cell])) for f, fam in enumerate(self.families)
+                touched |= {(f, int(fam.set_id[cell]), figure) for f, fam in enumerate(self.families)
                             if fam.usable[fam.set_id[cell]]}
                 touched |= sets
             self._sets_to_fixed_point()
