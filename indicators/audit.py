@@ -29,6 +29,10 @@ import numpy as np
 __all__ = ["Exposure", "LinearTable", "exposed", "span_test"]
 
 _EPS = 1e-6
+FOCUSED_DIRECTIONS = 6
+"""Extra pairs of solves that weigh only the figures the first directions could not move."""
+CONFIRM_AT_MOST = 64
+"""Figures left over after those are confirmed one by one (two solves each) up to this many."""
 
 
 @dataclass
@@ -257,8 +261,26 @@ def exposed(table: LinearTable, cells: np.ndarray | None = None, *, directions: 
         return np.floor(hi + _EPS) - np.ceil(lo - _EPS) < 1
 
     left = np.flatnonzero(pinned(low, high))
+    # Directions that weigh only the figures left over move most of those that are free, at
+    # the price of one whole-table solve each instead of two per figure.
+    for _ in range(FOCUSED_DIRECTIONS):
+        if len(left) <= CONFIRM_AT_MOST:
+            break
+        weights = np.zeros(n_obj)
+        weights[left] = rng.uniform(0.5, 1.5, len(left)) * rng.choice((-1.0, 1.0), len(left))
+        cost = np.bincount(o_var, weights=weights[o_row], minlength=n_vars)
+        for maximize in (True, False):
+            found = values_at(solve(cost, maximize))
+            low, high = np.minimum(low, found), np.maximum(high, found)
+        left = np.flatnonzero(pinned(low, high))
     if not len(left):
         return []
+    if len(left) > CONFIRM_AT_MOST:
+        # Too many to confirm one by one: what no direction could move counts as pinned (the
+        # safe side: at worst a row more is hidden than needed).
+        keys = list(objectives)
+        return [Exposure(obj_kind[obj], keys[obj][0], keys[obj][1], float(low[obj]), float(high[obj]))
+                for obj in left if not (high[obj] < 1 - _EPS and not table.few[obj_kind[obj], keys[obj][0]])]
     # The figures left over: their own minimum and maximum, each on the small program of its
     # connected component (the variables its equations reach), not on the whole table's.
     row_of = np.repeat(np.arange(rows.count), np.diff(np.append(starts, len(index))))
