@@ -183,10 +183,6 @@ def _assemble(cells, atoms, kinds, kind_col, k, settings, block_id, digests, tod
     return _frame(cells, atoms, kinds, kind_col, k, hidden, public)
 
 
-INSIDER_SET_SIZE = 3
-"""Riket sets with up to this many hidden förbund under a shown riket row get the insider audit."""
-
-
 def gender_priority(gender: pd.Series, *levels: np.ndarray) -> np.ndarray:
     """Rule 3's preference as a priority per cell: Övriga first, then totals (alla), then kvinna
     and man; within a gender, the lower `levels` first (e.g. an insats before its förbund,
@@ -453,9 +449,9 @@ class _Engine:
 
     def _insider_risk(self) -> np.ndarray:
         """Cells where a förbund knows more of riket's equations than anyone: its own row under
-        riket is hidden (elsewhere its rows are shown to all), under a shown riket row, with at
-        most INSIDER_SET_SIZE hidden förbund in that set (with more, knowing one leaves several
-        unknowns, which the set rules already keep from adding up to fewer than k)."""
+        riket is hidden (elsewhere its rows are shown to all) under a shown riket row. (Limiting
+        it to sets of few hidden förbund was tried: with four, a förbund's own row and zeros
+        elsewhere still pinned another's, which the property test found.)"""
         fam = self.national
         risk = np.zeros(len(self.block), bool)
         if fam is None:
@@ -463,12 +459,10 @@ class _Engine:
         members = self._national_member
         for kind in range(len(self.kinds)):
             unknown = self.hidden[kind] | self.too_few_forbund[kind]
-            hidden_members = np.bincount(fam.set_id[members], weights=unknown[members], minlength=fam.n_sets)
             total_shown = np.zeros(fam.n_sets, bool)
             has_total = fam.total_cell >= 0
             total_shown[has_total] = ~unknown[fam.total_cell[has_total]]
-            small = total_shown & (hidden_members <= INSIDER_SET_SIZE)
-            risk |= members & unknown & small[np.maximum(fam.set_id, 0)]
+            risk |= members & unknown & total_shown[np.maximum(fam.set_id, 0)]
         return risk
 
     def _table(self, known: np.ndarray | None):

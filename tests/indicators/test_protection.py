@@ -223,3 +223,17 @@ def test_blocks_are_remembered_and_solved_again_only_when_their_counts_move(monk
     assert solved[-1] == len(one)  # only indicator 2's block
     protection._MEMO.clear()
     assert warm.equals(run(moved))
+
+
+def test_an_insider_cannot_pin_another_through_zeros_in_a_large_riket_set():
+    """Found by the property test: four förbund hidden under riket's rows, and f1 (which knows its
+    one positive answer) could read f2's positives off riket's Övriga when the rest had none."""
+    cells = indicator_cells({
+        "f0": {"ovriga": (1, 0)}, "f1": {"ovriga": (1, 1)},
+        "f2": {"man": (5, 1), "ovriga": (1, 0)}, "f3": {"ovriga": (2, 0)},
+    })
+    out = run(cells)
+    for insider in ("f0", "f1", "f2", "f3"):
+        for solved in attack_indicators(as_insider(out, insider), 5):
+            assert solved.row["forbund"] in (insider, "riket") or solved.row["hidden_reason"] == FEW \
+                or zero_of_k(solved), (insider, solved)
