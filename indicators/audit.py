@@ -192,7 +192,7 @@ def exposed(table: LinearTable, cells: np.ndarray | None = None, *, directions: 
     # What the hidden reason tells: few -> count in [floor, k-1]; protects -> count >= k.
     for kind in range(n_kinds):
         support = np.flatnonzero(figures[kind][0])
-        unseen = (hidden[kind] | public[kind]) & audited
+        unseen = hidden[kind] & audited  # public rows' reason tells nothing (always protects)
         small = table.atoms @ figures[kind][0] < k
         for mask, lo, hi in ((unseen & small, table.floors[kind], k - 1),
                              (unseen & ~small, k, np.inf)):

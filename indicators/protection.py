@@ -578,7 +578,10 @@ def _frame(cells, atoms, kinds, kind_col, k, hidden, public) -> pd.DataFrame:
         count = values[:, [atoms.index(a) for a in kind.figures[0][1]]].sum(axis=1)
         shut = hidden[i] | public[i]
         part[SUPPRESSED] = shut
-        part[HIDDEN_REASON] = np.where(~shut, "", np.where(count < k, FEW, PROTECTS))
+        # A riket row of too few förbund is hidden to protect theirs: PROTECTS whatever its
+        # count, so that its reason bounds nothing (a förbund that knows its own rows would
+        # read another's off "riket is at least k").
+        part[HIDDEN_REASON] = np.where(~shut, "", np.where((count < k) & ~public[i], FEW, PROTECTS))
         parts.append(part)
     return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].reset_index(drop=True)
 

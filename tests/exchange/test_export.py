@@ -71,8 +71,9 @@ def test_export_indicators_by_gender(runner, golden):
     assert (beta["n_responses"], beta["suppressed"], beta["hidden_reason"]) == ("6", "0", "")
     assert rows[("alfa", "deltagare_avslut", "kvinna")]["hidden_reason"] == "few"
     assert rows[("riket", "deltagare_avslut", "kvinna")]["hidden_reason"] == "protects"
-    # riket män 2+1 = 3 < 5 hidden, and riket's total with them.
-    assert rows[("riket", "deltagare_avslut", "man")]["hidden_reason"] == "few"
+    # riket män: alfa's and gamma's only, two förbund (rule 4): hidden, and its reason bounds
+    # nothing ("protects" whatever its count); riket's total is hidden with it.
+    assert rows[("riket", "deltagare_avslut", "man")]["hidden_reason"] == "protects"
     assert rows[("riket", "deltagare_avslut", "alla")]["hidden_reason"] == "protects"
     assert not any(g == "ovriga" for (_, _, g) in rows)  # nobody answered annat/ej_svar
 

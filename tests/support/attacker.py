@@ -88,7 +88,9 @@ class Attack:
 
 
 def _add_rows(attack: Attack, rows: pd.DataFrame, key_cols, kind_col, kinds, floor: int) -> None:
-    """Shown figures become equations, hidden reasons become bounds, hidden figures targets."""
+    """Shown figures become equations, hidden reasons become bounds, hidden figures targets. A
+    riket row of fewer than three förbund is hidden by rule 4 whatever its count: its reason
+    bounds nothing."""
     k = attack.k
     for rec in rows.to_dict("records"):
         cell = tuple(rec[c] for c in key_cols)
@@ -98,6 +100,11 @@ def _add_rows(attack: Attack, rows: pd.DataFrame, key_cols, kind_col, kinds, flo
                 attack.eq.append((attack.sum_of(cell, summed), float(rec[figure])))
             continue
         count = attack.sum_of(cell, next(iter(kind.values())))
+        same_kind = rows[rows[kind_col].eq(rec[kind_col])] if kind_col else rows
+        if _national_of_too_few(same_kind, rec, key_cols):
+            for figure, summed in kind.items():
+                attack.targets.append((rec, figure, attack.sum_of(cell, summed)))
+            continue
         if rec["hidden_reason"] == "few":
             attack.ub.append((count, k - 1.0))
             attack.ub.append(({j: -1.0 for j in count}, -float(floor)))
