@@ -280,7 +280,7 @@ def exposed(table: LinearTable, cells: np.ndarray | None = None, *, directions: 
         # safe side: at worst a row more is hidden than needed).
         keys = list(objectives)
         return [Exposure(obj_kind[obj], keys[obj][0], keys[obj][1], float(low[obj]), float(high[obj]))
-                for obj in left if not (high[obj] < 1 - _EPS and not table.few[obj_kind[obj], keys[obj][0]])]
+                for obj in left if not _zero_of_k(table, obj_kind[obj], keys[obj][0], high[obj])]
     # The figures left over: their own minimum and maximum, each on the small program of its
     # connected component (the variables its equations reach), not on the whole table's.
     row_of = np.repeat(np.arange(rows.count), np.diff(np.append(starts, len(index))))
@@ -323,13 +323,17 @@ def exposed(table: LinearTable, cells: np.ndarray | None = None, *, directions: 
             hi, lo = ends
             if pinned(lo, hi):
                 cell, vector = keys[obj]
-                if hi < 1 - _EPS and not table.few[obj_kind[obj], cell]:
-                    # A zero in a row of k or more responses: "0 of n" is a figure the product
-                    # could show for that row itself (a zero cell is no small group). A zero in
-                    # a row of fewer than k stays an exposure: it tells about those few people.
+                if _zero_of_k(table, obj_kind[obj], cell, hi):
                     continue
                 out.append(Exposure(obj_kind[obj], cell, vector, float(lo), float(hi)))
     return out
+
+
+def _zero_of_k(table: LinearTable, kind: int, cell: int, high: float) -> bool:
+    """A zero pinned in a row of k or more responses is no exposure: "0 of n" is a figure the
+    product could show for that row itself (a zero cell is no small group). A zero in a row of
+    fewer than k stays one: it tells about those few people."""
+    return high < 1 - _EPS and not table.few[kind, cell]
 
 
 def _components(n_vars: int, row_of: np.ndarray, cols: np.ndarray) -> np.ndarray:

@@ -526,7 +526,8 @@ class _Engine:
             kinds, cells = np.nonzero(useful)
             if len(cells):
                 cells = near[cells]
-                effective = np.array([self.effective_priority(q)[c] for q, c in zip(kinds, cells)])
+                by_kind = {q: self.effective_priority(q) for q in np.unique(kinds)}  # once per kind
+                effective = np.array([by_kind[q][c] for q, c in zip(kinds, cells)])
                 best = np.lexsort((self.counts[kinds, cells], kind_priority[kinds], effective))[0]
                 return int(kinds[best]), int(cells[best])
             if first_ring:  # the tightest set is all hidden: every set of the cell, then outwards

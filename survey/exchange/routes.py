@@ -286,31 +286,29 @@ def export_outcomes(fmt):
 @bp.get("/export/<code>/responses.<fmt>")
 @roles_required(*VIEW_ROLES)
 def export_responses(code, fmt):
-    # Raw responses leave only to the owning förbund's administrator (DISCLOSURE.md).
-    if current_user.role != Role.FORBUND_ADMIN or current_user.forbund is None or current_user.forbund.code != code:
-        abort(403)
-    if fmt not in ("csv", "xlsx"):
-        abort(404)
-    df = exports.responses_export(current_user.forbund_id)
-    db.session.add(AuditLog(user_id=current_user.id, forbund_id=current_user.forbund_id, action="export_responses",
-                            detail=f"web download ({fmt}): {len(df)} responses"))
-    db.session.commit()
-    return _download(df, f"svar-{code}", fmt, swedish_headings=False)
+    return _raw_download(code, fmt, "responses", exports.responses_export,
+                         f"svar-{code}")
 
 
 @bp.get("/export/<code>/comments.<fmt>")
 @roles_required(*VIEW_ROLES)
 def export_comments(code, fmt):
-    # Comments are raw data too: the owning förbund's administrator only, audited.
+    return _raw_download(code, fmt, "comments", lambda forbund_id: exports.comments_export(
+        forbund_id, k=current_app.config["DISCLOSURE_K"]), f"kommentarer-{code}")
+
+
+def _raw_download(code: str, fmt: str, what: str, build, name: str):
+    """Raw responses and comments leave only to the owning förbund's administrator, recorded in
+    the audit log (DISCLOSURE.md, raw data)."""
     if current_user.role != Role.FORBUND_ADMIN or current_user.forbund is None or current_user.forbund.code != code:
         abort(403)
     if fmt not in ("csv", "xlsx"):
         abort(404)
-    df = exports.comments_export(current_user.forbund_id, k=current_app.config["DISCLOSURE_K"])
-    db.session.add(AuditLog(user_id=current_user.id, forbund_id=current_user.forbund_id, action="export_comments",
-                            detail=f"web download ({fmt}): {len(df)} comments"))
+    df = build(current_user.forbund_id)
+    db.session.add(AuditLog(user_id=current_user.id, forbund_id=current_user.forbund_id, action=f"export_{what}",
+                            detail=f"web download ({fmt}): {len(df)} {what}"))
     db.session.commit()
-    return _download(df, f"kommentarer-{code}", fmt, swedish_headings=False)
+    return _download(df, name, fmt, swedish_headings=False)
 
 
 @bp.get("/export/<code>/avslut.<fmt>")
