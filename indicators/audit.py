@@ -29,8 +29,11 @@ import numpy as np
 __all__ = ["Exposure", "LinearTable", "exposed", "span_test"]
 
 _EPS = 1e-6
-FOCUSED_DIRECTIONS = 6
-"""Extra pairs of solves that weigh only the figures the first directions could not move."""
+FOCUSED_DIRECTIONS = 12
+"""Extra pairs of solves, at most, that weigh only the figures the first directions could not move."""
+CONFIRM_ALWAYS = 4
+"""So few figures left over are confirmed one by one straight away."""
+CONFIRM_SHARE = 0.25
 CONFIRM_AT_MOST = 64
 """Figures left over after those are confirmed one by one (two solves each) up to this many."""
 
@@ -260,11 +263,21 @@ def exposed(table: LinearTable, cells: np.ndarray | None = None, *, directions: 
     def pinned(lo, hi):
         return np.floor(hi + _EPS) - np.ceil(lo - _EPS) < 1
 
-    left = np.flatnonzero(pinned(low, high))
+    def open_(lo, hi):
+        # Still pinned as far as the solves went, and not a zero of a row of k or more (pinned
+        # or free, such a figure is no exposure: no solve needed to tell which).
+        zero_ok = (hi < 1 - _EPS) & ~few_obj
+        return np.flatnonzero(pinned(lo, hi) & ~zero_ok)
+
+    keys = list(objectives)
+    few_obj = np.array([bool(table.few[obj_kind[i], key[0]]) for i, key in enumerate(keys)], bool)
+    left = open_(low, high)
     # Directions that weigh only the figures left over move most of those that are free, at
     # the price of one whole-table solve each instead of two per figure.
+    # They go on while they pay: a pair that moves fewer than CONFIRM_SHARE of what is left
+    # costs more than confirming those one by one would save.
     for _ in range(FOCUSED_DIRECTIONS):
-        if len(left) <= CONFIRM_AT_MOST:
+        if len(left) <= CONFIRM_ALWAYS:
             break
         weights = np.zeros(n_obj)
         weights[left] = rng.uniform(0.5, 1.5, len(left)) * rng.choice((-1.0, 1.0), len(left))
@@ -272,20 +285,20 @@ def exposed(table: LinearTable, cells: np.ndarray | None = None, *, directions: 
         for maximize in (True, False):
             found = values_at(solve(cost, maximize))
             low, high = np.minimum(low, found), np.maximum(high, found)
-        left = np.flatnonzero(pinned(low, high))
+        before, left = len(left), open_(low, high)
+        if before - len(left) < CONFIRM_SHARE * before and len(left) <= CONFIRM_AT_MOST:
+            break
     if not len(left):
         return []
     if len(left) > CONFIRM_AT_MOST:
         # Too many to confirm one by one: what no direction could move counts as pinned (the
         # safe side: at worst a row more is hidden than needed).
-        keys = list(objectives)
         return [Exposure(obj_kind[obj], keys[obj][0], keys[obj][1], float(low[obj]), float(high[obj]))
                 for obj in left if not _zero_of_k(table, obj_kind[obj], keys[obj][0], high[obj])]
     # The figures left over: their own minimum and maximum, each on the small program of its
     # connected component (the variables its equations reach), not on the whole table's.
     row_of = np.repeat(np.arange(rows.count), np.diff(np.append(starts, len(index))))
     component = _components(n_vars, row_of, index)
-    keys = list(objectives)
     out = []
     first_var = np.full(n_obj, -1)
     first_var[o_row[::-1]] = o_var[::-1]
