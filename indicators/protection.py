@@ -13,8 +13,11 @@ What it adds to version 1:
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -30,7 +33,7 @@ from .disclosure import (
     check_k,
 )
 
-__all__ = ["FEW", "HIDDEN_REASON", "LIVE_AUDIT", "MIN_CONTRIBUTORS", "PROTECTS", "Kind", "gender_priority", "protect",
+__all__ = ["ENGINE_VERSION", "FEW", "HIDDEN_REASON", "LIVE_AUDIT", "BlockStore", "remembered_in", "MIN_CONTRIBUTORS", "PROTECTS", "Kind", "gender_priority", "protect",
            "protect_indicator_cells"]
 
 FEW = "few"
@@ -129,14 +132,73 @@ def protect(
     settings = (tuple(atoms), tuple(kinds), tuple(str(s) for s in sibling_sets), str(national),
                 tuple(block), tuple(order), k, audit, min_contributors, pair)
     block_id, digests = _block_digests(cells, block, priority)
-    todo = np.array([d not in _MEMO.get(settings, {}) for d in digests], bool)
+    memo = _MEMO.setdefault(settings, {})
+    if len(memo) > _MEMO_BLOCKS:
+        memo.clear()
+    todo = np.array([d not in memo for d in digests], bool)
+    store, store_key = _STORE.get(), _settings_key(settings)
+    if store is not None and todo.any():
+        sizes = np.bincount(block_id, minlength=len(digests))
+        found = store.load(store_key, [digests[b] for b in np.flatnonzero(todo)])
+        for b in np.flatnonzero(todo):
+            if digests[b] in found:
+                memo[digests[b]] = _unpack(found[digests[b]], len(kinds), int(sizes[b]))
+                todo[b] = False
     engine = None
     if todo.any():
         rows = np.flatnonzero(todo[block_id])
         engine = _Engine(cells.iloc[rows].reset_index(drop=True), atoms, kinds, sibling_sets, national, block,
                          order, priority[rows], k, min_contributors, pair)
         engine.run(audit=audit)
-    return _assemble(cells, atoms, kinds, kind_col, k, settings, block_id, digests, todo, engine)
+    published = _assemble(cells, atoms, kinds, kind_col, k, settings, block_id, digests, todo, engine)
+    if store is not None and todo.any():
+        store.save(store_key, {digests[b]: _pack(*memo[digests[b]]) for b in np.flatnonzero(todo)})
+    return published
+
+
+ENGINE_VERSION = 1
+"""Counted up with every change to the engine that can change a pattern (rules, audit, repair
+order): patterns remembered by an earlier version are then not used."""
+
+
+class BlockStore(Protocol):
+    """Where patterns outlive the process: one process solves a block, every other one (and a
+    restarted one) reads its pattern. Keys are digests of the engine settings and of the block's
+    rows; values are opaque bytes."""
+
+    def load(self, settings: bytes, digests: Sequence[bytes]) -> dict[bytes, bytes]: ...
+
+    def save(self, settings: bytes, patterns: dict[bytes, bytes]) -> None: ...
+
+
+_STORE: ContextVar[BlockStore | None] = ContextVar("finsam_block_store", default=None)
+
+
+@contextmanager
+def remembered_in(store: BlockStore | None) -> Iterator[None]:
+    """protect() calls inside use `store` besides the per-process memo (the app passes the
+    database; indicators/ stays free of it)."""
+    token = _STORE.set(store)
+    try:
+        yield
+    finally:
+        _STORE.reset(token)
+
+
+def _settings_key(settings: tuple) -> bytes:
+    import hashlib
+
+    return hashlib.blake2b(repr((ENGINE_VERSION, settings)).encode(), digest_size=16).digest()
+
+
+def _pack(hidden: np.ndarray, public: np.ndarray) -> bytes:
+    return np.packbits(np.concatenate([hidden.ravel(), public.ravel()])).tobytes()
+
+
+def _unpack(raw: bytes, n_kinds: int, n_rows: int) -> tuple[np.ndarray, np.ndarray]:
+    bits = np.unpackbits(np.frombuffer(raw, np.uint8), count=2 * n_kinds * n_rows).astype(bool)
+    hidden, public = bits.reshape(2, n_kinds, n_rows)
+    return hidden.copy(), public.copy()
 
 
 _MEMO: dict = {}
@@ -172,8 +234,6 @@ def _assemble(cells, atoms, kinds, kind_col, k, settings, block_id, digests, tod
     if engine is not None:
         rows = np.flatnonzero(todo[block_id])
         hidden[:, rows], public[:, rows] = engine.hidden, engine.too_few_forbund
-        if len(memo) > _MEMO_BLOCKS:
-            memo.clear()
     for b, digest in enumerate(digests):
         members = order[bounds[b]:bounds[b + 1]]
         if todo[b]:

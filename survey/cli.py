@@ -65,10 +65,12 @@ def recount_command():
 
 def register_cli(app: Flask) -> None:
     from .exchange.cli import export_cli, import_cli
+    from .figures.cli import figures_cli
     from .translate import translate_cli
 
     app.cli.add_command(user_cli)
     app.cli.add_command(recount_command)
+    app.cli.add_command(figures_cli)
     from .maintenance import register_cli as register_maintenance_cli
 
     register_maintenance_cli(app)  # backup, restore, retention

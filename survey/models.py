@@ -258,6 +258,17 @@ class Release(db.Model):
     steps: Mapped[int] = mapped_column(Integer, default=0)  # also written to lock the row
 
 
+class ProtectedBlock(db.Model):
+    """A block's suppression pattern as the disclosure engine decided it, under digests of the
+    engine settings and of the block's released counts (figures/patterns.py): solved by one
+    process, read by all, kept across restarts. Derived data: deleting rows costs only time."""
+    __tablename__ = "protected_block"
+    settings: Mapped[bytes] = mapped_column(LargeBinary(16), primary_key=True)
+    digest: Mapped[bytes] = mapped_column(LargeBinary(16), primary_key=True)
+    pattern: Mapped[bytes] = mapped_column(LargeBinary)
+    used_on: Mapped[date] = mapped_column(Date, index=True)  # a day, for pruning what no release uses
+
+
 class DataVersion(db.Model):
     """One row (id 1) counted up in the same transaction as every write of responses or avslut
     records: the key under which processes cache the tables computed from them."""

@@ -19,8 +19,9 @@ from flask import current_app
 from indicators.compute import indicator_table
 from indicators.disclosure import SiblingSet, blank_suppressed, suppress
 from indicators.outcomes import ALL_RATES, income_after_table, outcome_table
+from indicators.protection import remembered_in
 
-from . import cache, releases
+from . import cache, patterns, releases
 
 NATIONAL = "riket"
 INSATS_TOTAL = "alla"
@@ -35,8 +36,12 @@ def k() -> int:
 
 def cached(key, build, threshold: int | None = None):
     """Anything derived from the tables (e.g. genuskompass comparisons), kept as long as they are.
-    threshold: the k it is published with (default: the installation's DISCLOSURE_K)."""
-    return cache.cached(key, k() if threshold is None else threshold, build)
+    threshold: the k it is published with (default: the installation's DISCLOSURE_K). The
+    disclosure engine's block patterns are kept in the database (patterns.py) besides."""
+    def build_remembered():
+        with remembered_in(patterns.DatabaseBlockStore()):
+            return build()
+    return cache.cached(key, k() if threshold is None else threshold, build_remembered)
 
 
 def clear() -> None:
