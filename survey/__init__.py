@@ -32,7 +32,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .catalogs import compile_catalogs
     compile_catalogs(translations)
 
-    from . import i18n, navigation, security
+    from . import i18n, logs, navigation, security
     from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -44,6 +44,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     i18n.init_app(app)
     navigation.init_app(app)
     security.init_app(app)
+    logs.init_app(app)
     _enable_sqlite_foreign_keys(app)
     from .figures import cells  # noqa: F401 - registers the flush events that keep the count cells
 
@@ -95,6 +96,8 @@ def _enable_sqlite_foreign_keys(app: Flask) -> None:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=10000")
             cursor.execute("PRAGMA journal_mode=WAL")
+            # Deleted rows (a sent draft with its language) are overwritten, not left in free pages.
+            cursor.execute("PRAGMA secure_delete=ON")
             cursor.close()
 
 

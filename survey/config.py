@@ -30,6 +30,8 @@ def from_environment(instance_path: str) -> dict:
         # Drafts resume for 7 days (issue 2); a participant never waits for more than that.
         "DRAFT_DAYS": 7,
         "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
+        # Database errors name their statement, never its parameters (answers, comments) in logs.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"hide_parameters": True},
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,

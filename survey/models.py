@@ -116,25 +116,34 @@ class Campaign(db.Model):
 
 
 class Draft(db.Model):
-    """An unfinished questionnaire, resumable under its opaque token for DRAFT_DAYS.
+    """An unfinished questionnaire, resumable under its opaque token until `expires_on`.
 
-    Holds answers until sent; then `sent` is set and the answers are cleared in the same
-    transaction that stores the response, so a resubmission finds `sent` and stores nothing.
-    No time more precise than the expiry day and no link to the response is kept.
+    Send deletes it in the transaction that stores the response (a resubmission finds nothing
+    to claim and stores nothing), so no sent draft, with its language and dates, stays to be
+    matched against the responses. Expired drafts are deleted by `flask retention` and as new
+    ones start.
     """
     token: Mapped[str] = mapped_column(String(64), primary_key=True, default=new_token)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id", ondelete="CASCADE"), index=True)
     language: Mapped[str] = mapped_column(String(8), default="sv")
     answers: Mapped[dict] = mapped_column(JSON, default=dict)
-    expires_on: Mapped[date] = mapped_column(Date)
-    sent: Mapped[bool] = mapped_column(Boolean, default=False)
+    expires_on: Mapped[date] = mapped_column(Date, index=True)
 
     campaign: Mapped[Campaign] = relationship()
 
 
+def random_id() -> int:
+    """A random 62-bit key: a sequence would number responses in the order they were sent, and
+    drafts, access logs and the order of sends could then be matched to them."""
+    return secrets.randbits(62) or 1
+
+
 class Response(db.Model):
-    """One sent questionnaire. `month` (YYYY-MM) is the only time stored."""
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    """One sent questionnaire. `month` (YYYY-MM) is the only time stored; the key is random
+    (random_id), so neither it nor the table's order (SQLite keeps rows in key order) follows
+    the order of sending."""
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+                                    autoincrement=False, default=random_id)  # SQLite: the rowid
     response_key: Mapped[str] = mapped_column(String(80), unique=True, default=lambda: new_token(16))
     forbund_id: Mapped[int] = mapped_column(ForeignKey("forbund.id"))
     insats_id: Mapped[int | None] = mapped_column(ForeignKey("insats.id"))
@@ -166,13 +175,14 @@ class Answer(db.Model):
     Unanswered questions have no row.
     """
     response_id: Mapped[int] = mapped_column(
-        ForeignKey("response.id", ondelete="CASCADE"), primary_key=True
+        BigInteger().with_variant(Integer, "sqlite"), ForeignKey("response.id", ondelete="CASCADE"), primary_key=True
     )
     question_id: Mapped[str] = mapped_column(String(20), primary_key=True)
     value: Mapped[int] = mapped_column(SmallInteger)
 
     response: Mapped[Response] = relationship(back_populates="answers")
-    __table_args__ = (CheckConstraint("value BETWEEN 1 AND 9", name="answer_value_range"),)
+    # SQLite: no hidden rowid, which would number answer rows in the order they were sent.
+    __table_args__ = (CheckConstraint("value BETWEEN 1 AND 9", name="answer_value_range"), {"sqlite_with_rowid": False})
 
 
 class AvslutRecord(db.Model):

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app, g, make_response, redirect, render_template, request, url_for
 from flask_babel import format_date, refresh
 from flask_babel import gettext as _
-from sqlalchemy import delete, false, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -28,6 +28,7 @@ from indicators.instrument import Instrument, Question, instruments, latest_vers
 
 from ..extensions import csrf, db, limiter
 from ..i18n import current_language
+from ..maintenance.retention import delete_expired_drafts
 from ..models import Answer, Campaign, Draft, Response
 from . import bp
 from .forms import COMMENT_MAX, FIELD, AnswerError, field_id, parse_answer
@@ -188,7 +189,7 @@ def resume_url(draft: Draft) -> str:
 
 
 def live(draft: Draft | None) -> bool:
-    return draft is not None and not draft.sent and draft.expires_on >= today()
+    return draft is not None and draft.expires_on >= today()
 
 
 def draft_from_cookie() -> Draft | None:
@@ -206,8 +207,11 @@ def cookie_path() -> str:
 
 
 def remember_draft(response, draft: Draft):
+    # The cookie ends with the draft (its last day), so a cookie naming a draft that is gone
+    # means it was sent (or deleted by its participant, who is then told so).
+    days_left = (draft.expires_on - today()).days + 1
     response.set_cookie(
-        DRAFT_COOKIE, draft.token, max_age=current_app.config["DRAFT_DAYS"] * 24 * 3600,
+        DRAFT_COOKIE, draft.token, max_age=max(days_left, 0) * 24 * 3600,
         path=cookie_path(), httponly=True, samesite="Lax", secure=current_app.config["SESSION_COOKIE_SECURE"],
     )
     return response
@@ -220,14 +224,20 @@ def forget_draft(response):
 
 
 def thanks_redirect():
-    return forget_draft(redirect(url_for(".thanks", token=g.campaign.token, lang=current_language()), 303))
+    """To the thank-you page. The draft cookie stays until its day: naming a draft that no longer
+    exists, it tells a repeated Send (double click, a retry after a lost answer) that the
+    answers arrived; the landing page clears it for the next person."""
+    return redirect(url_for(".thanks", token=g.campaign.token, lang=current_language()), 303)
 
 
 def require_draft():
-    """The live draft of this page, or the response to give instead (sent: thank you; expired or
-    unknown: a page that offers to start again)."""
+    """The live draft of this page, or the response to give instead. A sent draft no longer
+    exists (Send deletes it): where this browser's cookie still names it, the answer to a
+    repeated Send was lost on the way, so thank you; otherwise a page that says the answers were
+    either sent or removed, and offers to start again."""
     draft = g.draft
-    if draft is not None and draft.sent:
+    named = (request.view_args or {}).get("draft")
+    if draft is None and named and request.cookies.get(DRAFT_COOKIE) == named:
         return None, thanks_redirect()
     if not live(draft):
         return None, forget_draft(make_response(status_page("draft_gone", 404)))
@@ -240,7 +250,7 @@ def save_answer(draft: Draft, question_id: str, value) -> bool:
     answers[question_id] = value
     with writing():
         result = db.session.execute(
-            update(Draft).where(Draft.token == draft.token, Draft.sent == false()).values(answers=answers)
+            update(Draft).where(Draft.token == draft.token).values(answers=answers)
             .execution_options(synchronize_session=False)
         )
         db.session.commit()
@@ -271,11 +281,12 @@ def begin(token):
         lang = current_language()
         draft = Draft(
             campaign_id=g.campaign.id, language=lang if lang in g.languages else "sv", answers={},
-            expires_on=today() + timedelta(days=current_app.config["DRAFT_DAYS"]), sent=False,
+            expires_on=today() + timedelta(days=current_app.config["DRAFT_DAYS"]),
         )
         with writing():
-            # Drafts past their day are of no use to anyone; they go as new ones come.
-            db.session.execute(delete(Draft).where(Draft.campaign_id == g.campaign.id, Draft.expires_on < today()))
+            # Drafts past their day are of no use to anyone; they go as new ones come (of every
+            # campaign, open or closed; `flask retention` does it on a schedule besides).
+            delete_expired_drafts(today(), commit=False)
             db.session.add(draft)
             db.session.commit()
     return remember_draft(redirect(resume_url(draft), 303), draft)
@@ -351,26 +362,28 @@ def send(token, draft):
             return _send(draft, campaign)
     except SQLAlchemyError as exc:
         db.session.rollback()
-        current_app.logger.warning("sending a questionnaire failed: %s", exc)
+        # The error's name only: its message would carry the statement's parameters (the answers).
+        current_app.logger.warning("sending a questionnaire failed: %s", type(exc).__name__)
         return make_response(render_template("answer/retry.html", draft=draft), 503)
 
 
 def _send(draft: Draft, campaign: Campaign):
-    claimed = db.session.execute(
-        update(Draft).where(Draft.token == draft.token, Draft.sent == false()).values(sent=True)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if claimed != 1:  # sent already (double click, retried POST, another tab): store nothing
+    # The draft's row is locked (PostgreSQL; SQLite: the write lock) and read as it is now, a
+    # change saved a moment ago included; the response is stored, then the draft deleted, all
+    # in one transaction. A second Send finds no draft and stores nothing. (Storing before
+    # deleting: a full disk fails the send before the draft's own space is freed for it.)
+    row = db.session.execute(select(Draft.answers).where(Draft.token == draft.token).with_for_update()).first()
+    if row is None:  # sent already (double click, retried POST, another tab): store nothing
         db.session.rollback()
         return thanks_redirect()
-    # Read the answers under our claim, so a change saved a moment ago is not lost.
-    answers = db.session.execute(select(Draft.answers).where(Draft.token == draft.token)).scalar_one() or {}
-    store_response(campaign, answers)
-    db.session.execute(
-        update(Draft).where(Draft.token == draft.token).values(answers={})
-        .execution_options(synchronize_session=False)
-    )
+    store_response(campaign, row[0] or {})
+    deleted = db.session.execute(delete(Draft).where(Draft.token == draft.token)
+                                 .execution_options(synchronize_session=False)).rowcount
+    if deleted != 1:
+        db.session.rollback()
+        return thanks_redirect()
     db.session.commit()
+    db.session.expunge(draft)
     return thanks_redirect()
 
 

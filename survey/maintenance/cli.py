@@ -5,7 +5,7 @@ import click
 from flask.cli import with_appcontext
 
 from .backup import BackupError, restore_backup, write_backup
-from .retention import apply_retention
+from .retention import apply_retention, delete_expired_drafts, rewrite_in_key_order
 
 
 @click.command("backup")
@@ -42,12 +42,19 @@ def restore_command(file, force):
 @click.option("--as-of", metavar="YYYY-MM", help="Count ages from this month instead of the current one.")
 @with_appcontext
 def retention_command(dry_run, as_of):
-    """Delete free-text comments older than each förbund's retention period (logged per förbund)."""
+    """Delete free-text comments older than each förbund's retention period (logged per förbund)
+    and unfinished questionnaires past their last day, of every campaign, open or closed. Run it
+    daily (cron)."""
     try:
         results = apply_retention(as_of=as_of, dry_run=dry_run)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--as-of") from None
     verb = "would delete" if dry_run else "deleted"
+    click.echo(f"Unfinished questionnaires past their last day: {verb} {delete_expired_drafts(dry_run=dry_run)}.")
+    if not dry_run:
+        rewritten = rewrite_in_key_order()
+        if rewritten:
+            click.echo(f"Rewritten in the order of their random keys: {', '.join(rewritten)}.")
     for r in results:
         click.echo(f"{r.code}: {verb} {r.deleted} comments sent in or before {r.cutoff} "
                    f"(retention {r.retention_months} months)")

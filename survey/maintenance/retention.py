@@ -6,19 +6,22 @@ month M is deleted from the first day of month M + N (N = the förbund's
 measurement year, the latest they can be from, so that none is deleted too early.
 
 The audit log gets one row per förbund with the number deleted, never the texts.
+
+Unfinished questionnaires (drafts) are deleted the day after their last day, whatever their
+campaign's state: a closed campaign gets no new starts that would sweep them away.
 """
 from __future__ import annotations
 
 import json
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, text, update
 
 from ..extensions import db
-from ..models import AuditLog, Forbund, Response
+from ..models import AuditLog, Draft, Forbund, Response
 
 MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 ACTION = "retention.free_text_deleted"
@@ -30,6 +33,32 @@ class ForbundResult:
     retention_months: int
     cutoff: str  # comments from this month and earlier go
     deleted: int
+
+
+def delete_expired_drafts(today: date | None = None, *, dry_run: bool = False, commit: bool = True) -> int:
+    """Delete drafts past their last day (Swedish date); returns how many."""
+    today = today or datetime.now(ZoneInfo("Europe/Stockholm")).date()
+    expired = Draft.expires_on < today
+    if dry_run:
+        return db.session.scalar(select(func.count()).select_from(Draft).where(expired)) or 0
+    count = db.session.execute(delete(Draft).where(expired).execution_options(synchronize_session=False)).rowcount
+    if commit:
+        db.session.commit()
+    return int(count or 0)
+
+
+def rewrite_in_key_order() -> list[str]:
+    """PostgreSQL keeps new rows at the end of a table, in the order they were written, until
+    the table is rewritten: rewrite responses and answers in the order of their random keys
+    (and drafts, to drop the dead rows of sent ones). SQLite keeps them in key order already.
+    Takes an exclusive lock on each table for the seconds it takes: run it at night."""
+    if db.engine.dialect.name != "postgresql":
+        return []
+    tables = [("response", "pk_response"), ("answer", "pk_answer"), ("draft", "pk_draft")]
+    for table, index in tables:
+        db.session.execute(text(f"CLUSTER {table} USING {index}"))
+    db.session.commit()
+    return [table for table, _ in tables]
 
 
 def current_month() -> str:

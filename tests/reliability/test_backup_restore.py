@@ -24,7 +24,7 @@ def populate(factory) -> None:
     user = factory.user("forbund_admin", norrby)
     factory.user("admin")
     db.session.add(Draft(campaign_id=campaign.id, language="ar", answers={"D1": 3, "kon": "kvinna", "kommentar": "نعم"},
-                         expires_on=date.today() + timedelta(days=7), sent=False))
+                         expires_on=date.today() + timedelta(days=7)))
     for i in range(30):
         r = Response(forbund_id=norrby.id, insats_id=insats.id, campaign_id=campaign.id, year=2025,
                      month=f"2025-{i % 12 + 1:02d}", respondent_group="deltagare_avslut", instrument_version="2021-A",

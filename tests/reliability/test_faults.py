@@ -36,18 +36,19 @@ def translated(app, msgid: str, lang: str) -> str:
 
 
 def state(url: str, participant: Participant) -> tuple[int, int, bool, dict]:
-    """(responses, answers, draft sent?, draft answers) read from outside the app."""
+    """(responses, answers, draft gone?, draft answers) read from outside the app (Send deletes
+    the draft)."""
     engine = sa.create_engine(url)
     try:
         with engine.connect() as conn:
             responses = conn.execute(sa.text("SELECT COUNT(*) FROM response")).scalar_one()
             answers = conn.execute(sa.text("SELECT COUNT(*) FROM answer")).scalar_one()
             token = participant.base.rsplit("/", 1)[1]
-            row = conn.execute(sa.select(sa.column("sent"), sa.column("answers", sa.JSON))
-                               .select_from(sa.table("draft")).where(sa.column("token") == token)).one()
+            row = conn.execute(sa.select(sa.column("answers", sa.JSON))
+                               .select_from(sa.table("draft")).where(sa.column("token") == token)).one_or_none()
     finally:
         engine.dispose()
-    return responses, answers, bool(row[0]), row[1]
+    return responses, answers, row is None, {} if row is None else row[0]
 
 
 def stored_once(url: str, participant: Participant) -> None:

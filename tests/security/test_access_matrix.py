@@ -137,7 +137,7 @@ def world(factory) -> World:
 def _draft(campaign: Campaign) -> str:
     from survey.answer.routes import today
 
-    draft = Draft(campaign_id=campaign.id, language="sv", answers={}, expires_on=today() + timedelta(days=7), sent=False)
+    draft = Draft(campaign_id=campaign.id, language="sv", answers={}, expires_on=today() + timedelta(days=7))
     db.session.add(draft)
     db.session.commit()
     return draft.token

@@ -47,7 +47,7 @@ def setting(app, factory):
 def new_draft(campaign) -> str:
     from survey.answer.routes import today
 
-    draft = Draft(campaign_id=campaign.id, language="sv", answers={}, expires_on=today() + timedelta(days=7), sent=False)
+    draft = Draft(campaign_id=campaign.id, language="sv", answers={}, expires_on=today() + timedelta(days=7))
     db.session.add(draft)
     db.session.commit()
     return draft.token
