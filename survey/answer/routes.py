@@ -112,6 +112,15 @@ def load_context():
     return None
 
 
+@bp.after_request
+def no_store(response):
+    """Participant pages are never kept by the browser or anything on the way: Back after Send
+    must not show the answers again (on a shared phone, to the next person), and a page from a
+    cache must not post to a draft that is gone."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @bp.errorhandler(SQLAlchemyError)
 def database_error(error):
     """A database hiccup: a page that asks to try again, in the participant's language."""
@@ -264,9 +273,12 @@ def save_answer(draft: Draft, question_id: str, value) -> bool:
 def start(token):
     draft = draft_from_cookie()
     if draft is not None:
-        return redirect(resume_url(draft))
+        # Whoever holds the phone now may not be the person who started (a shared tablet, a
+        # QR code scanned twice): ask, and show nothing of the answers until they choose.
+        return render_template("answer/resume.html", draft=draft, continue_url=resume_url(draft))
     response = make_response(render_template(
         "answer/landing.html", total=len(questionnaire()), days=current_app.config["DRAFT_DAYS"],
+        deleted=request.args.get("deleted") == "1",
     ))
     if request.cookies.get(DRAFT_COOKIE):
         forget_draft(response)  # sent or expired: start afresh
@@ -307,14 +319,19 @@ def question(token, draft, n):
     if request.method == "POST":
         action = request.form.get("action", "next")
         raw = request.form.get(FIELD)
+        switch = request.form.get("lang")
+        if switch is not None:
+            return switch_language(draft, q, n, raw, switch, changing)
         try:
             new_value = None if action == "skip" else parse_answer(q, raw)
         except AnswerError as exc:
             errors.append((field_id(q), str(exc)))
             value = None
         else:
-            # Back without a choice keeps what was there; Continue without one leaves it unanswered.
-            if not (action == "back" and new_value is None and q.id in (draft.answers or {})):
+            # Back or Skip never erase an answer given earlier (Skip from the review page's
+            # Change, a Back without a choice); Continue without one leaves it unanswered.
+            keep = new_value is None and action in ("back", "skip") and (draft.answers or {}).get(q.id) is not None
+            if not keep:
                 if not save_answer(draft, q.id, new_value):
                     return thanks_redirect()
             review_url = url_for(".review", token=token, draft=draft.token)
@@ -333,6 +350,36 @@ def question(token, draft, n):
         action_url=url_for(".question", token=token, draft=draft.token, n=n, **({"change": "1"} if changing else {})),
     ))
     return remember_draft(response, draft)
+
+
+def switch_language(draft: Draft, q: Question, n: int, raw, lang: str, changing: bool):
+    """The language buttons of a question page submit its form: a choice made but not yet sent
+    on is kept (without JavaScript too), then the page comes back in the new language."""
+    if raw not in (None, ""):
+        try:
+            value = parse_answer(q, raw)
+        except AnswerError:
+            value = None  # a broken value is not worth an error page here: the question asks again
+        if value is not None and not save_answer(draft, q.id, value):
+            return thanks_redirect()
+    args = {"change": "1"} if changing else {}
+    if lang in g.languages:
+        args["lang"] = lang
+    return redirect(url_for(".question", token=g.campaign.token, draft=draft.token, n=n, **args), 303)
+
+
+@bp.post("/<token>/<draft>/delete")
+def discard(token, draft):
+    """The participant deletes their unfinished answers (or someone else starts on this phone):
+    the draft goes, and so does the cookie."""
+    if g.draft is None:  # gone already, or not of this campaign
+        return forget_draft(make_response(status_page("draft_gone", 404)))
+    with writing():
+        db.session.execute(delete(Draft).where(Draft.token == g.draft.token)
+                           .execution_options(synchronize_session=False))
+        db.session.commit()
+    db.session.expunge(g.draft)
+    return forget_draft(redirect(url_for(".start", token=token, deleted="1"), 303))
 
 
 @bp.get("/<token>/<draft>/review")

@@ -13,6 +13,16 @@
       this.setAttribute("data-submitting", "1");
     });
   }
+  // Phones keep pages in the back/forward cache. A page shown again from it starts afresh: its
+  // forms may be submitted again, and a page of a questionnaire asks the server again (after
+  // Send that is the thank-you page, so Back shows no answers to the next person).
+  window.addEventListener("pageshow", function (event) {
+    for (var j = 0; j < forms.length; j++) { forms[j].removeAttribute("data-submitting"); }
+    if (event.persisted && document.querySelector("[data-draft]")) {
+      document.documentElement.style.visibility = "hidden";  // not even a glimpse of the answers
+      window.location.reload();
+    }
+  });
   // The error summary links jump to the field and focus it (not just scroll).
   document.addEventListener("click", function (event) {
     var link = event.target.closest && event.target.closest(".error-summary a[href^='#']");

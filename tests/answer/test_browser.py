@@ -211,6 +211,8 @@ def test_resume_after_reload_and_closed_tab(browser, live_server, factory):
         page.close()  # the tab is closed …
         page = context.new_page()  # … and the link opened again
         page.goto(f"{live_server.url}/e/{campaign.token}")
+        with page.expect_navigation():
+            page.get_by_role("link", name="Fortsätt där du var").click()
         assert page.title().startswith("Fråga 3 av")
         submit(page, "Tillbaka")
         submit(page, "Tillbaka")

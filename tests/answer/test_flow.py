@@ -210,9 +210,12 @@ def test_resume_after_closing_the_tab(client, factory):
     assert cookie is not None and cookie.value == base.split("/")[3]
     assert cookie.http_only and cookie.same_site == "Lax" and cookie.path == f"/e/{campaign.token}"
     assert cookie.expires is not None
-    # Reopening the campaign link resumes at the first question not yet seen (skipped is seen).
+    # Reopening the campaign link asks first (the phone may be someone else's now), then resumes
+    # at the first question not yet seen (skipped is seen); no answer is shown before.
     response = client.get(f"/e/{campaign.token}")
-    assert response.status_code == 302 and path_of(response.location) == f"{base}/q/4"
+    html = response.data.decode()
+    assert response.status_code == 200 and "Fortsätt där du var" in html and "jag är en annan person" in html
+    assert f'href="{base}/q/4"' in html
     # Start again by a double click does not make a second draft either.
     assert path_of(client.post(f"/e/{campaign.token}/start").location) == f"{base}/q/4"
 
@@ -276,3 +279,60 @@ def test_english_falls_back_when_a_text_is_missing(client, factory, monkeypatch)
     assert '<h1 class="q-heading" lang="en">How have you been treated?</h1>' in html
     monkeypatch.delitem(q.text, "en")
     assert '<h1 class="q-heading" lang="sv">Hur har du blivit bemött?</h1>' in client.get(url).data.decode()
+
+
+def test_someone_else_starts_again_and_the_first_persons_answers_are_deleted(client, factory):
+    campaign = factory.campaign()
+    url = begin(client, campaign)
+    base = draft_base(url)
+    token = base.split("/")[3]
+    answer(client, url, 3)
+    page = client.get(f"/e/{campaign.token}").data.decode()
+    assert "Instämmer" not in page and "Fråga" not in page  # nothing of person A's answers
+    gone = client.post(f"{base}/delete")
+    assert gone.status_code == 303 and path_of(gone.location) == f"/e/{campaign.token}?deleted=1"
+    assert draft(token) is None
+    assert client.get_cookie("finsam_draft", path=f"/e/{campaign.token}") is None
+    landing = client.get(path_of(gone.location)).data.decode()
+    assert "Dina påbörjade svar är raderade" in landing and "Börja" in landing
+    fresh = begin(client, campaign)
+    assert draft_base(fresh) != base
+    assert 'checked' not in client.get(fresh).data.decode()
+
+
+def test_review_page_deletes_unfinished_answers(client, factory):
+    campaign = factory.campaign()
+    base = answer_all(client, campaign, PARTICIPANT_VALUES)
+    review = client.get(f"{base}/review").data.decode()
+    assert "Radera mina svar" in review and f'action="{base}/delete"' in review
+    client.post(f"{base}/delete")
+    assert draft(base.split("/")[3]) is None and responses() == []
+
+
+def test_skip_never_erases_an_answer_given_earlier(client, factory):
+    campaign = factory.campaign()
+    base = answer_all(client, campaign, PARTICIPANT_VALUES)
+    # From the review page's Change, "Skip question" leaves the answer as it was.
+    skipped = client.post(f"{base}/q/1?change=1", data={"action": "skip"})
+    assert skipped.status_code == 303 and path_of(skipped.location) == f"{base}/review"
+    assert draft(base.split("/")[3]).answers["D1"] == PARTICIPANT_VALUES["D1"]
+
+
+def test_switching_language_keeps_a_choice_not_yet_sent_on(client, factory):
+    campaign = factory.campaign()
+    url = begin(client, campaign)
+    page = client.get(url).data.decode()
+    assert 'form="answer-form"' in page and 'name="lang" value="ar"' in page
+    switched = client.post(url, data={"answer": "3", "lang": "ar"})
+    assert switched.status_code == 303 and path_of(switched.location) == f"{url}?lang=ar"
+    arabic = client.get(path_of(switched.location)).data.decode()
+    assert 'lang="ar"' in arabic and 'value="3" checked' in arabic
+    assert draft(url.split("/")[3]).answers["D1"] == 3 and draft(url.split("/")[3]).language == "ar"
+
+
+def test_participant_pages_are_never_stored_by_the_browser(client, factory):
+    campaign = factory.campaign()
+    assert client.get(f"/e/{campaign.token}").headers["Cache-Control"] == "no-store"
+    url = begin(client, campaign)
+    assert client.get(url).headers["Cache-Control"] == "no-store"
+    assert client.get(f"{draft_base(url)}/review").headers["Cache-Control"] == "no-store"

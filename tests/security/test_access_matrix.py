@@ -67,6 +67,7 @@ RULES: dict[str, dict[str, dict]] = {
     "/e/<token>/<draft>/q/<int:n>": {"GET": participant(True), "POST": participant(True)},
     "/e/<token>/<draft>/review": {"GET": participant(True)},
     "/e/<token>/<draft>/send": {"POST": participant(True)},
+    "/e/<token>/<draft>/delete": {"POST": participant(True)},
     "/e/<token>/thanks": {"GET": participant(False)},
     # system administration
     "/admin/forbund": {"GET": staff("admin"), "POST": staff("admin")},

@@ -1,0 +1,112 @@
+"""Back, reload and shared phones as phones behave: Chromium with the back/forward cache ON
+(Playwright turns it off by default; phones keep it on). Issue 10, point 2."""
+from __future__ import annotations
+
+import pytest
+
+from tests.answer.helpers import questions, responses
+from tests.support.browser import CHROMIUM_ARGS, PHONE, chromium_path
+
+
+@pytest.fixture(scope="module")
+def bfcache_browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True,
+                                     ignore_default_args=["--disable-back-forward-cache"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def phone(bfcache_browser):
+    context = bfcache_browser.new_context(viewport=PHONE, locale="sv-SE")
+    yield context.new_page()
+    context.close()
+
+
+def back(page) -> None:
+    """The Back button. A page restored from the cache fires no load event: wait for the commit,
+    then for whatever the page does on being shown again (a questionnaire page reloads)."""
+    from playwright.sync_api import Error
+
+    page.go_back(wait_until="commit")
+    for _ in range(50):
+        page.wait_for_timeout(100)
+        try:
+            if page.evaluate("document.readyState === 'complete' && document.documentElement.style.visibility !== 'hidden'"):
+                return
+        except Error:  # the page navigated while asked (its reload): ask the new one
+            continue
+    raise AssertionError("the page did not settle after Back")
+
+
+def submit(page, name: str) -> None:
+    with page.expect_navigation():
+        page.get_by_role("button", name=name, exact=True).click()
+
+
+def test_this_browser_keeps_pages_in_the_back_forward_cache(phone, live_server):
+    """Otherwise the tests below would prove nothing: a page left and come back to keeps its
+    JavaScript state (the staff start page has no no-store)."""
+    phone.goto(f"{live_server.url}/")
+    phone.evaluate("window.__kept = 42")
+    phone.goto(f"{live_server.url}/healthz")
+    back(phone)
+    assert phone.evaluate("window.__kept") == 42
+
+
+def test_continue_works_after_back(phone, live_server, factory):
+    campaign = factory.campaign()
+    phone.goto(f"{live_server.url}/e/{campaign.token}")
+    submit(phone, "Börja")
+    phone.get_by_text("Mycket bra", exact=True).click()
+    submit(phone, "Fortsätt")
+    assert phone.title().startswith("Fråga 2 av")
+    back(phone)
+    assert phone.title().startswith("Fråga 1 av")
+    assert phone.locator("#answer-1").is_checked()
+    submit(phone, "Fortsätt")  # not stuck as "submitting"
+    assert phone.title().startswith("Fråga 2 av")
+
+
+def test_after_send_back_shows_no_answers(phone, live_server, factory):
+    campaign = factory.campaign(optional=["kommentar"])
+    phone.goto(f"{live_server.url}/e/{campaign.token}")
+    submit(phone, "Börja")
+    for q in questions(campaign):
+        if q.kind == "text":
+            phone.locator("textarea").fill("Hemligt omdöme om min handläggare")
+        else:
+            phone.locator("input[name=answer]").first.check()
+        submit(phone, "Fortsätt")
+    assert phone.url.endswith("/review")
+    submit(phone, "Skicka svaren")
+    assert phone.locator("h1").inner_text() == "Tack för dina svar"
+    for _ in range(3):  # back past the review page, and on to the last questions
+        back(phone)
+        content = phone.content()
+        assert "Hemligt omdöme" not in content and "Mycket bra" not in content
+        assert phone.get_by_role("button", name="Skicka svaren").count() == 0
+    assert len(responses()) == 1
+
+
+def test_the_next_person_on_a_shared_phone_starts_afresh(phone, live_server, factory):
+    campaign = factory.campaign()
+    phone.goto(f"{live_server.url}/e/{campaign.token}")
+    submit(phone, "Börja")
+    phone.get_by_text("Mycket bra", exact=True).click()
+    submit(phone, "Fortsätt")
+    # Person B scans the same QR code on the same phone.
+    phone.goto(f"{live_server.url}/e/{campaign.token}")
+    assert phone.locator("h1").inner_text() == "Någon har börjat svara på enkäten"
+    assert "Fråga" not in phone.content() and "Mycket bra" not in phone.content()
+    assert phone.get_by_role("link", name="Fortsätt där du var").count() == 1
+    submit(phone, "Börja om — jag är en annan person")
+    assert "Dina påbörjade svar är raderade" in phone.content()
+    submit(phone, "Börja")
+    assert phone.title().startswith("Fråga 1 av")
+    assert phone.locator("input[name=answer]:checked").count() == 0
+    back(phone)  # A's pages are gone for B as well
+    assert phone.locator("input[name=answer]:checked").count() == 0
