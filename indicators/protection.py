@@ -152,7 +152,20 @@ def protect(
         engine.run(audit=audit)
     published = _assemble(cells, atoms, kinds, kind_col, k, settings, block_id, digests, todo, engine)
     if store is not None and todo.any():
-        store.save(store_key, {digests[b]: _pack(*memo[digests[b]]) for b in np.flatnonzero(todo)})
+        mine = {digests[b]: _pack(*memo[digests[b]]) for b in np.flatnonzero(todo)}
+        store.save(store_key, mine)
+        # Two processes may have solved a block at once, and a block's pattern can depend on
+        # what else was solved with it: the first one stored is the one every process shows
+        # (two patterns of the same counts, seen side by side, would undo each other).
+        theirs = store.load(store_key, list(mine))
+        differ = [d for d, raw in theirs.items() if raw != mine[d]]
+        if differ:
+            sizes = np.bincount(block_id, minlength=len(digests))
+            where = {d: b for b, d in enumerate(digests)}
+            for d in differ:
+                memo[d] = _unpack(theirs[d], len(kinds), int(sizes[where[d]]))
+            published = _assemble(cells, atoms, kinds, kind_col, k, settings, block_id, digests,
+                                  np.zeros(len(digests), bool), None)
     return published
 
 

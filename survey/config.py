@@ -27,6 +27,9 @@ def from_environment(instance_path: str) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "DISCLOSURE_K": k,
         "PRODUCTION": production,
+        # Who waits for new tables after a data change (figures/cache.py): in production the
+        # previous ones are served while one thread per process builds the new ones.
+        "FIGURES_REFRESH": env.get("FIGURES_REFRESH") or ("background" if production else "wait"),
         # Drafts resume for 7 days (issue 2); a participant never waits for more than that.
         "DRAFT_DAYS": 7,
         "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
@@ -57,6 +60,8 @@ def _whole_number(value: str, name: str) -> int:
 
 
 def check_production(config: dict) -> None:
+    if config.get("FIGURES_REFRESH") not in ("wait", "background"):
+        raise ConfigError(f"FIGURES_REFRESH must be 'wait' or 'background', not {config.get('FIGURES_REFRESH')!r}")
     if config.get("PRODUCTION") and config.get("SECRET_KEY") in (None, "", DEV_SECRET):
         raise ConfigError(
             "SECRET_KEY must be set to a real secret outside development "

@@ -4,13 +4,20 @@ The fully suppressed national tables that dashboards and reports pick their figu
 a while to compute on a large database, and must be the same on every page. Every write of
 responses or avslut records counts `data_version` up in its own transaction (cells.py), so one
 primary-key read per use tells whether a kept table is still right, in this process and across
-several app processes (each keeps its own copy; none can serve figures older than the data
-version it has just read).
+several app processes (each keeps its own copy).
 
     table = cache.cached("indicators", k, build)   # build() runs only when the data changed
 
 The version is read before `build` runs, in the same transaction, so a table is never keyed
 with a version newer than the data it was built from (at worst it is built again).
+
+When the data have changed, FIGURES_REFRESH decides who waits:
+- "wait" (development and tests): the request that finds the change builds the new tables;
+- "background" (production): the request gets the tables of the previous version at once, and
+  one thread of the process builds the new ones (a release, then the disclosure engine, whose
+  audit can take a minute on a national database after a large import). The previous tables are
+  a published state like any other: released counts, protected and audited. Only a process's
+  very first request waits (and reads stored suppression patterns, patterns.py).
 """
 from __future__ import annotations
 
@@ -18,19 +25,23 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from flask import current_app
+from flask import current_app, g
 
 from ..extensions import db
 from . import cells
 
 EXTENSION_KEY = "finsam_table_cache"
+_building = threading.local()  # set in the refresh thread: nested tables are built, not served stale
 
 
 @dataclass
 class _Cache:
     version: int | None = None
     tables: dict = field(default_factory=dict)  # (k, kind) → table, all for `version`
+    stale: dict = field(default_factory=dict)  # (k, kind) → table of an earlier version
+    builders: dict = field(default_factory=dict)  # (k, kind) → how to build it again
     lock: threading.RLock = field(default_factory=threading.RLock)  # a build may use another table
+    refreshing: threading.Thread | None = None
     builds: int = 0  # how many tables were computed (tests, benchmarks)
 
 
@@ -43,23 +54,83 @@ def data_version() -> int:
     return cells.current_version(db.session)
 
 
-def cached(kind: str, k: int, build: Callable[[], Any]) -> Any:
+def cached(kind, k: int, build: Callable[[], Any], *, refreshable: bool = False) -> Any:
     """The table `kind` for disclosure threshold `k` at the present data version: kept, or built
-    now by `build()` and kept until the data change."""
+    now by `build()` and kept until the data change.
+
+    refreshable: `build` reads the data itself (a published table), so refreshing in the
+    background may serve the one kept from before while the thread builds the new one. Anything
+    derived from tables is not: it is built from what this request was given, and not kept
+    where that was a table from before."""
+    if not refreshable and g.get("figures_stale"):
+        return build()
     version = data_version()
     cache = _cache()
+    key = (int(k), kind)
+    in_refresh = getattr(_building, "on", False)
+    background = current_app.config.get("FIGURES_REFRESH") == "background"
     with cache.lock:  # one build at a time: a rush of requests after a write computes it once
-        if cache.version != version:
+        if cache.version != version and not in_refresh:
+            if background:
+                cache.stale.update(cache.tables)
             cache.version, cache.tables = version, {}
-        key = (int(k), kind)
-        if key not in cache.tables:
+        if refreshable:
+            cache.builders[key] = build
+        if key in cache.tables:
+            return cache.tables[key]
+        if background and not in_refresh and key in cache.stale:
+            _refresh_soon(cache)
+            g.figures_stale = True
+            return cache.stale[key]
+        if not in_refresh:
             cache.tables[key] = build()
             cache.builds += 1
-        return cache.tables[key]
+            cache.stale.pop(key, None)
+            return cache.tables[key]
+    # The refresh thread builds without holding the lock: requests are served meanwhile.
+    table = build()
+    with cache.lock:
+        cache.builds += 1
+        if cache.version == version:
+            cache.tables.setdefault(key, table)
+            cache.stale.pop(key, None)
+        return table
+
+
+def _refresh_soon(cache: _Cache) -> None:
+    """Start the one refresh thread of this process unless it runs already."""
+    if cache.refreshing is not None and cache.refreshing.is_alive():
+        return
+    app = current_app._get_current_object()
+    cache.refreshing = threading.Thread(target=_refresh, args=(app, cache), name="finsam-figures", daemon=True)
+    cache.refreshing.start()
+
+
+def _refresh(app, cache: _Cache) -> None:
+    """Build every table requested so far at the present version, then stop; a version that
+    moves on meanwhile is picked up by the next request."""
+    _building.on = True
+    try:
+        with app.app_context():
+            for (k, kind), build in list(cache.builders.items()):
+                if cache.version != data_version():
+                    return
+                cached(kind, k, build, refreshable=True)
+    except Exception:  # noqa: BLE001 - the stale tables stay; the next request tries again
+        app.logger.exception("refreshing the published tables failed")
+    finally:
+        _building.on = False
+
+
+def wait_for_refresh(timeout: float | None = None) -> None:
+    """Tests and the publish command: let a running refresh finish."""
+    thread = _cache().refreshing
+    if thread is not None:
+        thread.join(timeout)
 
 
 def clear() -> None:
     """Forget every kept table of this process."""
     cache = _cache()
     with cache.lock:
-        cache.version, cache.tables = None, {}
+        cache.version, cache.tables, cache.stale, cache.builders = None, {}, {}, {}

@@ -36,12 +36,18 @@ def k() -> int:
 
 def cached(key, build, threshold: int | None = None):
     """Anything derived from the tables (e.g. genuskompass comparisons), kept as long as they are.
-    threshold: the k it is published with (default: the installation's DISCLOSURE_K). The
-    disclosure engine's block patterns are kept in the database (patterns.py) besides."""
+    threshold: the k it is published with (default: the installation's DISCLOSURE_K)."""
+    return cache.cached(key, k() if threshold is None else threshold, build)
+
+
+def _published(key, build, threshold: int | None = None):
+    """A published table: built from the released counts through the disclosure engine, whose
+    block patterns are kept in the database (patterns.py); refreshed in the background where
+    the installation says so (cache.py)."""
     def build_remembered():
         with remembered_in(patterns.DatabaseBlockStore()):
             return build()
-    return cache.cached(key, k() if threshold is None else threshold, build_remembered)
+    return cache.cached(key, k() if threshold is None else threshold, build_remembered, refreshable=True)
 
 
 def clear() -> None:
@@ -54,19 +60,19 @@ def indicators(threshold: int | None = None) -> pd.DataFrame:
     förbund's own figure, "" = responses without insats), year, respondent_group, indicator,
     gender, n_responses, valid, positive, value, suppressed, hidden_reason."""
     threshold = k() if threshold is None else threshold
-    return cached("indicators", lambda: indicator_table(
+    return _published("indicators", lambda: indicator_table(
         releases.indicator_counts(), k=threshold, by_gender=True, national=True, by_insats=True), threshold)
 
 
 def outcomes(threshold: int | None = None) -> pd.DataFrame:
     """outcome_table for both sources and every rate the genuskompass needs (sick leave too)."""
     threshold = k() if threshold is None else threshold
-    return cached("outcomes", lambda: outcome_table(releases.outcome_counts(), k=threshold, national=True,
+    return _published("outcomes", lambda: outcome_table(releases.outcome_counts(), k=threshold, national=True,
                                                     rates=ALL_RATES), threshold)
 
 
 def income_after() -> pd.DataFrame:
-    return cached("income_after", lambda: income_after_table(releases.income_counts(), k=k(), national=True))
+    return _published("income_after", lambda: income_after_table(releases.income_counts(), k=k(), national=True))
 
 
 def question(question_id: str) -> pd.DataFrame:
@@ -78,7 +84,7 @@ def question(question_id: str) -> pd.DataFrame:
         raw = raw.rename(columns={"question": "indicator"}).assign(indicator=number)
         table = indicator_table(raw, k=k(), by_gender=True, national=True)
         return table.assign(question=question_id).drop(columns="indicator")
-    return cached(f"question:{question_id}", build)
+    return _published(f"question:{question_id}", build)
 
 
 def responses() -> pd.DataFrame:
@@ -91,7 +97,7 @@ def responses() -> pd.DataFrame:
         forbund = SiblingSet(("year", "respondent_group"), "forbund", NATIONAL)
         rows = suppress(rows, count_col="n", k=k(), sibling_sets=[forbund], national=forbund)
         return blank_suppressed(rows, ["n"])
-    return cached("responses", build)
+    return _published("responses", build)
 
 
 def build_all() -> None:

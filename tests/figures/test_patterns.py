@@ -91,3 +91,29 @@ def test_figures_publish_and_prune_commands(app, data, runner, monkeypatch):
         assert db.session.scalar(select(func.count()).select_from(ProtectedBlock)) > 0
     result = runner.invoke(args=["figures", "prune", "--unused-days", "1"])
     assert result.exit_code == 0 and "Deleted 0 stored patterns" in result.output
+
+
+def test_the_pattern_stored_first_is_the_one_every_process_shows(app, data, monkeypatch):
+    """Another process stored a different (also safe) pattern for the same counts meanwhile: this
+    process shows that one, not its own."""
+    with app.app_context():
+        _new_process(monkeypatch)
+        ours = tables.indicators()
+        settings = db.session.scalars(select(ProtectedBlock.settings).distinct()).one()
+        digests = db.session.scalars(select(ProtectedBlock.digest)).all()
+        store = patterns.DatabaseBlockStore()
+        stored = store.load(settings, digests)
+        # "Their" pattern: every row of every block hidden (safe, if useless).
+        everything = {d: bytes([0xFF]) * len(raw) for d, raw in stored.items()}
+        db.session.execute(ProtectedBlock.__table__.delete())
+        db.session.commit()
+
+        class Racing(patterns.DatabaseBlockStore):
+            def save(self, settings_, found):
+                super().save(settings_, everything)  # the other process was first
+                super().save(settings_, found)
+
+        monkeypatch.setattr(patterns, "DatabaseBlockStore", Racing)
+        _new_process(monkeypatch)
+        shown = tables.indicators()
+        assert shown["suppressed"].all() and not ours["suppressed"].all()

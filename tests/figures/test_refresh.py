@@ -1,0 +1,61 @@
+"""FIGURES_REFRESH = "background" (production): after a data change a request gets the tables
+published before at once, and one thread builds the new ones (figures/cache.py)."""
+import threading
+
+from survey.extensions import db
+from survey.figures import cache, tables
+from tests.exchange.helpers import many
+
+
+def _n(table, forbund):
+    rows = table[table["forbund"].eq(forbund) & table["insats"].eq("alla") & table["gender"].eq("alla")
+                 & table["indicator"].eq(1)]
+    return int(rows["n_responses"].sum())
+
+
+def test_background_refresh_serves_the_previous_tables_then_the_new(app, factory, monkeypatch):
+    app.config["FIGURES_REFRESH"] = "background"
+    forbund = factory.forbund("alfa")
+    many(6, forbund, "deltagare_avslut", {"D1": 1}, kon="kvinna")
+    with app.test_request_context():
+        tables.clear()
+        before = tables.indicators()
+        assert _n(before, "alfa") == 6
+    many(5, forbund, "deltagare_avslut", {"D1": 2}, kon="kvinna")  # a step of k: the release moves
+
+    gate = threading.Event()
+    original = tables.indicator_table
+
+    def slow(*args, **kwargs):  # the refresh thread's build waits until the test lets it go
+        gate.wait(30)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(tables, "indicator_table", slow)
+    with app.test_request_context():
+        served = tables.indicators()  # at once, while the build waits
+        assert served is before
+        assert cache._cache().refreshing.is_alive()
+        # Derived figures from a table from before are not kept for the new version.
+        built = []
+        tables.cached("derived", lambda: built.append(1) or len(built))
+        tables.cached("derived", lambda: built.append(1) or len(built))
+        assert len(built) == 2
+    gate.set()
+    with app.app_context():
+        cache.wait_for_refresh(60)
+    with app.test_request_context():
+        after = tables.indicators()
+        assert after is not before and _n(after, "alfa") == 11
+    db.session.remove()
+
+
+def test_wait_mode_builds_in_the_request(app, factory):
+    assert app.config["FIGURES_REFRESH"] == "wait"  # development and tests
+    forbund = factory.forbund("beta")
+    many(6, forbund, "deltagare_avslut", {"D1": 1}, kon="man")
+    with app.test_request_context():
+        tables.clear()
+        first = tables.indicators()
+    many(5, forbund, "deltagare_avslut", {"D1": 1}, kon="man")
+    with app.test_request_context():
+        assert _n(tables.indicators(), "beta") == 11 and _n(first, "beta") == 6
