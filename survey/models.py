@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 import secrets
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 from flask_login import UserMixin
 from sqlalchemy import (
@@ -86,6 +86,9 @@ class User(UserMixin, db.Model):
         return self.role in (Role.ADMIN, Role.NNS) or self.forbund_id == forbund_id
 
 
+DEFAULT_SEND_GRACE_DAYS = 7
+
+
 class Campaign(db.Model):
     """One questionnaire round: a link that a respondent group answers within open dates."""
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -99,6 +102,10 @@ class Campaign(db.Model):
     closes_on: Mapped[date] = mapped_column(Date)
     # Ids of the optional questions (omsorg, vald_rutin, kommentar) this campaign asks.
     optional_questions: Mapped[list] = mapped_column(JSON, default=list)
+    # Days after closing in which a questionnaire started before can still be sent: nobody
+    # who began in time loses their answers to the date.
+    send_grace_days: Mapped[int] = mapped_column(SmallInteger, default=DEFAULT_SEND_GRACE_DAYS,
+                                                 server_default=str(DEFAULT_SEND_GRACE_DAYS))
 
     forbund: Mapped[Forbund] = relationship()
     insats: Mapped[Insats | None] = relationship()
@@ -109,6 +116,10 @@ class Campaign(db.Model):
         if today > self.closes_on:
             return "closed"
         return "open"
+
+    def last_day_to_send(self) -> date:
+        """The last day a questionnaire started by the closing day can be sent."""
+        return self.closes_on + timedelta(days=self.send_grace_days or 0)
 
     @property
     def year(self) -> int:

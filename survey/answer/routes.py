@@ -107,6 +107,10 @@ def load_context():
     if request.endpoint == "answer.thanks":
         return None  # a participant who sent on the last day still gets the thank-you page
     status = campaign.status(today())
+    if status == "closed" and today() <= campaign.last_day_to_send():
+        # Started before closing: may still be finished and sent (from the link, too).
+        if g.draft is not None or (request.endpoint == "answer.start" and draft_from_cookie() is not None):
+            return None
     if status != "open":
         return status_page(status, 403 if status == "not_open" else 410)
     return None
@@ -137,6 +141,8 @@ def status_page(kind: str, code: int):
         "answer/status.html", kind=kind, campaign=campaign, instrument=instrument,
         opens_on=format_date(campaign.opens_on, "long") if campaign else "",
         closes_on=format_date(campaign.closes_on, "long") if campaign else "",
+        in_grace=bool(campaign) and today() <= campaign.last_day_to_send(),
+        last_day_to_send=format_date(campaign.last_day_to_send(), "long") if campaign else "",
         days=current_app.config["DRAFT_DAYS"],
     ), code
 

@@ -7,8 +7,8 @@ from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, SelectMultipleField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length, Regexp, ValidationError
+from wtforms import DateField, IntegerField, SelectField, SelectMultipleField, StringField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 # EXCHANGE.md: förbund and insats codes use lowercase letters, digits and "-".
@@ -30,6 +30,24 @@ def code_validators(required_message):
         Length(max=40, message=_l("The code can have at most 40 characters.")),
         Regexp(CODE_PATTERN, message=_l("The code can only contain lowercase letters a–z, digits and '-'.")),
     ]
+
+
+class DaysField(IntegerField):
+    """A whole number of days, with our own message for anything else (WTForms' is English)."""
+
+    def __init__(self, label=None, validators=None, invalid_message=None, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.invalid_message = invalid_message
+
+    def process_formdata(self, valuelist):
+        text = " ".join(valuelist).strip() if valuelist else ""
+        if not text:
+            self.data = None
+            return
+        if not text.isdigit() or len(text) > 3:
+            self.data = None
+            raise ValueError(str(self.invalid_message))
+        self.data = int(text)
 
 
 class DayField(DateField):
@@ -131,6 +149,12 @@ class CampaignForm(FlaskForm):
     closes_on = DayField(
         _l("Closes on"), validators=[InputRequired(message=_l("Enter the date the campaign closes."))],
         invalid_message=_l("Enter the closing date as year-month-day, for example 2025-03-31."),
+    )
+    send_grace_days = DaysField(
+        _l("Days to send after closing"),
+        validators=[InputRequired(message=_l("Enter a number of days from 0 to 30.")),
+                    NumberRange(min=0, max=30, message=_l("Enter a number of days from 0 to 30."))],
+        invalid_message=_l("Enter a number of days from 0 to 30."),
     )
     optional_questions = CheckboxesField(_l("Optional questions"))
 

@@ -24,7 +24,7 @@ from .. import navigation
 from ..access import check_forbund, roles_required
 from ..extensions import db
 from ..i18n import current_language
-from ..models import Campaign, Forbund, Insats, Response, Role
+from ..models import DEFAULT_SEND_GRACE_DAYS, Campaign, Forbund, Insats, Response, Role
 from . import bp, qr
 from .forms import CampaignForm, InsatsForm
 
@@ -200,13 +200,14 @@ def _campaign_form(campaign: Campaign | None) -> tuple[CampaignForm, dict]:
         form = CampaignForm(data={
             "instrument_version": latest_version(), "opens_on": start,
             "closes_on": start + timedelta(days=DEFAULT_DAYS_OPEN), "optional_questions": [],
+            "send_grace_days": DEFAULT_SEND_GRACE_DAYS,
         })
     else:
         form = CampaignForm(data={
             "title": campaign.title, "forbund": campaign.forbund_id, "insats": campaign.insats_id,
             "respondent_group": campaign.respondent_group, "instrument_version": campaign.instrument_version,
             "opens_on": campaign.opens_on, "closes_on": campaign.closes_on,
-            "optional_questions": list(campaign.optional_questions or []),
+            "optional_questions": list(campaign.optional_questions or []), "send_grace_days": campaign.send_grace_days,
         })
     lang = current_language()
     if is_admin():
@@ -271,6 +272,7 @@ def _handle_campaign_form(campaign: Campaign | None):
             campaign.respondent_group = form.respondent_group.data
             campaign.instrument_version = form.instrument_version.data
             campaign.opens_on, campaign.closes_on = form.opens_on.data, form.closes_on.data
+            campaign.send_grace_days = form.send_grace_days.data
             # Keep the instrument's order, whatever order the boxes came in.
             chosen = set(form.optional_questions.data or ())
             campaign.optional_questions = [q for q, _label in form.optional_questions.choices if q in chosen]

@@ -336,3 +336,44 @@ def test_participant_pages_are_never_stored_by_the_browser(client, factory):
     url = begin(client, campaign)
     assert client.get(url).headers["Cache-Control"] == "no-store"
     assert client.get(f"{draft_base(url)}/review").headers["Cache-Control"] == "no-store"
+
+
+def _close(campaign, days_ago: int, grace: int) -> None:
+    from datetime import timedelta
+
+    from survey.answer.routes import today
+
+    campaign.opens_on = today() - timedelta(days=days_ago + 10)
+    campaign.closes_on = today() - timedelta(days=days_ago)
+    campaign.send_grace_days = grace
+    db.session.commit()
+
+
+def test_a_questionnaire_started_before_closing_can_be_sent_in_the_grace_period(client, factory):
+    campaign = factory.campaign()
+    url = begin(client, campaign)
+    base = draft_base(url)
+    answer(client, url, 2)
+    _close(campaign, days_ago=2, grace=7)
+    # The link leads back to it, the questions and Send work.
+    assert "Fortsätt där du var" in client.get(f"/e/{campaign.token}").data.decode()
+    assert client.get(f"{base}/q/2").status_code == 200
+    for n in range(2, len(questions(campaign)) + 1):
+        answer(client, f"{base}/q/{n}", None, action="skip")
+    sent = send(client, base)
+    assert sent.status_code == 303 and "/thanks" in sent.location and len(responses()) == 1
+    # Nobody new can start, and the closed page says that those who started may still send.
+    other = client.application.test_client()
+    closed = other.get(f"/e/{campaign.token}")
+    assert closed.status_code == 410 and "samma telefon eller dator" in closed.data.decode()
+    assert other.post(f"/e/{campaign.token}/start").status_code == 410
+
+
+def test_after_the_grace_period_send_is_refused_and_the_answers_are_kept(client, factory):
+    campaign = factory.campaign()
+    base = answer_all(client, campaign, PARTICIPANT_VALUES)
+    _close(campaign, days_ago=3, grace=2)
+    refused = send(client, base)
+    assert refused.status_code == 410 and responses() == []
+    assert draft(base.split("/")[3]).answers["D1"] == PARTICIPANT_VALUES["D1"]
+    assert "samma telefon" not in client.get(f"/e/{campaign.token}").data.decode()

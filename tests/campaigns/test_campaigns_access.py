@@ -22,7 +22,7 @@ def fill(path: str, campaign, insats) -> str:
 
 def campaign_post(world, campaign_title="Ny"):
     return {"title": campaign_title, "respondent_group": "styrelse", "insats": "", "instrument_version": "2021-A",
-            "opens_on": "2025-01-01", "closes_on": "2025-01-31", "forbund": str(world.own.id)}
+            "opens_on": "2025-01-01", "closes_on": "2025-01-31", "send_grace_days": "7", "forbund": str(world.own.id)}
 
 
 def counts():

@@ -35,7 +35,7 @@ def test_posts_without_token_are_rejected(client, world):
     log_in(client, world.users["admin"])
     before = totals()
     campaign = {"title": "X", "respondent_group": "styrelse", "insats": "", "instrument_version": "2021-A",
-                "opens_on": "2025-01-01", "closes_on": "2025-01-31", "forbund": str(world.own.id)}
+                "opens_on": "2025-01-01", "closes_on": "2025-01-31", "send_grace_days": "7", "forbund": str(world.own.id)}
     for path, data in [
         ("/campaigns/new", campaign),
         (f"/campaigns/{world.own_campaign.id}/edit", campaign),

@@ -20,7 +20,7 @@ def valid_data(world, **overrides) -> dict:
     data = {
         "title": "Steget våren", "respondent_group": "deltagare_pagaende", "insats": str(world.own_insats.id),
         "instrument_version": "2021-A", "opens_on": "2025-03-01", "closes_on": "2025-03-31",
-        "optional_questions": ["kommentar", "omsorg"],
+        "optional_questions": ["kommentar", "omsorg"], "send_grace_days": "7",
     }
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}
@@ -86,6 +86,10 @@ OPTIONAL_FOR_PARTICIPANTS = "is not asked of Participants, ongoing intervention"
     ({"closes_on": "2025-13-01"}, "closes_on", "Enter the closing date as year-month-day, for example 2025-03-31."),
     ({"closes_on": "2025-02-28"}, "closes_on", "The closing date must be the same as or after the opening date."),
     ({"optional_questions": ["vald_rutin"]}, "optional_questions", OPTIONAL_FOR_PARTICIPANTS),
+    ({"send_grace_days": ""}, "send_grace_days", "Enter a number of days from 0 to 30."),
+    ({"send_grace_days": "en vecka"}, "send_grace_days", "Enter a number of days from 0 to 30."),
+    ({"send_grace_days": "31"}, "send_grace_days", "Enter a number of days from 0 to 30."),
+    ({"send_grace_days": "99999999999999999999"}, "send_grace_days", "Enter a number of days from 0 to 30."),
     ({"optional_questions": ["D1"]}, "optional_questions", "Choose only from the listed optional questions."),
 ])
 def test_campaign_validation_errors(as_role, world, overrides, field, message):
