@@ -352,7 +352,7 @@ def main() -> int:
                 server_process.kill()
         with sqlite3.connect(database) as conn:
             stored = conn.execute("SELECT COUNT(*) FROM response").fetchone()[0]
-            leftover = conn.execute("SELECT COUNT(*) FROM draft WHERE sent = 0").fetchone()[0]
+            leftover = conn.execute("SELECT COUNT(*) FROM draft").fetchone()[0]
         # one questionnaire of (a) was sent too
         print(f"(c) completed questionnaires: {completed} (+1 from (a)), failed: {failed}; "
               f"responses stored: {stored}; unsent drafts left: {leftover}")

@@ -79,7 +79,8 @@ def test_concurrent_double_submit_stores_one(app, factory):
 
     def submit():
         with app.app_context():
-            own = app.test_client()
+            own = app.test_client()  # the same browser: it holds the draft's cookie
+            own.set_cookie("finsam_draft", base.split("/")[3], path=f"/e/{campaign.token}")
             barrier.wait(5)
             results.append(own.post(f"{base}/send").status_code)
             db.session.remove()

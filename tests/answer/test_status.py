@@ -42,10 +42,11 @@ def test_status_pages(client, factory, kind, lang):
     assert client.post(f"{url}/start").status_code == status
 
 
-def test_closed_campaign_stops_drafts_in_progress_but_thanks_still_shows(client, factory):
+def test_closed_campaign_stops_drafts_in_progress_after_its_grace_period_but_thanks_still_shows(client, factory):
     campaign = factory.campaign()
     base = answer_all(client, campaign, PARTICIPANT_VALUES)
     campaign.closes_on = today() - timedelta(days=1)
+    campaign.send_grace_days = 0
     from survey.extensions import db
     db.session.commit()
     assert client.get(f"{base}/q/1").status_code == 410
