@@ -10,7 +10,12 @@ installed, else Werkzeug's threaded server), then
   (b) runs N concurrent simulated participants through whole questionnaires and prints the
       server time per page type, p50 and p95 (target: p95 under 50 ms), measured inside the
       server by a timing wrapper around the app, next to the time the client waited;
-  (c) compares the responses stored with the questionnaires completed.
+  (c) compares the responses stored with the questionnaires completed;
+  (d) drives one questionnaire in headless Chromium (Debian's, as the tests do) on emulated slow
+      3G: 400 kbps each way and 400 ms round trip (Chrome DevTools' network emulation), and
+      prints the time of each question step (press Continue until the next question has
+      loaded: POST, redirect, GET, with the CSS and JS the browser keeps) and the bytes it
+      carried (target: under 1.0 s, the page under 25 KB). Skipped with --no-browser.
 Bounded: every request has a 15 s timeout and the run stops at the deadline.
 """
 from __future__ import annotations
@@ -299,6 +304,60 @@ def concurrent_run(label: str, port: int, token: str, plan: list, participants: 
     return completed, failed
 
 
+# --------------------------------------------------------------------------- slow 3G
+SLOW_3G = {"offline": False, "latency": 400, "downloadThroughput": 400_000 / 8, "uploadThroughput": 400_000 / 8}
+
+
+def slow_3g(port: int, token: str, steps: int = 8) -> float:
+    """(d) Question steps in Chromium on emulated slow 3G; returns the median step in seconds."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.support.browser import CHROMIUM_ARGS, PHONE, chromium_path
+
+    print("(d) A question step on emulated slow 3G (400 kbps, 400 ms round trip), Chromium at 360 px")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True,
+                                     ignore_default_args=["--disable-back-forward-cache"])
+        try:
+            page = browser.new_context(viewport=PHONE, locale="sv-SE").new_page()
+            cdp = page.context.new_cdp_session(page)
+            cdp.send("Network.enable")
+            cdp.send("Network.emulateNetworkConditions", SLOW_3G)
+            carried = {"bytes": 0, "requests": 0}
+
+            def finished(event):  # what came over the network (cached CSS and JS carry nothing)
+                if event.get("encodedDataLength", 0) > 0:
+                    carried["bytes"] += event["encodedDataLength"]
+                    carried["requests"] += 1
+
+            cdp.on("Network.loadingFinished", finished)
+            started = time.perf_counter()
+            page.goto(f"http://127.0.0.1:{port}/e/{token}")
+            page.wait_for_timeout(100)
+            print(f"    landing page, nothing cached:   {time.perf_counter() - started:5.2f} s, "
+                  f"{carried['bytes'] / 1000:5.1f} KB in {carried['requests']} requests")
+            times = []
+            with page.expect_navigation():
+                page.get_by_role("button", name="Börja", exact=True).click()
+            for n in range(1, steps + 1):
+                radio = page.locator("input[name=answer]")
+                if radio.count():
+                    radio.first.check()
+                carried.update(bytes=0, requests=0)
+                started = time.perf_counter()
+                with page.expect_navigation(wait_until="load"):
+                    page.get_by_role("button", name="Fortsätt", exact=True).click()
+                times.append(time.perf_counter() - started)
+                page.wait_for_timeout(100)  # the last network events arrive just after "load"
+                print(f"    step {n}: {times[-1]:5.2f} s, {carried['bytes'] / 1000:5.1f} KB in "
+                      f"{carried['requests']} requests")
+        finally:
+            browser.close()
+    median = statistics.median(times)
+    print(f"    median step {median:5.2f} s, slowest {max(times):5.2f} s (target under 1.0 s)\n")
+    return median
+
+
 # --------------------------------------------------------------------------- main
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -312,6 +371,7 @@ def main() -> int:
     except ImportError:
         default_server = "werkzeug"
     parser.add_argument("--server", choices=("gunicorn", "werkzeug"), default=default_server)
+    parser.add_argument("--no-browser", action="store_true", help="skip (d), the slow 3G run in Chromium")
     parser.add_argument("--serve", nargs=2, metavar=("PORT", "DATABASE_URL"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
@@ -338,6 +398,8 @@ def main() -> int:
                 worst = max(worst, total)
                 print(f"    {name:<28}{html:>8,}{extra:>9,}{total:>9,}  {'ok' if total < 25_000 else 'OVER'}")
             print(f"    largest page: {worst / 1000:.1f} KB\n")
+            if not args.no_browser:
+                slow_3g(port, token)
 
             completed = failed = 0
             for label, think in (("b1", args.think), ("b2", 0.0)):

@@ -32,7 +32,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .catalogs import compile_catalogs
     compile_catalogs(translations)
 
-    from . import i18n, logs, navigation, security
+    from . import delivery, i18n, logs, navigation, security
     from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -45,6 +45,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     navigation.init_app(app)
     security.init_app(app)
     logs.init_app(app)
+    delivery.init_app(app)
     _enable_sqlite_foreign_keys(app)
     from .figures import cells  # noqa: F401 - registers the flush events that keep the count cells
 
