@@ -16,7 +16,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("FINSAM_ENV", "test")
 
-from tests.support.postgres import PostgresServer  # noqa: E402
+from tests.support.postgres import PostgresServer
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 _counter = itertools.count()
@@ -116,15 +116,33 @@ def artifacts_dir() -> Path:
 
 # ---------------------------------------------------------------------------------- browser
 @pytest.fixture(scope="session")
-def browser():
+def playwright_driver():
+    """One Playwright per test process (a second one in the same thread is refused)."""
     from playwright.sync_api import sync_playwright
 
+    with sync_playwright() as pw:
+        yield pw
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_driver):
+    """Chromium as Playwright launches it: the back/forward cache off."""
     from tests.support.browser import CHROMIUM_ARGS, chromium_path
 
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
+    browser = playwright_driver.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True)
+    yield browser
+    browser.close()
+
+
+@pytest.fixture(scope="session")
+def bfcache_browser(playwright_driver):
+    """Chromium as phones keep it: the back/forward cache on (Playwright turns it off)."""
+    from tests.support.browser import CHROMIUM_ARGS, chromium_path
+
+    browser = playwright_driver.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True,
+                                                ignore_default_args=["--disable-back-forward-cache"])
+    yield browser
+    browser.close()
 
 
 @pytest.fixture
@@ -149,7 +167,7 @@ def phone(browser):
 
 def pytest_collection_modifyitems(items):
     for item in items:
-        if "phone" in item.fixturenames or "browser" in item.fixturenames:
+        if {"phone", "browser", "bfcache_browser"} & set(item.fixturenames):
             item.add_marker(pytest.mark.browser)
         if "database_url" in item.fixturenames and "postgresql" in item.nodeid:
             item.add_marker(pytest.mark.postgres)

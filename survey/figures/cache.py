@@ -22,8 +22,9 @@ When the data have changed, FIGURES_REFRESH decides who waits:
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from flask import current_app, g
 
@@ -116,7 +117,7 @@ def _refresh(app, cache: _Cache) -> None:
                 if cache.version != data_version():
                     return
                 cached(kind, k, build, refreshable=True)
-    except Exception:  # noqa: BLE001 - the stale tables stay; the next request tries again
+    except Exception:
         app.logger.exception("refreshing the published tables failed")
     finally:
         _building.on = False

@@ -5,18 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.answer.helpers import questions, responses
-from tests.support.browser import CHROMIUM_ARGS, PHONE, chromium_path
-
-
-@pytest.fixture(scope="module")
-def bfcache_browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True,
-                                     ignore_default_args=["--disable-back-forward-cache"])
-        yield browser
-        browser.close()
+from tests.support.browser import PHONE
 
 
 @pytest.fixture

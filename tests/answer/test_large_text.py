@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from survey.answer.routes import today
 from tests.answer.helpers import questions
-from tests.support.browser import CHROMIUM_ARGS, chromium_path
 
 LANGUAGES = ["sv", "en", "ar", "fa", "so", "ti"]
 OVERFLOW = """() => {
@@ -23,16 +21,6 @@ SMALL_TARGETS = """() => [...document.querySelectorAll('a, button, input, textar
   .map(el => { const b = (el.closest('label') || el).getBoundingClientRect();
                return [el.tagName + ' ' + (el.textContent || el.value || '').trim().slice(0, 30), Math.round(b.width), Math.round(b.height)]; })
   .filter(([_, w, h]) => w < 44 || h < 44)"""
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
 
 
 def _pages(page, base_url, campaign, lang):
@@ -59,10 +47,10 @@ def _pages(page, base_url, campaign, lang):
 
 @pytest.mark.parametrize("how", ["text-200", "zoom-200"])
 @pytest.mark.parametrize("lang", LANGUAGES)
-def test_no_horizontal_scroll_and_large_targets(chromium, live_server, factory, artifacts_dir, lang, how):
+def test_no_horizontal_scroll_and_large_targets(browser, live_server, factory, artifacts_dir, lang, how):
     campaign = factory.campaign(optional=["omsorg", "kommentar"])
     width = 180 if how == "zoom-200" else 360  # 200 % zoom halves the CSS width of a 360 px phone
-    context = chromium.new_context(viewport={"width": width, "height": 740}, locale="sv-SE", bypass_csp=True)
+    context = browser.new_context(viewport={"width": width, "height": 740}, locale="sv-SE", bypass_csp=True)
     problems = []
     try:
         page = context.new_page()

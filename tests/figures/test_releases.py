@@ -6,9 +6,9 @@ import io
 import pandas as pd
 import pytest
 
+from indicators.release import step
 from survey.extensions import db
 from survey.figures import releases
-from indicators.release import step
 from tests.exchange.helpers import avslut, many, response
 from tests.support.factories import login
 
