@@ -51,6 +51,12 @@ class Forbund(db.Model):
     name: Mapped[str] = mapped_column(String(200))
     # Free-text comments older than this are deleted by the retention command.
     free_text_retention_months: Mapped[int] = mapped_column(SmallInteger, default=24)
+    # What participants are told about whom to contact (the page "Om enkäten och dina uppgifter"
+    # and the accessibility statement); written by the förbund administrator.
+    contact_email: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    contact_phone: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    privacy_contact: Mapped[str] = mapped_column(String(200), default="", server_default="")  # dataskyddsombud
+    information_note: Mapped[str] = mapped_column(Text, default="", server_default="")  # in Swedish
 
     insatser: Mapped[list[Insats]] = relationship(back_populates="forbund", order_by="Insats.code")
 
@@ -95,7 +101,9 @@ class Campaign(db.Model):
     token: Mapped[str] = mapped_column(String(64), unique=True, default=new_link_token)
     forbund_id: Mapped[int] = mapped_column(ForeignKey("forbund.id"))
     insats_id: Mapped[int | None] = mapped_column(ForeignKey("insats.id"))
-    title: Mapped[str] = mapped_column(String(200), default="")
+    title: Mapped[str] = mapped_column(String(200), default="")  # staff only
+    # What participants see as the heading (empty: a heading of the product, in their language).
+    public_title: Mapped[str] = mapped_column(String(200), default="", server_default="")
     respondent_group: Mapped[str] = mapped_column(String(40))
     instrument_version: Mapped[str] = mapped_column(String(20))
     opens_on: Mapped[date] = mapped_column(Date)

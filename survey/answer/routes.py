@@ -24,6 +24,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm.attributes import set_committed_value
 
+from indicators.disclosure import free_text_allowed
 from indicators.instrument import Instrument, Question, instruments, latest_version
 
 from ..extensions import csrf, db, limiter
@@ -104,8 +105,8 @@ def load_context():
                 set_committed_value(draft, "language", chosen)
             if draft.language in g.languages:
                 g.lang = draft.language
-    if request.endpoint == "answer.thanks":
-        return None  # a participant who sent on the last day still gets the thank-you page
+    if request.endpoint in ("answer.thanks", "answer.about", "answer.accessibility"):
+        return None  # readable whatever the dates: a participant who sent on the last day too
     status = campaign.status(today())
     if status == "closed" and today() <= campaign.last_day_to_send():
         # Started before closing: may still be finished and sent (from the link, too).
@@ -284,7 +285,7 @@ def start(token):
         return render_template("answer/resume.html", draft=draft, continue_url=resume_url(draft))
     response = make_response(render_template(
         "answer/landing.html", total=len(questionnaire()), days=current_app.config["DRAFT_DAYS"],
-        deleted=request.args.get("deleted") == "1",
+        deleted=request.args.get("deleted") == "1", k=current_app.config["DISCLOSURE_K"],
     ))
     if request.cookies.get(DRAFT_COOKIE):
         forget_draft(response)  # sent or expired: start afresh
@@ -469,7 +470,29 @@ def store_response(campaign: Campaign, answers: dict) -> Response:
 
 @bp.get("/<token>/thanks")
 def thanks(token):
-    return render_template("answer/thanks.html")
+    return render_template("answer/thanks.html", k=current_app.config["DISCLOSURE_K"])
+
+
+@bp.get("/<token>/om")
+def about(token):
+    """"Om enkäten och dina uppgifter": what a public body owes the person it asks (GDPR art. 13).
+    The facts are the product's own (what is stored, for how long, who sees what), so they are
+    true for every förbund; the förbund adds whom to contact."""
+    campaign: Campaign = g.campaign
+    k = int(current_app.config["DISCLOSURE_K"])
+    months = campaign.forbund.free_text_retention_months
+    return render_template(
+        "answer/about.html", forbund=campaign.forbund, k=k, days=current_app.config["DRAFT_DAYS"],
+        comment_group=next(n for n in range(1, 10_000) if free_text_allowed(n, k=k)),
+        comment_months=months if months is not None and months >= 0 else None,
+    )
+
+
+@bp.get("/<token>/tillganglighet")
+def accessibility(token):
+    """The accessibility statement (lagen om tillgänglighet till digital offentlig service)."""
+    return render_template("answer/accessibility.html", forbund=g.campaign.forbund,
+                           unreviewed=[lang for lang in g.languages if lang in g.instrument.unreviewed])
 
 
 def fallback_instrument() -> Instrument:

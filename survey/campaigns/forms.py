@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectField, SelectMultipleField, StringField
+from wtforms import DateField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -127,6 +127,9 @@ class CampaignForm(FlaskForm):
         DataRequired(message=_l("Enter a title for the campaign.")),
         Length(max=200, message=_l("The title can have at most 200 characters.")),
     ])
+    public_title = StringField(_l("Heading for participants (optional)"), filters=[strip], validators=[
+        Length(max=200, message=_l("The heading can have at most 200 characters.")),
+    ])
     forbund = ClearSelectField(
         _l("Förbund"), coerce=int_or_none, invalid_message=_l("Choose one of the listed förbund."),
     )
@@ -224,3 +227,23 @@ class CampaignForm(FlaskForm):
                     fail(field, _l("The campaign already has responses, so this cannot be changed. "
                                    "Create a new campaign instead."))
         return ok
+
+
+class ParticipantInformationForm(FlaskForm):
+    """Whom participants may contact, shown on "Om enkäten och dina uppgifter" and in the
+    accessibility statement (the rest of those pages is the same for every förbund)."""
+    contact_email = StringField(_l("E-mail for questions"), filters=[strip], validators=[
+        Length(max=200, message=_l("At most 200 characters.")),
+        Regexp(r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_l("Enter an e-mail address like namn@forbund.se.")),
+    ])
+    contact_phone = StringField(_l("Telephone for questions"), filters=[strip], validators=[
+        Length(max=40, message=_l("At most 40 characters.")),
+        Regexp(r"^[0-9 +()-]*$", message=_l("Enter a telephone number with digits, spaces, + and -.")),
+    ])
+    privacy_contact = StringField(_l("Data protection officer (name, e-mail or telephone)"), filters=[strip], validators=[
+        Length(max=200, message=_l("At most 200 characters.")),
+    ])
+    information_note = TextAreaField(_l("Anything else participants should know (optional, in Swedish)"),
+                                     filters=[strip], validators=[
+        Length(max=1000, message=_l("At most 1000 characters.")),
+    ])

@@ -26,7 +26,7 @@ from ..extensions import db
 from ..i18n import current_language
 from ..models import DEFAULT_SEND_GRACE_DAYS, Campaign, Forbund, Insats, Response, Role
 from . import bp, qr
-from .forms import CampaignForm, InsatsForm
+from .forms import CampaignForm, InsatsForm, ParticipantInformationForm
 
 VIEW_ROLES = (Role.ADMIN, Role.FORBUND_ADMIN, Role.FORBUND_USER)
 EDIT_ROLES = (Role.ADMIN, Role.FORBUND_ADMIN)
@@ -35,6 +35,7 @@ DEFAULT_DAYS_OPEN = 28
 
 navigation.register_link("campaigns.index", _l("Campaigns"), VIEW_ROLES)
 navigation.register_link("campaigns.insatser", _l("Interventions (insatser)"), VIEW_ROLES)
+navigation.register_link("campaigns.information", _l("Information for participants"), EDIT_ROLES)
 
 
 # ---------------------------------------------------------------------------------- helpers
@@ -204,7 +205,8 @@ def _campaign_form(campaign: Campaign | None) -> tuple[CampaignForm, dict]:
         })
     else:
         form = CampaignForm(data={
-            "title": campaign.title, "forbund": campaign.forbund_id, "insats": campaign.insats_id,
+            "title": campaign.title, "public_title": campaign.public_title,
+            "forbund": campaign.forbund_id, "insats": campaign.insats_id,
             "respondent_group": campaign.respondent_group, "instrument_version": campaign.instrument_version,
             "opens_on": campaign.opens_on, "closes_on": campaign.closes_on,
             "optional_questions": list(campaign.optional_questions or []), "send_grace_days": campaign.send_grace_days,
@@ -269,6 +271,7 @@ def _handle_campaign_form(campaign: Campaign | None):
             campaign.forbund_id = forbund_id
             campaign.insats_id = form.insats.data
             campaign.title = form.title.data
+            campaign.public_title = form.public_title.data or ""
             campaign.respondent_group = form.respondent_group.data
             campaign.instrument_version = form.instrument_version.data
             campaign.opens_on, campaign.closes_on = form.opens_on.data, form.closes_on.data
@@ -327,6 +330,30 @@ def _qr_response(campaign: Campaign, body: bytes, mimetype: str, ext: str) -> Ht
     response.headers["Content-Disposition"] = f'{disposition}; filename="{_file_name(campaign, ext)}"'
     response.headers["Cache-Control"] = "private, max-age=300"
     return response
+
+
+@bp.route("/campaigns/information", methods=["GET", "POST"])
+@roles_required(*EDIT_ROLES)
+def information():
+    """Whom participants may contact: shown on every campaign's "Om enkäten och dina
+    uppgifter" and accessibility pages. The administrator picks the förbund (?forbund=code)."""
+    if is_admin():
+        code = request.args.get("forbund", "")
+        forbund = db.session.scalar(select(Forbund).where(Forbund.code == code)) if code else None
+        if forbund is None:
+            choices = db.session.scalars(select(Forbund).order_by(Forbund.name)).all()
+            return render_template("campaigns/information.html", form=None, forbund=None, choices=choices)
+    else:
+        forbund = db.session.get(Forbund, current_user.forbund_id)
+    form = ParticipantInformationForm(obj=forbund)
+    if form.validate_on_submit():
+        form.populate_obj(forbund)
+        db.session.commit()
+        flash(_("The information for participants has been saved."))
+        return redirect(url_for("campaigns.information", **({"forbund": forbund.code} if is_admin() else {})))
+    example = db.session.scalar(select(Campaign).where(Campaign.forbund_id == forbund.id).order_by(Campaign.id.desc()))
+    return render_template("campaigns/information.html", form=form, forbund=forbund, choices=None,
+                           example_url=url_for("answer.about", token=example.token) if example else None)
 
 
 @bp.get("/campaigns/<int:campaign_id>/qr.svg")

@@ -41,7 +41,7 @@ def test_whole_questionnaire_every_page_type(phone, live_server, factory, artifa
     if lang == "ar":
         with page.expect_navigation():
             page.get_by_role("link", name="العربية").click()
-    assert page.title().startswith("Test")
+    assert page.title().startswith(t(lang, "Vad tyckte du om stödet?", "ما رأيك في الدعم؟"))  # not the staff title
     check_page(page, artifacts_dir, lang, "landing")
     submit(page, t(lang, "Börja", "ابدأ"))
 
@@ -92,6 +92,13 @@ def test_whole_questionnaire_every_page_type(phone, live_server, factory, artifa
     submit(page, t(lang, "Skicka svaren", "إرسال الإجابات"))
     assert page.locator("h1").inner_text() == t(lang, "Tack för dina svar", "شكرًا على إجاباتك")
     check_page(page, artifacts_dir, lang, "thanks")
+    # The information participants are owed, from the footer of every page.
+    for link, kind in ((t(lang, "Om enkäten och dina uppgifter", "عن الاستبيان وبياناتك"), "about"),
+                       (t(lang, "Tillgänglighet", "إمكانية الوصول"), "accessibility")):
+        with page.expect_navigation():
+            page.locator("footer").get_by_role("link", name=link).click()
+        check_page(page, artifacts_dir, lang, kind)
+        page.go_back()
 
     [stored] = responses()
     stored_answers = answers_of(stored)

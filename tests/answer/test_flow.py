@@ -26,7 +26,7 @@ def test_landing_page_tells_what_the_questionnaire_is(client, factory):
     assert page.status_code == 200
     assert '<html lang="sv" dir="ltr">' in html
     assert campaign.forbund.name in html
-    assert "anonyma" in html and "5 minuter" in html and "7 dagar" in html
+    assert "utan ditt namn" in html and "5 minuter" in html and "7 dagar" in html
     assert f'action="/e/{campaign.token}/start"' in html
     assert "Logga ut" not in html and "Huvudmeny" not in html  # no staff navigation
     # six languages, each named in its own language

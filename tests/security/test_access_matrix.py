@@ -69,12 +69,15 @@ RULES: dict[str, dict[str, dict]] = {
     "/e/<token>/<draft>/send": {"POST": participant(True)},
     "/e/<token>/<draft>/delete": {"POST": participant(True)},
     "/e/<token>/thanks": {"GET": participant(False)},
+    "/e/<token>/om": {"GET": participant(False)},
+    "/e/<token>/tillganglighet": {"GET": participant(False)},
     # system administration
     "/admin/forbund": {"GET": staff("admin"), "POST": staff("admin")},
     "/admin/users": {"GET": staff("admin")},
     # campaigns and insatser (förbund staff; admin sees all)
     "/campaigns/": {"GET": staff("admin", "forbund_admin", "forbund_user")},
     "/campaigns/new": {"GET": staff("admin", "forbund_admin"), "POST": staff("admin", "forbund_admin")},
+    "/campaigns/information": {"GET": staff("admin", "forbund_admin"), "POST": staff("admin", "forbund_admin")},
     "/campaigns/<int:campaign_id>": {"GET": staff("admin", "forbund_admin", "forbund_user", other="404")},
     "/campaigns/<int:campaign_id>/edit": {"GET": staff("admin", "forbund_admin", other="404"),
                                           "POST": staff("admin", "forbund_admin", other="404")},
