@@ -27,10 +27,8 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('campaign', schema=None) as batch_op:
-        batch_op.drop_column('public_title')
-    with op.batch_alter_table('forbund', schema=None) as batch_op:
-        batch_op.drop_column('information_note')
-        batch_op.drop_column('privacy_contact')
-        batch_op.drop_column('contact_phone')
-        batch_op.drop_column('contact_email')
+    # Plain DROP COLUMNs (SQLite >= 3.35 has them): a batch copy of campaign or forbund, which
+    # other tables reference, fails on SQLite's foreign keys.
+    op.execute("ALTER TABLE campaign DROP COLUMN public_title")
+    for column in ('information_note', 'privacy_contact', 'contact_phone', 'contact_email'):
+        op.execute(f"ALTER TABLE forbund DROP COLUMN {column}")
