@@ -6,7 +6,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 THRESHOLD = re.compile(
-    r"[<>]=?\s*(?:\bk\b|\w*\.k\(\)|\bk\(\)|DISCLOSURE_K|\w*disclosure_k\w*|FREE_TEXT_MIN|MIN_K)"
+    r"[<>]=?\s*(?:[\w.]+\[[\"'])?(?:\bk\b|\w*\.k\(\)|\bk\(\)|DISCLOSURE_K|\w*disclosure_k\w*|FREE_TEXT_MIN|MIN_K)"
     r"|(?:\bk\b|\w*\.k\(\)|\bk\(\)|DISCLOSURE_K|FREE_TEXT_MIN|MIN_K)\s*[<>]")
 
 
@@ -24,10 +24,11 @@ def test_no_threshold_comparison_outside_the_engine():
 
 def test_the_check_catches_a_view_deciding_by_itself(tmp_path):
     view = tmp_path / "view.py"
-    view.write_text("hidden = n < k\nshow = count >= fmt.k()\nok = n < limit\n", encoding="utf-8")
+    view.write_text("hidden = n < k\nshow = count >= fmt.k()\nok = n < limit\n"
+                    "shown = n if n >= current_app.config[\"DISCLOSURE_K\"] else None\n", encoding="utf-8")
     global ROOT
     saved, ROOT = ROOT, tmp_path
     try:
-        assert len(list(offending_lines([view]))) == 2
+        assert len(list(offending_lines([view]))) == 3
     finally:
         ROOT = saved

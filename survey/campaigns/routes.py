@@ -23,6 +23,7 @@ from indicators.instrument import get_instrument, instruments, latest_version
 from .. import navigation
 from ..access import check_forbund, roles_required
 from ..extensions import db
+from ..figures import tables
 from ..i18n import current_language
 from ..models import DEFAULT_SEND_GRACE_DAYS, Campaign, Forbund, Insats, Response, Role
 from . import bp, qr
@@ -90,14 +91,17 @@ def group_label(version: str, group: str) -> str:
     return instrument.label(labels, current_language()) if labels else group
 
 
-def shown_count(n: int) -> int | None:
-    """DISCLOSURE.md rule 6: a response count below k is hidden like any other figure (a count that
-    ticks up right after someone leaves the room tells who answered). None means hidden."""
-    return n if n >= current_app.config["DISCLOSURE_K"] else None
-
-
 def response_count(campaign_id: int) -> int:
     return db.session.scalar(select(func.count(Response.id)).where(Response.campaign_id == campaign_id)) or 0
+
+
+def _shown_responses(campaign: Campaign) -> tuple[int | None, str]:
+    """(responses or None where hidden, hidden reason) as the disclosure engine publishes them."""
+    siblings = db.session.execute(select(Campaign.id, Campaign.opens_on, Campaign.respondent_group)
+                                  .where(Campaign.forbund_id == campaign.forbund_id)).all()
+    n, hidden, reason = tables.campaign_counts(
+        campaign.forbund_id, [(s.id, s.opens_on.year, s.respondent_group) for s in siblings])[campaign.id]
+    return (None if hidden else n), reason
 
 
 def forbund_choices(first_label: str) -> list[tuple[str, str]]:
@@ -177,19 +181,23 @@ def insats_edit(insats_id: int):
 @bp.get("/campaigns/")
 @roles_required(*VIEW_ROLES)
 def index():
-    # Response counts come from one grouped subquery joined to the list: one query, not one per row.
-    counts = (select(Response.campaign_id, func.count(Response.id).label("n"))
-              .where(Response.campaign_id.is_not(None)).group_by(Response.campaign_id).subquery())
-    stmt = (select(Campaign, func.coalesce(counts.c.n, 0))
-            .outerjoin(counts, counts.c.campaign_id == Campaign.id)
-            .options(joinedload(Campaign.forbund), joinedload(Campaign.insats))
+    # Released counts through the disclosure engine, per förbund (rule 4 and complementary
+    # suppression: the same figures as the förbund's dashboard), before the campaigns are loaded
+    # (taking a release commits).
+    keys = db.session.execute(visible(select(Campaign.id, Campaign.forbund_id, Campaign.opens_on,
+                                             Campaign.respondent_group), Campaign.forbund_id)).all()
+    shown: dict[int, tuple[int, bool, str]] = {}
+    for forbund_id in {k.forbund_id for k in keys}:
+        shown.update(tables.campaign_counts(forbund_id, [(k.id, k.opens_on.year, k.respondent_group)
+                                                         for k in keys if k.forbund_id == forbund_id]))
+    stmt = (select(Campaign).options(joinedload(Campaign.forbund), joinedload(Campaign.insats))
             .order_by(Campaign.opens_on.desc(), Campaign.id.desc()))
-    rows = db.session.execute(visible(stmt, Campaign.forbund_id)).all()
+    rows = db.session.scalars(visible(stmt, Campaign.forbund_id)).unique().all()
     day = today()
     campaigns = [
-        {"campaign": c, "responses": shown_count(n), "status": c.status(day),
-         "group": group_label(c.instrument_version, c.respondent_group)}
-        for c, n in rows
+        {"campaign": c, "responses": None if shown[c.id][1] else shown[c.id][0], "reason": shown[c.id][2],
+         "status": c.status(day), "group": group_label(c.instrument_version, c.respondent_group)}
+        for c in rows
     ]
     return render_template("campaigns/index.html", campaigns=campaigns, statuses=status_labels(),
                            can_edit=can_edit(), show_forbund=is_admin(), k=current_app.config["DISCLOSURE_K"])
@@ -312,7 +320,7 @@ def show(campaign_id: int):
     ]
     return render_template(
         "campaigns/show.html", campaign=campaign, url=participant_url(campaign),
-        status=status_labels()[campaign.status(today())], responses=shown_count(response_count(campaign.id)),
+        status=status_labels()[campaign.status(today())], responses=_shown_responses(campaign),
         group=group_label(campaign.instrument_version, campaign.respondent_group),
         working=bool(instrument and instrument.status == "working"), optional_labels=optional_labels,
         can_edit=can_edit(), k=current_app.config["DISCLOSURE_K"],

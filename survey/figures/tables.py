@@ -19,7 +19,7 @@ from flask import current_app
 from indicators.compute import indicator_table
 from indicators.disclosure import SiblingSet, blank_suppressed, suppress
 from indicators.outcomes import ALL_RATES, income_after_table, outcome_table
-from indicators.protection import remembered_in
+from indicators.protection import FEW, remembered_in
 
 from . import cache, patterns, releases
 
@@ -113,3 +113,43 @@ def years_with_data(forbund: str | None = None) -> list[int]:
     if forbund is not None:
         table = table[table["forbund"].eq(forbund)]
     return sorted(int(y) for y in table["year"].unique())
+
+
+def campaign_counts(forbund_id: int, campaigns) -> dict[int, tuple[int, bool, str]]:
+    """campaign id → (responses, hidden, reason) for campaigns of one förbund, given as (id, year,
+    respondent group) triples (taking a release commits, which would expire ORM objects), as released and
+    decided by the disclosure engine: a förbund's campaigns of one year and group add up to its
+    questionnaires answered (published on the national view), with the rest (imported answers)
+    as one more member, so a hidden small campaign cannot be found as the total minus the shown
+    ones. Every page that shows a campaign's responses takes them from here (a live count next
+    to a released one would give away each send)."""
+    if not campaigns:
+        return {}
+    per_campaign = releases.campaign_response_counts(forbund_id)
+    # A campaign nobody has answered (yet) is a known zero (DISCLOSURE.md: zero cells are known to
+    # the attacker and protect no one): shown as "–" like a small count, but no member of the set,
+    # so that it takes no other campaign's figure with it.
+    campaigns = list(campaigns)
+    answered_campaigns = [c for c in campaigns if per_campaign.get(c[0], 0) > 0]
+    out_zero = {c[0]: (0, True, FEW) for c in campaigns if per_campaign.get(c[0], 0) == 0}
+    if not answered_campaigns:
+        return out_zero
+    rows = [{"campaign": str(cid), "year": year, "respondent_group": group, "n": per_campaign[cid]}
+            for cid, year, group in answered_campaigns]
+    frame = pd.DataFrame(rows)
+    answered = releases.responses_per_forbund(forbund_ids=[forbund_id])
+    totals = frame.groupby(["year", "respondent_group"], as_index=False)["n"].sum().merge(
+        answered[["year", "respondent_group", "n"]], on=["year", "respondent_group"], how="left",
+        suffixes=("", "_all"))
+    totals["n_all"] = totals["n_all"].fillna(totals["n"]).astype(int).clip(lower=totals["n"])
+    extra = [
+        *({"campaign": "alla", "year": t.year, "respondent_group": t.respondent_group, "n": t.n_all}
+          for t in totals.itertuples()),
+        *({"campaign": "~other", "year": t.year, "respondent_group": t.respondent_group, "n": t.n_all - t.n}
+          for t in totals.itertuples() if t.n_all > t.n),
+    ]
+    frame = pd.concat([frame, pd.DataFrame(extra)], ignore_index=True)
+    out = suppress(frame, count_col="n", k=k(),
+                   sibling_sets=[SiblingSet(("year", "respondent_group"), "campaign", "alla")])
+    return out_zero | {int(r["campaign"]): (int(r["n"]), bool(r["suppressed"]), r["hidden_reason"])
+                       for r in out.to_dict("records") if r["campaign"] not in ("alla", "~other")}

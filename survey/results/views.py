@@ -19,20 +19,30 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from indicators.genuskompass import (
-    INCOME_PHRASES, OUTCOME_PHRASES, SUBGOALS, Comparison, SubGoal, compare, compare_table, hidden_comparison,
+    INCOME_PHRASES,
+    OUTCOME_PHRASES,
+    SUBGOALS,
+    Comparison,
+    SubGoal,
+    compare,
+    compare_table,
+    hidden_comparison,
     sentence,
 )
-from indicators.disclosure import SiblingSet, suppress
-from indicators.instrument import GROUP_ORDER, PARTICIPANT_GROUPS, get_instrument, latest_version
+from indicators.instrument import (
+    GROUP_ORDER,
+    PARTICIPANT_GROUPS,
+    get_instrument,
+    latest_version,
+)
 
 from .. import charts
 from .. import formatting as fmt
-from ..figures import releases
-from ..formatting import INCOME_LABELS
 from ..extensions import db
+from ..figures import tables
+from ..formatting import INCOME_LABELS
 from ..i18n import current_language
 from ..models import Campaign, Forbund
-from ..figures import tables
 
 INSATS_TOTAL, NATIONAL = tables.INSATS_TOTAL, tables.NATIONAL
 
@@ -363,12 +373,11 @@ def dashboard(forbund, args) -> View:
 
 
 def campaign_section(forbund, year) -> Section:
-    per_campaign = releases.campaign_response_counts(forbund.id)
     campaigns = db.session.scalars(select(Campaign).where(Campaign.forbund_id == forbund.id)
                                    .order_by(Campaign.opens_on.desc(), Campaign.id)).all()
     if year is not None:
         campaigns = [c for c in campaigns if c.year == year]
-    shown = _campaign_counts(forbund, campaigns, per_campaign)
+    shown = tables.campaign_counts(forbund.id, [(c.id, c.year, c.respondent_group) for c in campaigns])
     records, body = [], []
     for c in campaigns:
         n, hidden, reason = shown[c.id]
@@ -388,35 +397,6 @@ def campaign_section(forbund, year) -> Section:
     table = Table("campaigns", title, [_("Campaign"), _("Respondent group"), _("Intervention"), _("Open"),
                                        _("Responses")], body, frame)
     return Section("campaigns", _("Responses per campaign"), tables=[table])
-
-
-def _campaign_counts(forbund, campaigns, per_campaign) -> dict[int, tuple[int, bool, str]]:
-    """campaign id → (responses, hidden, reason), decided by the disclosure engine: a förbund's
-    campaigns of one year and group add up to its questionnaires answered (published on the
-    national view), with the rest (imported answers) as one more member, so a hidden small
-    campaign cannot be found as the total minus the shown ones."""
-    if not campaigns:
-        return {}
-    rows = [{"campaign": str(c.id), "year": c.year, "respondent_group": c.respondent_group,
-             "n": per_campaign.get(c.id, 0)} for c in campaigns]
-    frame = pd.DataFrame(rows)
-    # The förbund's own questionnaires answered only: this runs on every dashboard view.
-    answered = releases.responses_per_forbund(forbund_ids=[forbund.id])
-    totals = frame.groupby(["year", "respondent_group"], as_index=False)["n"].sum().merge(
-        answered[["year", "respondent_group", "n"]], on=["year", "respondent_group"], how="left",
-        suffixes=("", "_all"))
-    totals["n_all"] = totals["n_all"].fillna(totals["n"]).astype(int).clip(lower=totals["n"])
-    extra = [
-        *({"campaign": "alla", "year": t.year, "respondent_group": t.respondent_group, "n": t.n_all}
-          for t in totals.itertuples()),
-        *({"campaign": "~other", "year": t.year, "respondent_group": t.respondent_group, "n": t.n_all - t.n}
-          for t in totals.itertuples() if t.n_all > t.n),
-    ]
-    frame = pd.concat([frame, pd.DataFrame(extra)], ignore_index=True)
-    out = suppress(frame, count_col="n", k=fmt.k(),
-                   sibling_sets=[SiblingSet(("year", "respondent_group"), "campaign", "alla")])
-    return {int(r["campaign"]): (int(r["n"]), bool(r["suppressed"]), r["hidden_reason"])
-            for r in out.to_dict("records") if r["campaign"] not in ("alla", "~other")}
 
 
 # --------------------------------------------------------------------------- genuskompass
