@@ -17,8 +17,12 @@ REDACTED = r"\1[utkast]"
 ACCESS_LOGGERS = ("werkzeug", "gunicorn.access")
 
 
+ANSWER_CODE = re.compile(r"([?&]kod=)[^&\s\"]*")
+
+
 def redact(text: str) -> str:
-    return DRAFT_PATH.sub(REDACTED, text)
+    """Draft tokens, and the single-use answer codes of card QR links (?kod=…)."""
+    return ANSWER_CODE.sub(r"\1[kod]", DRAFT_PATH.sub(REDACTED, text))
 
 
 class RedactDraftTokens(logging.Filter):

@@ -12,6 +12,7 @@ import secrets
 from datetime import date, datetime, timedelta, timezone
 
 from flask_login import UserMixin
+from sqlalchemy import false as sa_false
 from sqlalchemy import (
     JSON, BigInteger, Boolean, CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, LargeBinary,
     SmallInteger, String, Text, UniqueConstraint,
@@ -114,6 +115,8 @@ class Campaign(db.Model):
     # who began in time loses their answers to the date.
     send_grace_days: Mapped[int] = mapped_column(SmallInteger, default=DEFAULT_SEND_GRACE_DAYS,
                                                  server_default=str(DEFAULT_SEND_GRACE_DAYS))
+    # Answered with single-use codes (answer_codes.py) instead of by anyone with the link.
+    uses_codes: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
 
     forbund: Mapped[Forbund] = relationship()
     insats: Mapped[Insats | None] = relationship()
@@ -147,6 +150,9 @@ class Draft(db.Model):
     language: Mapped[str] = mapped_column(String(8), default="sv")
     answers: Mapped[dict] = mapped_column(JSON, default=dict)
     expires_on: Mapped[date] = mapped_column(Date, index=True)
+    # The hash of the single-use code this questionnaire was started with, if any; marked used
+    # by Send, which deletes the draft (so nothing keeps code and response together).
+    code_hash: Mapped[str | None] = mapped_column(String(64))
 
     campaign: Mapped[Campaign] = relationship()
 
@@ -185,6 +191,17 @@ class Response(db.Model):
     __table_args__ = (
         Index("ix_response_cell", "forbund_id", "year", "respondent_group", "kon"),
     )
+
+
+class AnswerCode(db.Model):
+    """A single-use answer code of a campaign (answer_codes.py): only its hash, a random key (no
+    order of making or using) and whether a questionnaire has been sent with it."""
+    __tablename__ = "answer_code"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+                                    autoincrement=False, default=random_id)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    used: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class Answer(db.Model):

@@ -27,6 +27,7 @@ from flask import (
     url_for,
 )
 from flask_babel import format_date, refresh
+from flask_babel import gettext as _
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm.attributes import set_committed_value
@@ -34,6 +35,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from indicators.disclosure import free_text_allowed
 from indicators.instrument import Instrument, Question, instruments, latest_version
 
+from .. import answer_codes
 from ..extensions import csrf, db, limiter
 from ..i18n import current_language
 from ..maintenance.retention import delete_expired_drafts
@@ -290,13 +292,16 @@ def start(token):
         # Whoever holds the phone now may not be the person who started (a shared tablet, a
         # QR code scanned twice): ask, and show nothing of the answers until they choose.
         return render_template("answer/resume.html", draft=draft, continue_url=resume_url(draft))
-    response = make_response(render_template(
-        "answer/landing.html", total=len(questionnaire()), days=current_app.config["DRAFT_DAYS"],
-        deleted=request.args.get("deleted") == "1", k=current_app.config["DISCLOSURE_K"],
-    ))
+    response = make_response(landing(deleted=request.args.get("deleted") == "1",
+                                     code_value=request.args.get("kod", "")[:40]))
     if request.cookies.get(DRAFT_COOKIE):
         forget_draft(response)  # sent or expired: start afresh
     return response
+
+
+def landing(**extra) -> str:
+    return render_template("answer/landing.html", total=len(questionnaire()), days=current_app.config["DRAFT_DAYS"],
+                           k=current_app.config["DISCLOSURE_K"], **extra)
 
 
 @bp.post("/<token>/start")
@@ -304,10 +309,17 @@ def start(token):
 def begin(token):
     draft = draft_from_cookie()  # a double click on Start reuses the draft just made
     if draft is None:
+        code = None
+        if g.campaign.uses_codes:
+            code = answer_codes.usable(g.campaign, request.form.get("code", ""))
+            if code is None:
+                return landing(code_error=_("This code does not exist or has already been used. "
+                                            "Check the code on your card, or ask for a new card."),
+                               code_value=request.form.get("code", "")[:40]), 400
         lang = current_language()
         draft = Draft(
             campaign_id=g.campaign.id, language=lang if lang in g.languages else "sv", answers={},
-            expires_on=today() + timedelta(days=current_app.config["DRAFT_DAYS"]),
+            expires_on=today() + timedelta(days=current_app.config["DRAFT_DAYS"]), code_hash=code,
         )
         with writing():
             # Drafts past their day are of no use to anyone; they go as new ones come (of every
@@ -433,11 +445,15 @@ def _send(draft: Draft, campaign: Campaign):
     # change saved a moment ago included; the response is stored, then the draft deleted, all
     # in one transaction. A second Send finds no draft and stores nothing. (Storing before
     # deleting: a full disk fails the send before the draft's own space is freed for it.)
-    row = db.session.execute(select(Draft.answers).where(Draft.token == draft.token).with_for_update()).first()
+    row = db.session.execute(select(Draft.answers, Draft.code_hash).where(Draft.token == draft.token)
+                             .with_for_update()).first()
     if row is None:  # sent already (double click, retried POST, another tab): store nothing
         db.session.rollback()
         return thanks_redirect()
-    store_response(campaign, row[0] or {})
+    if row.code_hash is not None and not answer_codes.use(row.code_hash):
+        db.session.rollback()  # the card's code was sent with on another phone meanwhile
+        return status_page("code_used", 409)
+    store_response(campaign, row.answers or {})
     deleted = db.session.execute(delete(Draft).where(Draft.token == draft.token)
                                  .execution_options(synchronize_session=False)).rowcount
     if deleted != 1:

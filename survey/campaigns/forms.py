@@ -8,6 +8,7 @@ from datetime import date, datetime
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateField,
     IntegerField,
     SelectField,
@@ -174,6 +175,7 @@ class CampaignForm(FlaskForm):
         invalid_message=_l("Enter a number of days from 0 to 30."),
     )
     optional_questions = CheckboxesField(_l("Optional questions"))
+    uses_codes = BooleanField(_l("Answered with single-use codes"))
 
     def validate_forbund(self, field):
         if field.data is None:
@@ -261,3 +263,11 @@ class ParticipantInformationForm(FlaskForm):
                                      filters=[strip], validators=[
         Length(max=1000, message=_l("At most 1000 characters.")),
     ])
+
+
+class CodesForm(FlaskForm):
+    """How many single-use answer codes to print."""
+    count = DaysField(_l("Number of codes"), validators=[
+        InputRequired(message=_l("Enter how many codes to make, from 1 to 500.")),
+        NumberRange(min=1, max=500, message=_l("Enter how many codes to make, from 1 to 500.")),
+    ], invalid_message=_l("Enter how many codes to make, from 1 to 500."))

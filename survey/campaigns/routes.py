@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Response as HttpResponse
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -27,7 +27,8 @@ from ..figures import tables
 from ..i18n import current_language
 from ..models import DEFAULT_SEND_GRACE_DAYS, Campaign, Forbund, Insats, Response, Role
 from . import bp, qr
-from .forms import CampaignForm, InsatsForm, ParticipantInformationForm
+from .. import answer_codes
+from .forms import CampaignForm, CodesForm, InsatsForm, ParticipantInformationForm
 
 VIEW_ROLES = (Role.ADMIN, Role.FORBUND_ADMIN, Role.FORBUND_USER)
 EDIT_ROLES = (Role.ADMIN, Role.FORBUND_ADMIN)
@@ -218,6 +219,7 @@ def _campaign_form(campaign: Campaign | None) -> tuple[CampaignForm, dict]:
             "respondent_group": campaign.respondent_group, "instrument_version": campaign.instrument_version,
             "opens_on": campaign.opens_on, "closes_on": campaign.closes_on,
             "optional_questions": list(campaign.optional_questions or []), "send_grace_days": campaign.send_grace_days,
+            "uses_codes": campaign.uses_codes,
         })
     lang = current_language()
     if is_admin():
@@ -284,6 +286,7 @@ def _handle_campaign_form(campaign: Campaign | None):
             campaign.instrument_version = form.instrument_version.data
             campaign.opens_on, campaign.closes_on = form.opens_on.data, form.closes_on.data
             campaign.send_grace_days = form.send_grace_days.data
+            campaign.uses_codes = bool(form.uses_codes.data)
             # Keep the instrument's order, whatever order the boxes came in.
             chosen = set(form.optional_questions.data or ())
             campaign.optional_questions = [q for q, _label in form.optional_questions.choices if q in chosen]
@@ -324,7 +327,27 @@ def show(campaign_id: int):
         group=group_label(campaign.instrument_version, campaign.respondent_group),
         working=bool(instrument and instrument.status == "working"), optional_labels=optional_labels,
         can_edit=can_edit(), k=current_app.config["DISCLOSURE_K"],
+        codes=answer_codes.handed_out(campaign.id) if campaign.uses_codes else None, codes_form=CodesForm(),
     )
+
+
+@bp.post("/campaigns/<int:campaign_id>/codes")
+@roles_required(*EDIT_ROLES)
+def codes(campaign_id: int):
+    """Make single-use answer codes and show them once, as cards to print (only hashes are kept)."""
+    campaign = get_campaign(campaign_id)
+    form = CodesForm()
+    if not campaign.uses_codes or not form.validate_on_submit():
+        message = form.count.errors[0] if form.count.errors else _("Turn on single-use codes for the campaign first.")
+        flash(message)
+        return redirect(url_for("campaigns.show", campaign_id=campaign.id))
+    made = answer_codes.issue(campaign, form.count.data)
+    link = participant_url(campaign)
+    cards = [{"code": code, "qr": qr.svg(f"{link}?kod={code}", title=_("QR code for the questionnaire")).decode()}
+             for code in made]
+    response = make_response(render_template("campaigns/codes.html", campaign=campaign, cards=cards, link=link))
+    response.headers["Cache-Control"] = "no-store"  # shown once: the codes are not kept readable
+    return response
 
 
 def _file_name(campaign: Campaign, ext: str) -> str:

@@ -83,6 +83,7 @@ RULES: dict[str, dict[str, dict]] = {
                                           "POST": staff("admin", "forbund_admin", other="404")},
     "/campaigns/<int:campaign_id>/poster": {"GET": staff("admin", "forbund_admin", "forbund_user", other="404")},
     "/campaigns/<int:campaign_id>/poster.pdf": {"GET": staff("admin", "forbund_admin", "forbund_user", other="404")},
+    "/campaigns/<int:campaign_id>/codes": {"POST": staff("admin", "forbund_admin", other="404")},
     "/campaigns/<int:campaign_id>/qr.png": {"GET": staff("admin", "forbund_admin", "forbund_user", other="404")},
     "/campaigns/<int:campaign_id>/qr.svg": {"GET": staff("admin", "forbund_admin", "forbund_user", other="404")},
     "/insatser/": {"GET": staff("admin", "forbund_admin", "forbund_user")},
