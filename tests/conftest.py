@@ -126,17 +126,9 @@ def playwright_driver():
 
 @pytest.fixture(scope="session")
 def browser(playwright_driver):
-    """Chromium as Playwright launches it: the back/forward cache off."""
-    from tests.support.browser import CHROMIUM_ARGS, chromium_path
-
-    browser = playwright_driver.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True)
-    yield browser
-    browser.close()
-
-
-@pytest.fixture(scope="session")
-def bfcache_browser(playwright_driver):
-    """Chromium as phones keep it: the back/forward cache on (Playwright turns it off)."""
+    """Chromium as phones (and desktop Chrome) keep it: the back/forward cache ON. Playwright's
+    default launch turns it off, which hid a dead Continue button and answers shown again after
+    Send (issue 10); tests/answer/test_back_button.py proves it is on."""
     from tests.support.browser import CHROMIUM_ARGS, chromium_path
 
     browser = playwright_driver.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True,
@@ -167,7 +159,7 @@ def phone(browser):
 
 def pytest_collection_modifyitems(items):
     for item in items:
-        if {"phone", "browser", "bfcache_browser"} & set(item.fixturenames):
+        if {"phone", "browser"} & set(item.fixturenames):
             item.add_marker(pytest.mark.browser)
         if "database_url" in item.fixturenames and "postgresql" in item.nodeid:
             item.add_marker(pytest.mark.postgres)

@@ -1,34 +1,9 @@
 """Back, reload and shared phones as phones behave: Chromium with the back/forward cache ON
-(Playwright turns it off by default; phones keep it on). Issue 10, point 2."""
+(Playwright turns it off by default; phones keep it on): the conftest's browser. Issue 10, point 2."""
 from __future__ import annotations
 
-import pytest
-
 from tests.answer.helpers import questions, responses
-from tests.support.browser import PHONE
-
-
-@pytest.fixture
-def phone(bfcache_browser):
-    context = bfcache_browser.new_context(viewport=PHONE, locale="sv-SE")
-    yield context.new_page()
-    context.close()
-
-
-def back(page) -> None:
-    """The Back button. A page restored from the cache fires no load event: wait for the commit,
-    then for whatever the page does on being shown again (a questionnaire page reloads)."""
-    from playwright.sync_api import Error
-
-    page.go_back(wait_until="commit")
-    for _ in range(50):
-        page.wait_for_timeout(100)
-        try:
-            if page.evaluate("document.readyState === 'complete' && document.documentElement.style.visibility !== 'hidden'"):
-                return
-        except Error:  # the page navigated while asked (its reload): ask the new one
-            continue
-    raise AssertionError("the page did not settle after Back")
+from tests.support.browser import back
 
 
 def submit(page, name: str) -> None:

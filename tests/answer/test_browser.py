@@ -9,7 +9,7 @@ import pytest
 
 from survey.answer.routes import today
 from tests.answer.helpers import answers_of, questions, responses
-from tests.support.browser import PHONE, axe_violations
+from tests.support.browser import PHONE, axe_violations, back
 
 OPTIONAL = ["omsorg", "kommentar"]
 
@@ -98,7 +98,7 @@ def test_whole_questionnaire_every_page_type(phone, live_server, factory, artifa
         with page.expect_navigation():
             page.locator("footer").get_by_role("link", name=link).click()
         check_page(page, artifacts_dir, lang, kind)
-        page.go_back()
+        back(page)
 
     [stored] = responses()
     stored_answers = answers_of(stored)
@@ -240,7 +240,7 @@ def test_double_click_on_send_stores_one(phone, live_server, factory):
         page.get_by_role("button", name="Skicka svaren").dblclick()
     page.wait_for_load_state()
     assert page.locator("h1").inner_text() == "Tack för dina svar"
-    page.go_back()  # and back to the review page, sending again
+    back(page)  # and back to the review page, sending again
     if page.get_by_role("button", name="Skicka svaren").count():
         submit(page, "Skicka svaren")
     assert page.locator("h1").inner_text() == "Tack för dina svar"

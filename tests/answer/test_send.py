@@ -34,7 +34,7 @@ def test_after_sending_the_draft_holds_no_answers_and_no_link(client, factory):
     assert draft(token) is None, "Send deletes the draft"
     assert token not in response.location
     columns = {c.key for c in inspect(Draft).columns}
-    assert columns == {"token", "campaign_id", "language", "answers", "expires_on"}
+    assert columns == {"token", "campaign_id", "language", "answers", "expires_on", "code_hash"}
     # Later posts to the sent draft change nothing: this browser's cookie still names it, so
     # they lead to the thank-you page; without the cookie, a page that says the answers were
     # sent or removed and offers a new start.

@@ -102,3 +102,40 @@ def test_no_response_can_be_matched_to_its_draft_language_time_or_request(app, f
     text = "\n".join(handler.lines)
     assert text.count("/e/") >= PEOPLE * 10 and "[utkast]" in text
     assert not any(token in text for token in tokens)
+
+
+def test_database_errors_never_carry_the_answers(app):
+    """The engine hides a failing statement's parameters, so a log of the error holds no answer."""
+    with app.app_context():
+        secret = "Min handläggare heter Kim Svensson"
+        try:
+            db.session.execute(sa.text("INSERT INTO answer (response_id, question_id, value) VALUES (:r, :q, :v)"),
+                               {"r": -1, "q": secret, "v": 99})
+            db.session.commit()
+        except sa.exc.SQLAlchemyError as exc:
+            text = str(exc)
+        else:  # pragma: no cover - the value check must refuse it
+            raise AssertionError("the insert should fail")
+        finally:
+            db.session.rollback()
+        assert secret not in text and "hidden" in text
+
+
+def test_expired_drafts_go_nightly_whatever_the_campaign(app, factory, runner):
+    from datetime import timedelta
+
+    from survey.answer.routes import today
+    from survey.models import Draft
+
+    closed = factory.campaign(opens=today() - timedelta(days=60), closes=today() - timedelta(days=30))
+    with app.app_context():
+        db.session.add_all([
+            Draft(campaign_id=closed.id, language="ar", answers={"D1": 2}, expires_on=today() - timedelta(days=25)),
+            Draft(campaign_id=closed.id, language="sv", answers={}, expires_on=today() + timedelta(days=1)),
+        ])
+        db.session.commit()
+    result = runner.invoke(args=["retention"])
+    assert result.exit_code == 0 and "deleted 1" in result.output
+    with app.app_context():
+        left = db.session.scalars(sa.select(Draft.expires_on)).all()
+        assert left == [today() + timedelta(days=1)]

@@ -30,13 +30,29 @@ class LiveServer:
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
-    def start(self) -> "LiveServer":
+    def start(self) -> LiveServer:
         self.thread.start()
         return self
 
     def stop(self) -> None:
         self.server.shutdown()
         self.thread.join(5)
+
+
+def back(page) -> None:
+    """The Back button. A page restored from the cache fires no load event: wait for the commit,
+    then for whatever the page does on being shown again (a questionnaire page reloads)."""
+    from playwright.sync_api import Error
+
+    page.go_back(wait_until="commit")
+    for _ in range(50):
+        page.wait_for_timeout(100)
+        try:
+            if page.evaluate("document.readyState === 'complete' && document.documentElement.style.visibility !== 'hidden'"):
+                return
+        except Error:  # the page navigated while asked (its reload): ask the new one
+            continue
+    raise AssertionError("the page did not settle after Back")
 
 
 def axe_source() -> str:
