@@ -169,7 +169,7 @@ def protect(
     return published
 
 
-ENGINE_VERSION = 1
+ENGINE_VERSION = 2
 """Counted up with every change to the engine that can change a pattern (rules, audit, repair
 order): patterns remembered by an earlier version are then not used."""
 
@@ -487,17 +487,23 @@ class _Engine:
 
         kind_priority = np.array([kind.priority for kind in self.kinds], np.int64)
         dirty = np.unique(self.block[self.hidden.any(axis=0)])
+        # Blocks whose insider audit has not passed since they last changed. (It used to follow
+        # `dirty`: a block clean from the outsider's view in the first round, while others were
+        # repaired, then never had its insider audit, and the demo table had insider exposures.)
+        insider_due = set(dirty.tolist())
         insiders = self._insiders()
-        while len(dirty):
+        while len(dirty) or insider_due:
             in_dirty = np.isin(self.block, dirty)
-            found = [(e, None) for e in exposed(self._table(None), np.flatnonzero(in_dirty))]
+            found = [(e, None) for e in exposed(self._table(None), np.flatnonzero(in_dirty))] if len(dirty) else []
             if not found:
+                due = np.isin(self.block, sorted(insider_due))
                 at_risk = self._insider_risk()
                 for mine in insiders:
-                    blocks = np.unique(self.block[mine & in_dirty & at_risk])
+                    blocks = np.unique(self.block[mine & due & at_risk])
                     if len(blocks):
                         found += [(e, mine) for e in exposed(self._table(mine),
                                                              np.flatnonzero(np.isin(self.block, blocks)))]
+                insider_due = set()  # passed, or repaired below (and then due again)
             if not found:
                 return
             before = self.hidden.copy()
@@ -519,6 +525,7 @@ class _Engine:
                 touched |= sets
             self._sets_to_fixed_point()
             dirty = np.unique(self.block[(self.hidden != before).any(axis=0)])
+            insider_due |= set(dirty.tolist())
 
     def _insider_risk(self) -> np.ndarray:
         """Cells where a förbund knows more of riket's equations than anyone: its own row under

@@ -237,3 +237,26 @@ def test_an_insider_cannot_pin_another_through_zeros_in_a_large_riket_set():
         for solved in attack_indicators(as_insider(out, insider), 5):
             assert solved.row["forbund"] in (insider, "riket") or solved.row["hidden_reason"] == FEW \
                 or zero_of_k(solved), (insider, solved)
+
+
+def test_every_block_gets_its_insider_audit_whatever_the_other_blocks_need():
+    """The insider audit used to run only for blocks changed in the last round: a block clean
+    from the outsider's view in the first round, while other blocks were being repaired, never
+    had it. On the demo's indicator cells (all blocks, as the pages publish them) förbund as
+    insiders then pinned 69 hidden figures of these three blocks; now none."""
+    from pathlib import Path
+
+    from indicators import protection
+    from indicators.compute import _keys
+    from indicators.protection import protect_indicator_cells
+
+    rows = pd.read_csv(Path(__file__).parent / "data" / "demo_indicator_cells.csv.gz", keep_default_na=False)
+    protection._MEMO.clear()
+    out = protect_indicator_cells(rows, _keys(True), 5, audit=True)
+    exposures = []
+    for group, indicator in (("deltagare_avslut", 1), ("deltagare_pagaende", 1), ("deltagare_avslut", 4)):
+        block = out[out["year"].eq(2020) & out["respondent_group"].eq(group) & out["indicator"].eq(indicator)]
+        for insider in sorted(set(block["forbund"].astype(str)) - {"riket"}):
+            exposures += [(group, indicator, insider, s.row["forbund"], s.figure)
+                          for s in attack_indicators(as_insider(block, insider), 5) if not zero_of_k(s)]
+    assert exposures == []
