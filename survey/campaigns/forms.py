@@ -47,8 +47,8 @@ def code_validators(required_message):
     ]
 
 
-class DaysField(IntegerField):
-    """A whole number of days, with our own message for anything else (WTForms' is English)."""
+class WholeNumberField(IntegerField):
+    """A whole number (days, codes), with our own message for anything else (WTForms' is English)."""
 
     def __init__(self, label=None, validators=None, invalid_message=None, **kwargs):
         super().__init__(label, validators, **kwargs)
@@ -168,7 +168,7 @@ class CampaignForm(FlaskForm):
         _l("Closes on"), validators=[InputRequired(message=_l("Enter the date the campaign closes."))],
         invalid_message=_l("Enter the closing date as year-month-day, for example 2025-03-31."),
     )
-    send_grace_days = DaysField(
+    send_grace_days = WholeNumberField(
         _l("Days to send after closing"),
         validators=[InputRequired(message=_l("Enter a number of days from 0 to 30.")),
                     NumberRange(min=0, max=30, message=_l("Enter a number of days from 0 to 30."))],
@@ -267,7 +267,7 @@ class ParticipantInformationForm(FlaskForm):
 
 class CodesForm(FlaskForm):
     """How many single-use answer codes to print."""
-    count = DaysField(_l("Number of codes"), validators=[
+    count = WholeNumberField(_l("Number of codes"), validators=[
         InputRequired(message=_l("Enter how many codes to make, from 1 to 500.")),
         NumberRange(min=1, max=500, message=_l("Enter how many codes to make, from 1 to 500.")),
     ], invalid_message=_l("Enter how many codes to make, from 1 to 500."))

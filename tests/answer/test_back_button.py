@@ -11,6 +11,14 @@ def submit(page, name: str) -> None:
         page.get_by_role("button", name=name, exact=True).click()
 
 
+def answer_first_question(phone, live_server, campaign) -> None:
+    """Open the link, start, answer question 1 and go on to question 2."""
+    phone.goto(f"{live_server.url}/e/{campaign.token}")
+    submit(phone, "Börja")
+    phone.get_by_text("Mycket bra", exact=True).click()
+    submit(phone, "Fortsätt")
+
+
 def test_this_browser_keeps_pages_in_the_back_forward_cache(phone, live_server):
     """Otherwise the tests below would prove nothing: a page left and come back to keeps its
     JavaScript state (the staff start page has no no-store)."""
@@ -23,10 +31,7 @@ def test_this_browser_keeps_pages_in_the_back_forward_cache(phone, live_server):
 
 def test_continue_works_after_back(phone, live_server, factory):
     campaign = factory.campaign()
-    phone.goto(f"{live_server.url}/e/{campaign.token}")
-    submit(phone, "Börja")
-    phone.get_by_text("Mycket bra", exact=True).click()
-    submit(phone, "Fortsätt")
+    answer_first_question(phone, live_server, campaign)
     assert phone.title().startswith("Fråga 2 av")
     back(phone)
     assert phone.title().startswith("Fråga 1 av")
@@ -58,10 +63,7 @@ def test_after_send_back_shows_no_answers(phone, live_server, factory):
 
 def test_the_next_person_on_a_shared_phone_starts_afresh(phone, live_server, factory):
     campaign = factory.campaign()
-    phone.goto(f"{live_server.url}/e/{campaign.token}")
-    submit(phone, "Börja")
-    phone.get_by_text("Mycket bra", exact=True).click()
-    submit(phone, "Fortsätt")
+    answer_first_question(phone, live_server, campaign)
     # Person B scans the same QR code on the same phone.
     phone.goto(f"{live_server.url}/e/{campaign.token}")
     assert phone.locator("h1").inner_text() == "Någon har börjat svara på enkäten"
