@@ -169,7 +169,7 @@ def protect(
     return published
 
 
-ENGINE_VERSION = 2
+ENGINE_VERSION = 3
 """Counted up with every change to the engine that can change a pattern (rules, audit, repair
 order): patterns remembered by an earlier version are then not used."""
 
@@ -412,6 +412,7 @@ class _Engine:
         self._sets_to_fixed_point()
         if audit:
             self._audit_until_safe()
+            self._reveal_comparisons()
 
     def _national_needs_contributors(self) -> None:
         """Rule 4: riket rows of fewer than MIN_CONTRIBUTORS förbund are not shown. They are no
@@ -478,15 +479,64 @@ class _Engine:
             if not hit:
                 return changed
 
-    def _audit_until_safe(self) -> None:
+    def _reveal_comparisons(self) -> None:
+        """The repair is greedy: a row it hid early may have become needless once later rows
+        were hidden, and kvinna or man rows of at least k it hid to protect others cost the
+        comparison rule 3 exists for. So each such comparison is tried again: both rows shown,
+        the set rules and the repair (outsider and insiders) run over its block, and the trial
+        is kept only where the block then loses fewer comparisons, counted from the most
+        valuable level down (a förbund's before an insats's). Whatever is kept has passed the
+        same audit as everything else."""
+        n = len(self.partner)
+        first = np.flatnonzero((self.partner >= 0) & (np.arange(n) < self.partner))
+        if not len(first):
+            return
+        for kind in range(len(self.kinds)):
+            mine, theirs = first, self.partner[first]
+            big = (self.counts[kind, mine] >= self.k) & (self.counts[kind, theirs] >= self.k)
+            never = self.too_few_forbund[kind, mine] | self.too_few_forbund[kind, theirs]
+            tries = np.flatnonzero(big & ~never & (self.hidden[kind, mine] | self.hidden[kind, theirs]))
+            # The most valuable comparisons first, then the larger ones.
+            value = np.maximum(self.priority[mine], self.priority[theirs])
+            size = np.minimum(self.counts[kind, mine], self.counts[kind, theirs])
+            for t in tries[np.lexsort((-size[tries], -value[tries]))]:
+                a, b = int(mine[t]), int(theirs[t])
+                if not (self.hidden[kind, a] or self.hidden[kind, b]):
+                    continue  # shown again by an earlier trial of its block
+                block = self.block[a]
+                before = self._lost_comparisons(block)
+                saved = self.hidden.copy()
+                self.hidden[kind, [a, b]] = False
+                self._sets_to_fixed_point()
+                self._audit_until_safe(np.array([block]))
+                if self.hidden[kind, a] or self.hidden[kind, b] or not self._lost_comparisons(block) < before:
+                    self.hidden = saved
+
+    def _lost_comparisons(self, block: int) -> tuple[int, ...]:
+        """Per priority, highest first, how many comparisons of rows of at least k the block has
+        lost (a tuple, so that one förbund comparison outweighs any number of insats ones)."""
+        n = len(self.partner)
+        first = np.flatnonzero((self.partner >= 0) & (np.arange(n) < self.partner) & (self.block == block))
+        theirs = self.partner[first]
+        lost = []
+        for kind in range(len(self.kinds)):
+            big = (self.counts[kind, first] >= self.k) & (self.counts[kind, theirs] >= self.k)
+            gone = big & (self.hidden[kind, first] | self.hidden[kind, theirs])
+            lost.append(np.maximum(self.priority[first], self.priority[theirs])[gone])
+        lost = np.concatenate(lost)
+        levels = np.unique(self.priority)[::-1]
+        return tuple(int((lost == level).sum()) for level in levels)
+
+    def _audit_until_safe(self, blocks: np.ndarray | None = None) -> None:
         """The attacker's program over the published result, and the repair of what it pins;
         then the same for every förbund as an insider that knows its own rows (DISCLOSURE.md: a
         förbund administrator can export its raw data), where it has a hidden row: riket minus
-        its own rows must not give another förbund's away."""
+        its own rows must not give another förbund's away. blocks: only these (default: every
+        block with a hidden row)."""
         from .audit import exposed
 
         kind_priority = np.array([kind.priority for kind in self.kinds], np.int64)
-        dirty = np.unique(self.block[self.hidden.any(axis=0)])
+        dirty = np.unique(self.block[self.hidden.any(axis=0)]) if blocks is None else blocks
         # Blocks whose insider audit has not passed since they last changed. (It used to follow
         # `dirty`: a block clean from the outsider's view in the first round, while others were
         # repaired, then never had its insider audit, and the demo table had insider exposures.)
@@ -677,9 +727,11 @@ def protect_indicator_cells(rows: pd.DataFrame, keys: list[str], k: int, *, audi
     sets = sibling_sets(keys, {"gender": GENDER_TOTAL, "forbund": NATIONAL, "insats": INSATS_TOTAL})
     national = next((s for s in sets if s.varying == "forbund"), None)
     forbund = rows["forbund"].astype(str).to_numpy()
-    # Riket's total before a förbund's: hiding it breaks the riket set's equation for every
-    # förbund at once (insiders included), where a förbund's total takes its genders along.
-    level = np.where(forbund == NATIONAL, np.where(rows["gender"].astype(str).to_numpy() == GENDER_TOTAL, 0, 2), 1)
+    # Riket's rows before a förbund's: hiding riket's men breaks the riket set's equation for
+    # every förbund at once (insiders included) and costs one comparison, where hiding förbund
+    # rows costs one per förbund (an insider needs two others hidden beside its own). Insatser
+    # cheapest (rule 3).
+    level = np.where(forbund == NATIONAL, 1, 2)
     if "insats" in keys:
         level = np.where((forbund != NATIONAL) & (rows["insats"].astype(str).to_numpy() != INSATS_TOTAL), 0, level)
     counts = ("n_responses", "valid", "positive")

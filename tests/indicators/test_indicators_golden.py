@@ -240,12 +240,13 @@ def test_cascade_from_förbund_set_back_into_gender_sets():
     # 2. man under riket: beta alone hidden -> riket's men, not another förbund's: every förbund
     #    knows its own rows and would read beta's off riket (DISCLOSURE.md: insiders).
     # 3. riket genders: men alone hidden -> riket alla; alla under riket: beta and riket hidden.
-    # The audit repair then hides alfa's men and total too (greedy: not the least it could hide).
-    # Every kvinna row stays shown, and gamma's comparison.
+    # The greedy repair hid alfa's men and total too; trying alfa's comparison again shows that
+    # beta's men stay free (riket's men = beta's + 21, beta's in 1..4) without them.
+    # Every kvinna row stays shown, and the comparisons of alfa and gamma.
     assert cells(out, ["forbund", "gender"]) == {
-        ("alfa", "alla"): H,
+        ("alfa", "alla"): (25, 25, 11, d("44.0")),
         ("alfa", "kvinna"): (16, 16, 8, d("50.0")),
-        ("alfa", "man"): H,
+        ("alfa", "man"): (9, 9, 3, d("33.3")),
         ("beta", "alla"): H,
         ("beta", "kvinna"): (6, 6, 6, d("100.0")),
         ("beta", "man"): H,
