@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Exposure", "LinearTable", "exposed", "span_test"]
+__all__ = ["Exposure", "LinearTable", "exposed", "exposed_to_insiders", "span_test"]
 
 _EPS = 1e-6
 FOCUSED_DIRECTIONS = 12
@@ -131,118 +131,172 @@ def exposed(table: LinearTable, cells: np.ndarray | None = None, *, directions: 
             seed: int = 0) -> list[Exposure]:
     """Every hidden figure of `cells` (default: all) that the attacker's program pins to one
     whole number. `cells` must be closed under the sibling sets (whole blocks)."""
-    atoms, figures, k = table.atoms, table.figures, table.k
-    n_cells, n_atoms = atoms.shape
-    n_kinds = len(figures)
-    audited = np.ones(n_cells, bool) if cells is None else np.zeros(n_cells, bool)
-    if cells is not None:
-        audited[cells] = True
-    public = np.zeros_like(table.hidden) if table.public is None else table.public
-    hidden = table.hidden & audited & ~public  # riket of too few förbund: no secret of its own
-    if not hidden.any():
+    program = _Program.build(table, cells)
+    if program is None:
         return []
+    return program.pinned(np.ones(program.n_obj, bool), None, directions, seed)
 
-    shown = ~(table.hidden | public)
-    patterns = np.zeros(n_cells, np.int64)
-    for kind in range(n_kinds):
-        patterns |= shown[kind].astype(np.int64) << kind
-    spans = _span_masks(figures, patterns[audited], n_atoms)
 
-    # Unknown atoms of audited cells are the program's variables.
-    unknown = np.zeros((n_cells, n_atoms), bool)
-    for pattern, (known, _in_span) in spans.items():
-        unknown[(patterns == pattern) & audited] = ~known
-    var = np.full((n_cells, n_atoms), -1, np.int64)
-    var[unknown] = np.arange(int(unknown.sum()))
-    n_vars = int(unknown.sum())
-    truth = atoms.astype(float)
+def exposed_to_insiders(table: LinearTable, cells: np.ndarray, insiders: list[tuple[np.ndarray, np.ndarray]],
+                        not_theirs: np.ndarray, *, directions: int = 2, seed: int = 0) -> list[list[Exposure]]:
+    """For each insider (its own cells, which it knows; the cells whose rows it is checked
+    against), the hidden figures of other cells it pins: the outsider's program with the
+    insider's atoms fixed at their true values, one model for all insiders (each warm-starts
+    from the last). not_theirs: cells never counted against an insider (riket: riket minus its
+    own rows is the others' sum, whose rows are objectives themselves). The model keeps every
+    reason the insider reads, riket's included."""
+    program = _Program.build(table, cells)
+    if program is None:
+        return [[] for _ in insiders]
+    out = []
+    for own, scope in insiders:
+        mask = ~own[program.obj_cell] & ~not_theirs[program.obj_cell] & scope[program.obj_cell]
+        fixed = program.var[own][program.var[own] >= 0]
+        out.append(program.pinned(mask, fixed, directions, seed) if mask.any() else [])
+    return out
 
-    # The objectives: each hidden row's figures that the cell's shown rows do not already publish.
-    objectives: dict[tuple[int, tuple[int, ...]], int] = {}
-    obj_kind: list[int] = []
-    for kind in range(n_kinds):
-        for cell in np.flatnonzero(hidden[kind]):
-            _known, in_span = spans[int(patterns[cell])]
+
+class _Program:
+    """The attacker's program over the audited cells, built once and solved for any set of its
+    objectives, optionally with some variables fixed at their true values (an insider's)."""
+
+    @classmethod
+    def build(cls, table: LinearTable, cells: np.ndarray | None) -> _Program | None:
+        self = cls()
+        atoms, figures, k = table.atoms, table.figures, table.k
+        n_cells, n_atoms = atoms.shape
+        n_kinds = len(figures)
+        audited = np.ones(n_cells, bool) if cells is None else np.zeros(n_cells, bool)
+        if cells is not None:
+            audited[cells] = True
+        public = np.zeros_like(table.hidden) if table.public is None else table.public
+        hidden = table.hidden & audited & ~public  # riket of too few förbund: no secret of its own
+        if not hidden.any():
+            return None
+
+        shown = ~(table.hidden | public)
+        patterns = np.zeros(n_cells, np.int64)
+        for kind in range(n_kinds):
+            patterns |= shown[kind].astype(np.int64) << kind
+        spans = _span_masks(figures, patterns[audited], n_atoms)
+
+        # Unknown atoms of audited cells are the program's variables.
+        unknown = np.zeros((n_cells, n_atoms), bool)
+        for pattern, (known, _in_span) in spans.items():
+            unknown[(patterns == pattern) & audited] = ~known
+        var = np.full((n_cells, n_atoms), -1, np.int64)
+        var[unknown] = np.arange(int(unknown.sum()))
+        n_vars = int(unknown.sum())
+        truth = atoms.astype(float)
+
+        # The objectives: each hidden row's figures that the cell's shown rows do not already publish.
+        objectives: dict[tuple[int, tuple[int, ...]], int] = {}
+        obj_kind: list[int] = []
+        for kind in range(n_kinds):
+            for cell in np.flatnonzero(hidden[kind]):
+                _known, in_span = spans[int(patterns[cell])]
+                for vector in figures[kind]:
+                    key = (int(cell), tuple(int(v) for v in vector))
+                    if key in objectives or in_span(vector):
+                        continue
+                    objectives[key] = len(objectives)
+                    obj_kind.append(kind)
+        if not objectives or n_vars == 0:
+            return None
+
+        rows = _Rows()
+        # Shown figures of cells with unknown atoms: the figure's unknown part equals its value's.
+        for kind in range(n_kinds):
             for vector in figures[kind]:
-                key = (int(cell), tuple(int(v) for v in vector))
-                if key in objectives or in_span(vector):
+                support = np.flatnonzero(vector)
+                cells_ = np.flatnonzero(shown[kind] & audited & unknown[:, support].any(axis=1))
+                if not len(cells_):
                     continue
-                objectives[key] = len(objectives)
-                obj_kind.append(kind)
-    if not objectives or n_vars == 0:
-        return []
-
-    rows = _Rows()
-    # Shown figures of cells with unknown atoms: the figure's unknown part equals its value's.
-    for kind in range(n_kinds):
-        for vector in figures[kind]:
-            support = np.flatnonzero(vector)
-            cells_ = np.flatnonzero(shown[kind] & audited & unknown[:, support].any(axis=1))
+                _emit_sums(rows, cells_, support, var, truth, exact=True)
+        # Totals are sums of their members, atom by atom.
+        for set_id, is_total in table.sets:
+            in_set = audited & (set_id >= 0)
+            for atom in range(n_atoms):
+                cells_ = np.flatnonzero(in_set & unknown[:, atom])
+                if not len(cells_):
+                    continue
+                sets_with_unknown, local = np.unique(set_id[cells_], return_inverse=True)
+                coef = np.where(is_total[cells_], 1.0, -1.0)
+                rhs = np.bincount(local, weights=coef * truth[cells_, atom], minlength=len(sets_with_unknown))
+                rows.add(local, var[cells_, atom], coef, len(sets_with_unknown), rhs, rhs)
+        # What the hidden reason tells: few -> count in [floor, k-1]; protects -> count >= k.
+        for kind in range(n_kinds):
+            support = np.flatnonzero(figures[kind][0])
+            unseen = hidden[kind] & audited  # public rows' reason tells nothing (always protects)
+            small = table.atoms @ figures[kind][0] < k
+            for mask, lo, hi in ((unseen & small, table.floors[kind], k - 1),
+                                 (unseen & ~small, k, np.inf)):
+                cells_ = np.flatnonzero(mask & unknown[:, support].any(axis=1))
+                if len(cells_):
+                    known_part = (truth[cells_][:, support] * ~unknown[cells_][:, support]).sum(axis=1)
+                    _emit_sums(rows, cells_, support, var, truth, exact=False,
+                               lower=lo - known_part, upper=hi - known_part)
+        # Ordered atoms (positive <= valid): x_i - x_j <= 0, with known atoms moved to the right.
+        for i, j in table.order:
+            cells_ = np.flatnonzero(audited & (unknown[:, i] | unknown[:, j]))
             if not len(cells_):
                 continue
-            _emit_sums(rows, cells_, support, var, truth, exact=True)
-    # Totals are sums of their members, atom by atom.
-    for set_id, is_total in table.sets:
-        in_set = audited & (set_id >= 0)
-        for atom in range(n_atoms):
-            cells_ = np.flatnonzero(in_set & unknown[:, atom])
-            if not len(cells_):
-                continue
-            sets_with_unknown, local = np.unique(set_id[cells_], return_inverse=True)
-            coef = np.where(is_total[cells_], 1.0, -1.0)
-            rhs = np.bincount(local, weights=coef * truth[cells_, atom], minlength=len(sets_with_unknown))
-            rows.add(local, var[cells_, atom], coef, len(sets_with_unknown), rhs, rhs)
-    # What the hidden reason tells: few -> count in [floor, k-1]; protects -> count >= k.
-    for kind in range(n_kinds):
-        support = np.flatnonzero(figures[kind][0])
-        unseen = hidden[kind] & audited  # public rows' reason tells nothing (always protects)
-        small = table.atoms @ figures[kind][0] < k
-        for mask, lo, hi in ((unseen & small, table.floors[kind], k - 1),
-                             (unseen & ~small, k, np.inf)):
-            cells_ = np.flatnonzero(mask & unknown[:, support].any(axis=1))
-            if len(cells_):
-                known_part = (truth[cells_][:, support] * ~unknown[cells_][:, support]).sum(axis=1)
-                _emit_sums(rows, cells_, support, var, truth, exact=False,
-                           lower=lo - known_part, upper=hi - known_part)
-    # Ordered atoms (positive <= valid): x_i - x_j <= 0, with known atoms moved to the right.
-    for i, j in table.order:
-        cells_ = np.flatnonzero(audited & (unknown[:, i] | unknown[:, j]))
-        if not len(cells_):
-            continue
-        ui, uj = unknown[cells_, i], unknown[cells_, j]
-        rhs = np.where(ui, 0.0, -truth[cells_, i]) + np.where(uj, 0.0, truth[cells_, j])
-        local = np.arange(len(cells_))
-        r = np.concatenate([local[ui], local[uj]])
-        c = np.concatenate([var[cells_[ui], i], var[cells_[uj], j]])
-        v = np.concatenate([np.ones(ui.sum()), -np.ones(uj.sum())])
-        rows.add(r, c, v, len(cells_), np.full(len(cells_), -np.inf), rhs)
+            ui, uj = unknown[cells_, i], unknown[cells_, j]
+            rhs = np.where(ui, 0.0, -truth[cells_, i]) + np.where(uj, 0.0, truth[cells_, j])
+            local = np.arange(len(cells_))
+            r = np.concatenate([local[ui], local[uj]])
+            c = np.concatenate([var[cells_[ui], i], var[cells_[uj], j]])
+            v = np.concatenate([np.ones(ui.sum()), -np.ones(uj.sum())])
+            rows.add(r, c, v, len(cells_), np.full(len(cells_), -np.inf), rhs)
 
-    # Objective vectors over the variables (sparse triplets), and their values at the truth.
-    o_row, o_var = [], []
-    for (cell, vector), index in objectives.items():
-        for atom in np.flatnonzero(vector):
-            if var[cell, atom] >= 0:
-                o_row.append(index)
-                o_var.append(var[cell, atom])
-    o_row, o_var = np.array(o_row, np.int64), np.array(o_var, np.int64)
-    n_obj = len(objectives)
+        # Objective vectors over the variables (sparse triplets), and their values at the truth.
+        o_row, o_var = [], []
+        for (cell, vector), index in objectives.items():
+            for atom in np.flatnonzero(vector):
+                if var[cell, atom] >= 0:
+                    o_row.append(index)
+                    o_var.append(var[cell, atom])
+        self.o_row, self.o_var = np.array(o_row, np.int64), np.array(o_var, np.int64)
+        self.n_obj, self.n_vars, self.var, self.table = len(objectives), n_vars, var, table
+        self.keys, self.obj_kind = list(objectives), obj_kind
+        self.obj_cell = np.array([key[0] for key in self.keys], np.int64)
+        self.few_obj = np.array([bool(table.few[obj_kind[i], key[0]]) for i, key in enumerate(self.keys)], bool)
+        self.truth_x = truth[unknown]
 
-    import highspy  # imported here: only table builds that hide something pay for it
+        import highspy  # imported here: only table builds that hide something pay for it
 
-    solver = highspy.Highs()
-    solver.setOptionValue("output_flag", False)
-    ceiling = float(max(1, atoms.sum())) * 2 + k  # a bound makes every direction finite
-    solver.addCols(n_vars, np.zeros(n_vars), np.zeros(n_vars), np.full(n_vars, ceiling),
-                   0, np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0))
-    lower, upper, starts, index, values = rows.csr()
-    if rows.count:
-        solver.addRows(rows.count, lower, upper, len(index), starts, index, values)
+        self.highspy = highspy
+        solver = highspy.Highs()
+        solver.setOptionValue("output_flag", False)
+        self.ceiling = float(max(1, atoms.sum())) * 2 + k  # a bound makes every direction finite
+        solver.addCols(n_vars, np.zeros(n_vars), np.zeros(n_vars), np.full(n_vars, self.ceiling),
+                       0, np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0))
+        self.lower, self.upper, self.starts, self.index, self.values = rows.csr()
+        self.n_rows = rows.count
+        if rows.count:
+            solver.addRows(rows.count, self.lower, self.upper, len(self.index), self.starts, self.index, self.values)
+        self.solver = solver
+        self.row_of = np.repeat(np.arange(rows.count), np.diff(np.append(self.starts, len(self.index))))
+        self.component = _components(n_vars, self.row_of, self.index)
+        self.first_var = np.full(self.n_obj, -1)
+        self.first_var[self.o_row[::-1]] = self.o_var[::-1]
+        self._small: dict[int, tuple] = {}
+        return self
 
-    def values_at(x: np.ndarray) -> np.ndarray:
-        return np.bincount(o_row, weights=x[o_var], minlength=n_obj)
+    def values_at(self, x: np.ndarray) -> np.ndarray:
+        return np.bincount(self.o_row, weights=x[self.o_var], minlength=self.n_obj)
 
-    def solve(cost: np.ndarray, maximize: bool) -> np.ndarray | None:
-        solver.changeColsCost(n_vars, np.arange(n_vars, dtype=np.int32), cost)
+    def _fix(self, solver, cols: np.ndarray, values: np.ndarray | None) -> None:
+        """Fix cols at values (None: free them again, 0..ceiling)."""
+        if not len(cols):
+            return
+        lower = np.zeros(len(cols)) if values is None else values
+        upper = np.full(len(cols), self.ceiling) if values is None else values
+        solver.changeColsBounds(len(cols), cols.astype(np.int32), lower, upper)
+
+    def solve(self, cost: np.ndarray, maximize: bool) -> np.ndarray:
+        highspy, solver = self.highspy, self.solver
+        solver.changeColsCost(self.n_vars, np.arange(self.n_vars, dtype=np.int32), cost)
         solver.changeObjectiveSense(highspy.ObjSense.kMaximize if maximize else highspy.ObjSense.kMinimize)
         solver.run()
         if solver.getModelStatus() != highspy.HighsModelStatus.kOptimal:
@@ -250,96 +304,119 @@ def exposed(table: LinearTable, cells: np.ndarray | None = None, *, directions: 
                                "the true counts must satisfy it, so the table model is wrong")
         return np.asarray(solver.getSolution().col_value)
 
-    low = values_at(truth[unknown])  # the truth is one feasible point
-    high = low.copy()
-    rng = np.random.default_rng(seed)
-    for _ in range(directions):
-        weights = rng.uniform(0.5, 1.5, n_obj) * rng.choice((-1.0, 1.0), n_obj)
-        cost = np.bincount(o_var, weights=weights[o_row], minlength=n_vars)
-        for maximize in (True, False):
-            found = values_at(solve(cost, maximize))
-            low, high = np.minimum(low, found), np.maximum(high, found)
+    def pinned(self, mask: np.ndarray, fixed: np.ndarray | None, directions: int, seed: int) -> list[Exposure]:
+        """The objectives in mask that the program pins, with `fixed` variables at their truth."""
+        fixed = np.zeros(0, np.int64) if fixed is None else np.asarray(fixed, np.int64)
+        self._fix(self.solver, fixed, self.truth_x[fixed])
+        try:
+            return self._pinned(mask, fixed, directions, seed)
+        finally:
+            self._fix(self.solver, fixed, None)
 
-    def pinned(lo, hi):
-        return np.floor(hi + _EPS) - np.ceil(lo - _EPS) < 1
+    def _pinned(self, mask, fixed, directions, seed) -> list[Exposure]:
+        n_obj, n_vars, o_row, o_var = self.n_obj, self.n_vars, self.o_row, self.o_var
+        low = self.values_at(self.truth_x)  # the truth is one feasible point
+        high = low.copy()
+        rng = np.random.default_rng(seed)
+        for _ in range(directions):
+            weights = rng.uniform(0.5, 1.5, n_obj) * rng.choice((-1.0, 1.0), n_obj) * mask
+            cost = np.bincount(o_var, weights=weights[o_row], minlength=n_vars)
+            for maximize in (True, False):
+                found = self.values_at(self.solve(cost, maximize))
+                low, high = np.minimum(low, found), np.maximum(high, found)
 
-    def open_(lo, hi):
-        # Still pinned as far as the solves went, and not a zero of a row of k or more (pinned
-        # or free, such a figure is no exposure: no solve needed to tell which).
-        zero_ok = (hi < 1 - _EPS) & ~few_obj
-        return np.flatnonzero(pinned(lo, hi) & ~zero_ok)
+        def pinned(lo, hi):
+            return np.floor(hi + _EPS) - np.ceil(lo - _EPS) < 1
 
-    keys = list(objectives)
-    few_obj = np.array([bool(table.few[obj_kind[i], key[0]]) for i, key in enumerate(keys)], bool)
-    left = open_(low, high)
-    # Directions that weigh only the figures left over move most of those that are free, at
-    # the price of one whole-table solve each instead of two per figure.
-    # They go on while they pay: a pair that moves fewer than CONFIRM_SHARE of what is left
-    # costs more than confirming those one by one would save.
-    for _ in range(FOCUSED_DIRECTIONS):
-        if len(left) <= CONFIRM_ALWAYS:
-            break
-        weights = np.zeros(n_obj)
-        weights[left] = rng.uniform(0.5, 1.5, len(left)) * rng.choice((-1.0, 1.0), len(left))
-        cost = np.bincount(o_var, weights=weights[o_row], minlength=n_vars)
-        for maximize in (True, False):
-            found = values_at(solve(cost, maximize))
-            low, high = np.minimum(low, found), np.maximum(high, found)
-        before, left = len(left), open_(low, high)
-        if before - len(left) < CONFIRM_SHARE * before and len(left) <= CONFIRM_AT_MOST:
-            break
-    if not len(left):
-        return []
-    if len(left) > CONFIRM_AT_MOST:
-        # Too many to confirm one by one: what no direction could move counts as pinned (the
-        # safe side: at worst a row more is hidden than needed).
-        return [Exposure(obj_kind[obj], keys[obj][0], keys[obj][1], float(low[obj]), float(high[obj]))
-                for obj in left if not _zero_of_k(table, obj_kind[obj], keys[obj][0], high[obj])]
-    # The figures left over: their own minimum and maximum, each on the small program of its
-    # connected component (the variables its equations reach), not on the whole table's.
-    row_of = np.repeat(np.arange(rows.count), np.diff(np.append(starts, len(index))))
-    component = _components(n_vars, row_of, index)
-    out = []
-    first_var = np.full(n_obj, -1)
-    first_var[o_row[::-1]] = o_var[::-1]
-    by_component: dict[int, list[int]] = {}
-    for obj in left:
-        by_component.setdefault(int(component[first_var[obj]]), []).append(int(obj))
-    for comp, objs in by_component.items():
-        cols = np.flatnonzero(component == comp)
-        local = np.full(n_vars, -1)
+        few_obj = self.few_obj
+
+        def open_(lo, hi):
+            # Still pinned as far as the solves went, and not a zero of a row of k or more (pinned
+            # or free, such a figure is no exposure: no solve needed to tell which).
+            zero_ok = (hi < 1 - _EPS) & ~few_obj
+            return np.flatnonzero(pinned(lo, hi) & ~zero_ok & mask)
+
+        keys, obj_kind, table = self.keys, self.obj_kind, self.table
+        left = open_(low, high)
+        # Directions that weigh only the figures left over move most of those that are free, at
+        # the price of one whole-table solve each instead of two per figure.
+        # They go on while they pay: a pair that moves fewer than CONFIRM_SHARE of what is left
+        # costs more than confirming those one by one would save.
+        for _ in range(FOCUSED_DIRECTIONS):
+            if len(left) <= CONFIRM_ALWAYS:
+                break
+            weights = np.zeros(n_obj)
+            weights[left] = rng.uniform(0.5, 1.5, len(left)) * rng.choice((-1.0, 1.0), len(left))
+            cost = np.bincount(o_var, weights=weights[o_row], minlength=n_vars)
+            for maximize in (True, False):
+                found = self.values_at(self.solve(cost, maximize))
+                low, high = np.minimum(low, found), np.maximum(high, found)
+            before, left = len(left), open_(low, high)
+            if before - len(left) < CONFIRM_SHARE * before and len(left) <= CONFIRM_AT_MOST:
+                break
+        if not len(left):
+            return []
+        if len(left) > CONFIRM_AT_MOST:
+            # Too many to confirm one by one: what no direction could move counts as pinned (the
+            # safe side: at worst a row more is hidden than needed).
+            return [Exposure(obj_kind[obj], keys[obj][0], keys[obj][1], float(low[obj]), float(high[obj]))
+                    for obj in left if not _zero_of_k(table, obj_kind[obj], keys[obj][0], high[obj])]
+        # The figures left over: their own minimum and maximum, each on the small program of its
+        # connected component (the variables its equations reach), not on the whole table's.
+        out = []
+        by_component: dict[int, list[int]] = {}
+        for obj in left:
+            by_component.setdefault(int(self.component[self.first_var[obj]]), []).append(int(obj))
+        highspy = self.highspy
+        for comp, objs in by_component.items():
+            small, cols, local = self._component(comp)
+            mine = fixed[self.component[fixed] == comp]
+            self._fix(small, local[mine], self.truth_x[mine])
+            try:
+                for obj in objs:
+                    cost = np.zeros(len(cols))
+                    np.add.at(cost, local[o_var[o_row == obj]], 1.0)
+                    ends = []
+                    for sense in (highspy.ObjSense.kMaximize, highspy.ObjSense.kMinimize):
+                        small.changeColsCost(len(cols), np.arange(len(cols), dtype=np.int32), cost)
+                        small.changeObjectiveSense(sense)
+                        small.run()
+                        if small.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+                            raise RuntimeError("disclosure audit: a component's program has no optimum")
+                        ends.append(small.getInfo().objective_function_value)
+                    hi, lo = ends
+                    if pinned(lo, hi):
+                        cell, vector = keys[obj]
+                        if _zero_of_k(table, obj_kind[obj], cell, hi):
+                            continue
+                        out.append(Exposure(obj_kind[obj], cell, vector, float(lo), float(hi)))
+            finally:
+                self._fix(small, local[mine], None)
+        return out
+
+    def _component(self, comp: int):
+        """The small program of one connected component (built once, kept for the next insider)."""
+        if comp in self._small:
+            return self._small[comp]
+        highspy = self.highspy
+        cols = np.flatnonzero(self.component == comp)
+        local = np.full(self.n_vars, -1)
         local[cols] = np.arange(len(cols))
-        keep = component[index] == comp
-        sub_rows = np.unique(row_of[keep])
-        row_local = np.full(rows.count, -1)
+        keep = self.component[self.index] == comp
+        sub_rows = np.unique(self.row_of[keep])
+        row_local = np.full(self.n_rows, -1)
         row_local[sub_rows] = np.arange(len(sub_rows))
-        r, c, v = row_local[row_of[keep]], local[index[keep]], values[keep]
+        r, c, v = row_local[self.row_of[keep]], local[self.index[keep]], self.values[keep]
         order = np.argsort(r, kind="stable")
         small = highspy.Highs()
         small.setOptionValue("output_flag", False)
-        small.addCols(len(cols), np.zeros(len(cols)), np.zeros(len(cols)), np.full(len(cols), ceiling),
+        small.addCols(len(cols), np.zeros(len(cols)), np.zeros(len(cols)), np.full(len(cols), self.ceiling),
                       0, np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0))
-        small.addRows(len(sub_rows), lower[sub_rows], upper[sub_rows], len(r),
+        small.addRows(len(sub_rows), self.lower[sub_rows], self.upper[sub_rows], len(r),
                       np.searchsorted(r[order], np.arange(len(sub_rows))).astype(np.int32),
                       c[order].astype(np.int32), v[order])
-        for obj in objs:
-            cost = np.zeros(len(cols))
-            np.add.at(cost, local[o_var[o_row == obj]], 1.0)
-            ends = []
-            for sense in (highspy.ObjSense.kMaximize, highspy.ObjSense.kMinimize):
-                small.changeColsCost(len(cols), np.arange(len(cols), dtype=np.int32), cost)
-                small.changeObjectiveSense(sense)
-                small.run()
-                if small.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-                    raise RuntimeError("disclosure audit: a component's program has no optimum")
-                ends.append(small.getInfo().objective_function_value)
-            hi, lo = ends
-            if pinned(lo, hi):
-                cell, vector = keys[obj]
-                if _zero_of_k(table, obj_kind[obj], cell, hi):
-                    continue
-                out.append(Exposure(obj_kind[obj], cell, vector, float(lo), float(hi)))
-    return out
+        self._small[comp] = (small, cols, local)
+        return self._small[comp]
 
 
 def _zero_of_k(table: LinearTable, kind: int, cell: int, high: float) -> bool:

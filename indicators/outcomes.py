@@ -263,11 +263,13 @@ def _publish(records, keys, category, codes, rates, rate_col, national, columns,
     wide, cell_keys, categories = _share_cells(records, keys, category, codes, national)
     sets = sibling_sets(cell_keys, {"gender": GENDER_TOTAL, "forbund": NATIONAL})
     national_set = next(s for s in sets if s.varying == "forbund")
-    level = np.where(wide["forbund"].astype(str).to_numpy() == NATIONAL, 1, 0)
+    # Riket's rows before a förbund's, as in the indicator table (protection.protect_indicator_cells).
+    level = np.where(wide["forbund"].astype(str).to_numpy() == NATIONAL, 0, 1)
     rows = protect(wide[[*cell_keys, *categories]], atoms=categories, kinds=_kinds(rates), kind_col=rate_col,
                    sibling_sets=sets, national=national_set if national else None,
                    block=[c for c in keys if c != "forbund"],
-                   priority=gender_priority(wide["gender"], level), k=k, audit=LIVE_AUDIT)
+                   priority=gender_priority(wide["gender"], level), k=k, audit=LIVE_AUDIT,
+                   pair=("gender", "kvinna", "man"))
     rows["value"] = percent_array(rows["numerator"].to_numpy(), rows["n"].to_numpy())
     rows = blank_suppressed(rows, ["n", "numerator", "value"])
     rows[rate_col] = rows[rate_col].astype(str)

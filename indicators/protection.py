@@ -9,7 +9,10 @@ What it adds to version 1:
 - rule 3's preference: when a set needs another hidden row, its totals and Övriga go before
   kvinna and man (priority), and hidden members under a shown total never add up to 1..k-1;
 - the attacker's linear program (audit.py) over the result, with a greedy repair: every figure it
-  pins to one value gets the cheapest shown row that pins it hidden too.
+  pins to one value gets the cheapest shown row that pins it hidden too; the same for each
+  förbund as an insider that knows its own rows (one program per block, insiders' counts fixed);
+- then the comparisons (pair, pair_weight) the greedy repair hid are tried again one by one and
+  kept shown where the whole audit still passes and the block loses fewer comparisons.
 """
 from __future__ import annotations
 
@@ -89,6 +92,7 @@ def protect(
     audit: bool = True,
     min_contributors: int = MIN_CONTRIBUTORS,
     pair: tuple[str, object, object] | None = None,
+    pair_weight: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Decide every published figure of a table (rules 1-5); the one function every view's
     figures pass through.
@@ -110,6 +114,8 @@ def protect(
     pair:    (column, a, b), e.g. ("gender", "kvinna", "man"): rows compared with each other.
              A row whose partner is hidden already is a comparison lost anyway, so it counts as
              cheaper than other kvinna and man rows (not than totals) when one must give way.
+    pair_weight: per cell, what its comparison is worth when the engine weighs one pattern
+             against another (default 1 each; e.g. an insats's comparison less than a förbund's).
 
     Returns, for each kind in turn, the cells' key columns (with kind_col holding the kind's
     name), the kinds' figure columns, SUPPRESSED (bool) and HIDDEN_REASON.
@@ -131,7 +137,8 @@ def protect(
     cells = cells.reset_index(drop=True)
     settings = (tuple(atoms), tuple(kinds), tuple(str(s) for s in sibling_sets), str(national),
                 tuple(block), tuple(order), k, audit, min_contributors, pair)
-    block_id, digests = _block_digests(cells, block, priority)
+    weight = np.ones(len(cells), np.int64) if pair_weight is None else np.asarray(pair_weight, np.int64)
+    block_id, digests = _block_digests(cells, block, priority * 65_537 + weight)
     memo = _MEMO.setdefault(settings, {})
     if len(memo) > _MEMO_BLOCKS:
         memo.clear()
@@ -148,7 +155,7 @@ def protect(
     if todo.any():
         rows = np.flatnonzero(todo[block_id])
         engine = _Engine(cells.iloc[rows].reset_index(drop=True), atoms, kinds, sibling_sets, national, block,
-                         order, priority[rows], k, min_contributors, pair)
+                         order, priority[rows], k, min_contributors, pair, weight[rows])
         engine.run(audit=audit)
     published = _assemble(cells, atoms, kinds, kind_col, k, settings, block_id, digests, todo, engine)
     if store is not None and todo.any():
@@ -169,7 +176,7 @@ def protect(
     return published
 
 
-ENGINE_VERSION = 3
+ENGINE_VERSION = 4
 """Counted up with every change to the engine that can change a pattern (rules, audit, repair
 order): patterns remembered by an earlier version are then not used."""
 
@@ -306,7 +313,7 @@ class _Family:
                    (total_cell >= 0) & has_members)
 
     def protect(self, hidden: np.ndarray, counts: np.ndarray, priority: np.ndarray, k: int,
-                floor: int = 0, public: np.ndarray | None = None) -> bool:
+                floor: int = 0, public: np.ndarray | None = None, insiders: bool = False) -> bool:
         """One pass over the sets of one kind; hides in place, True if anything changed.
 
         A set needs another hidden row when its equation (total = sum of members) pins one of
@@ -316,7 +323,10 @@ class _Family:
         than k (their sum is total minus the shown members).
 
         public: rows that are not shown but are no secret either (riket of too few förbund, rule
-        4): unknown to the attacker, so they break equations, but nothing protects them."""
+        4): unknown to the attacker, so they break equations, but nothing protects them.
+        insiders: each member knows its own row (förbund under riket): under a shown total, the
+        hidden rows besides any one hidden member must not be a single row or add up to fewer
+        than k (the audit would find the first too, at the price of a round)."""
         public = np.zeros_like(hidden) if public is None else public
         unknown = hidden | public
         members = self.members
@@ -330,6 +340,13 @@ class _Family:
                                                             minlength=self.n_sets) == 1)
         need = self.usable & (lone_secret | (total_shown & (unknown_sum > 0) & (unknown_sum < k))
                               | self._pinned_by_bounds(unknown, hidden & ~public, counts, k, floor))
+        if insiders:
+            own = members[unknown[members]]
+            sid = self.set_id[own]
+            others = np.bincount(self.set_id[members], weights=unknown[members], minlength=self.n_sets)[sid] - 1
+            rest = unknown_sum[sid] - counts[own]
+            need[sid[total_shown[sid] & ((others == 1) | ((rest > 0) & (rest < k)))]] = True
+            need &= self.usable
         if not need.any():
             return False
         # Candidates: the shown rows of those sets, totals included (rule 3 prefers hiding
@@ -367,9 +384,10 @@ class _Family:
 
 class _Engine:
     def __init__(self, cells, atoms, kinds, sibling_sets, national, block, order, priority, k,
-                 min_contributors=MIN_CONTRIBUTORS, pair=None):
+                 min_contributors=MIN_CONTRIBUTORS, pair=None, pair_weight=None):
         self.cells, self.atoms, self.kinds, self.k = cells, atoms, kinds, k
         self.partner = _partners(cells, atoms, pair)
+        self.pair_weight = np.ones(len(cells), np.int64) if pair_weight is None else np.asarray(pair_weight, np.int64)
         self.min_contributors = min_contributors
         index = {a: i for i, a in enumerate(atoms)}
         missing = [a for a in atoms if a not in cells.columns]
@@ -435,7 +453,8 @@ class _Engine:
             for fam in self.families:
                 for kind in range(len(self.kinds)):
                     changed |= fam.protect(self.hidden[kind], self.counts[kind], self.effective_priority(kind), self.k,
-                                           self.kinds[kind].floor, self.too_few_forbund[kind])
+                                           self.kinds[kind].floor, self.too_few_forbund[kind],
+                                           insiders=fam is self.national)
 
     def effective_priority(self, kind: int) -> np.ndarray:
         """priority, half a PAIR_STEP lower where the row's partner (kvinna for man) is not shown:
@@ -482,58 +501,125 @@ class _Engine:
     def _reveal_comparisons(self) -> None:
         """The repair is greedy: a row it hid early may have become needless once later rows
         were hidden, and kvinna or man rows of at least k it hid to protect others cost the
-        comparison rule 3 exists for. So each such comparison is tried again: both rows shown,
-        the set rules and the repair (outsider and insiders) run over its block, and the trial
-        is kept only where the block then loses fewer comparisons, counted from the most
-        valuable level down (a förbund's before an insats's). Whatever is kept has passed the
-        same audit as everything else."""
+        comparison rule 3 exists for. So each such comparison is tried again: both rows shown
+        (in every kind of row where it is lost, else kind by kind), then rows that the outsider
+        could pin anyway shown too (_show_what_is_pinned), then the set rules and the repair
+        (outsider and insiders) over its block; the trial is kept only where the block then
+        loses fewer comparisons, weighed by pair_weight (a förbund's more than an insats's).
+        Whatever is kept has passed the same audit as everything else."""
         n = len(self.partner)
-        first = np.flatnonzero((self.partner >= 0) & (np.arange(n) < self.partner))
-        if not len(first):
+        mine = np.flatnonzero((self.partner >= 0) & (np.arange(n) < self.partner))
+        if not len(mine):
             return
-        for kind in range(len(self.kinds)):
-            mine, theirs = first, self.partner[first]
-            big = (self.counts[kind, mine] >= self.k) & (self.counts[kind, theirs] >= self.k)
-            never = self.too_few_forbund[kind, mine] | self.too_few_forbund[kind, theirs]
-            tries = np.flatnonzero(big & ~never & (self.hidden[kind, mine] | self.hidden[kind, theirs]))
-            # The most valuable comparisons first, then the larger ones.
-            value = np.maximum(self.priority[mine], self.priority[theirs])
-            size = np.minimum(self.counts[kind, mine], self.counts[kind, theirs])
-            for t in tries[np.lexsort((-size[tries], -value[tries]))]:
-                a, b = int(mine[t]), int(theirs[t])
-                if not (self.hidden[kind, a] or self.hidden[kind, b]):
-                    continue  # shown again by an earlier trial of its block
-                block = self.block[a]
-                before = self._lost_comparisons(block)
-                saved = self.hidden.copy()
-                self.hidden[kind, [a, b]] = False
-                self._sets_to_fixed_point()
-                self._audit_until_safe(np.array([block]))
-                if self.hidden[kind, a] or self.hidden[kind, b] or not self._lost_comparisons(block) < before:
-                    self.hidden = saved
+        theirs = self.partner[mine]
+        big = (self.counts[:, mine] >= self.k) & (self.counts[:, theirs] >= self.k)
+        never = self.too_few_forbund[:, mine] | self.too_few_forbund[:, theirs]
+        # Only comparisons of the highest weight are tried (each trial audits its block again,
+        # and a table of eighty förbund has thousands of insats comparisons).
+        top = np.maximum(self.pair_weight[mine], self.pair_weight[theirs]) == self.pair_weight.max()
+        candidates = big & ~never & top[None, :]
+        # The most valuable comparisons first (by weight, then the dearest to hide: a förbund's
+        # before riket's, whose loss serves every insider at once), then the larger ones.
+        value = np.maximum(self.pair_weight[mine], self.pair_weight[theirs])
+        dear = np.maximum(self.priority[mine], self.priority[theirs])
+        size = np.minimum(self.counts[:, mine], self.counts[:, theirs]).min(axis=0)
+        for t in np.lexsort((-size, -dear, -value)):
+            a, b = int(mine[t]), int(theirs[t])
+            lost = candidates[:, t] & (self.hidden[:, a] | self.hidden[:, b])
+            if not lost.any():
+                continue
+            kinds = np.flatnonzero(lost)
+            for trial in [kinds] + ([[q] for q in kinds] if len(kinds) > 1 else []):
+                if not (self.hidden[trial, a] | self.hidden[trial, b]).any():
+                    continue  # shown by an earlier trial
+                self._try_showing(np.asarray(trial), a, b)
 
-    def _lost_comparisons(self, block: int) -> tuple[int, ...]:
-        """Per priority, highest first, how many comparisons of rows of at least k the block has
-        lost (a tuple, so that one förbund comparison outweighs any number of insats ones)."""
+    def _try_showing(self, kinds: np.ndarray, a: int, b: int) -> bool:
+        block = self.block[a]
+        before = self._lost_comparisons(block)
+        saved = self.hidden.copy()
+        self.hidden[np.ix_(kinds, [a, b])] = False
+        self._show_lone_rows(block)
+        self._sets_to_fixed_point()
+        self._show_what_is_pinned(block)
+        safe = self._audit_until_safe(np.array([block]), give_up_on_comparisons=True)
+        if not safe or (self.hidden[kinds, a] | self.hidden[kinds, b]).any() \
+                or not self._lost_comparisons(block) < before:
+            self.hidden = saved
+            return False
+        return True
+
+    def _show_lone_rows(self, block: int) -> None:
+        """Shows the block's rows hidden to protect others that are now alone unknown in one of
+        their sets: the set's equation gives every figure of such a row away, so it protects
+        nothing, and left hidden the set rules would hide a neighbour for it (often the very
+        kvinna or man row being shown again). Until no set has such a row."""
+        in_block = self.block == block
+        changed = True
+        while changed:
+            changed = False
+            for fam in self.families:
+                for kind in range(len(self.kinds)):
+                    unknown = self.hidden[kind] | self.too_few_forbund[kind]
+                    per_set = np.bincount(fam.set_id[fam.set_id >= 0], weights=unknown[fam.set_id >= 0],
+                                          minlength=fam.n_sets)
+                    sid = np.maximum(fam.set_id, 0)
+                    lone = (fam.set_id >= 0) & fam.usable[sid] & (per_set[sid] == 1) & in_block \
+                        & self.hidden[kind] & ~self.few[kind] & (self.counts[kind] >= self.k)
+                    if lone.any():
+                        self.hidden[kind, lone] = False
+                        changed = True
+
+    def _show_what_is_pinned(self, block: int, rounds: int = 4) -> None:
+        """Shows the block's rows of at least k hidden to protect others whose every figure the
+        outsider's program pins anyway: showing a value everyone can work out tells no one
+        anything, and a hidden row that is pinned protects nothing (the repair would instead hide
+        a neighbour, often kvinna or man). The set rules then run again."""
+        from .audit import exposed
+
+        cells = np.flatnonzero(self.block == block)
+        for _ in range(rounds):
+            found = exposed(self._table(), cells)
+            pinned: dict[tuple[int, int], set] = {}
+            for e in found:
+                pinned.setdefault((e.kind, e.cell), set()).add(tuple(e.vector))
+            shown = False
+            for (kind, cell), vectors in pinned.items():
+                if self.few[kind, cell] or self.counts[kind, cell] < self.k:
+                    continue
+                if all(tuple(int(v) for v in f) in vectors or not f.any() for f in self.figures[kind]):
+                    self.hidden[kind, cell] = False
+                    shown = True
+            if not shown:
+                return
+            self._sets_to_fixed_point()
+
+    def _compared(self, kind: int, cell: int) -> bool:
+        """Is this row one of a comparison of the highest weight that stands (both rows of at
+        least k, both shown)?"""
+        other = self.partner[cell]
+        return bool(other >= 0 and self.counts[kind, cell] >= self.k and self.counts[kind, other] >= self.k
+                    and max(self.pair_weight[cell], self.pair_weight[other]) == self.pair_weight.max()
+                    and not self.hidden[kind, cell] and not self.hidden[kind, other])
+
+    def _lost_comparisons(self, block: int) -> float:
+        """What the block's lost comparisons of rows of at least k weigh together (pair_weight)."""
         n = len(self.partner)
         first = np.flatnonzero((self.partner >= 0) & (np.arange(n) < self.partner) & (self.block == block))
         theirs = self.partner[first]
-        lost = []
-        for kind in range(len(self.kinds)):
-            big = (self.counts[kind, first] >= self.k) & (self.counts[kind, theirs] >= self.k)
-            gone = big & (self.hidden[kind, first] | self.hidden[kind, theirs])
-            lost.append(np.maximum(self.priority[first], self.priority[theirs])[gone])
-        lost = np.concatenate(lost)
-        levels = np.unique(self.priority)[::-1]
-        return tuple(int((lost == level).sum()) for level in levels)
+        big = (self.counts[:, first] >= self.k) & (self.counts[:, theirs] >= self.k)
+        gone = big & (self.hidden[:, first] | self.hidden[:, theirs])
+        return float((gone * np.maximum(self.pair_weight[first], self.pair_weight[theirs])).sum())
 
-    def _audit_until_safe(self, blocks: np.ndarray | None = None) -> None:
+    def _audit_until_safe(self, blocks: np.ndarray | None = None, give_up_on_comparisons: bool = False) -> bool:
         """The attacker's program over the published result, and the repair of what it pins;
         then the same for every förbund as an insider that knows its own rows (DISCLOSURE.md: a
         förbund administrator can export its raw data), where it has a hidden row: riket minus
         its own rows must not give another förbund's away. blocks: only these (default: every
-        block with a hidden row)."""
-        from .audit import exposed
+        block with a hidden row). give_up_on_comparisons: stop (False) as soon as the repair would
+        hide a kvinna or man row of a comparison that stands (_compared; a trial has then
+        failed; the rounds after would be wasted). True once nothing is exposed."""
+        from .audit import exposed, exposed_to_insiders
 
         kind_priority = np.array([kind.priority for kind in self.kinds], np.int64)
         dirty = np.unique(self.block[self.hidden.any(axis=0)]) if blocks is None else blocks
@@ -542,20 +628,28 @@ class _Engine:
         # repaired, then never had its insider audit, and the demo table had insider exposures.)
         insider_due = set(dirty.tolist())
         insiders = self._insiders()
+        by_block = pd.Series(np.arange(len(self.block))).groupby(self.block).indices  # block -> its cells
         while len(dirty) or insider_due:
-            in_dirty = np.isin(self.block, dirty)
-            found = [(e, None) for e in exposed(self._table(None), np.flatnonzero(in_dirty))] if len(dirty) else []
+            # Block by block: no set spans two blocks, and a block's program solves many times
+            # faster than one over every block at once.
+            table, found, clean = self._table(), [], []
+            for b in dirty.tolist():
+                mine = [(e, None) for e in exposed(table, by_block[b])]
+                found += mine
+                if not mine:
+                    clean.append(b)
+            at_risk = self._insider_risk()
+            for b in sorted(insider_due & (set(clean) | (insider_due - set(dirty.tolist())))):
+                cells = by_block[b]
+                scope = self.block == b
+                views = [(own, scope) for own in insiders if (own[cells] & at_risk[cells]).any()]
+                if views:
+                    for (own, _scope), theirs in zip(views, exposed_to_insiders(
+                            table, cells, views, self.national.is_total, directions=1)):
+                        found += [(e, own) for e in theirs]
+                insider_due.discard(b)  # passed, or repaired below (and then due again)
             if not found:
-                due = np.isin(self.block, sorted(insider_due))
-                at_risk = self._insider_risk()
-                for mine in insiders:
-                    blocks = np.unique(self.block[mine & due & at_risk])
-                    if len(blocks):
-                        found += [(e, mine) for e in exposed(self._table(mine),
-                                                             np.flatnonzero(np.isin(self.block, blocks)))]
-                insider_due = set()  # passed, or repaired below (and then due again)
-            if not found:
-                return
+                return True
             before = self.hidden.copy()
             touched: set[tuple[int, int]] = set()
             for exposure, known in found:
@@ -569,6 +663,8 @@ class _Engine:
                 kind, cell = self._cheapest_neighbour(exposure, kind_priority, known)
                 if cell < 0:  # everything it is tied to is hidden: hiding more cannot help
                     continue
+                if give_up_on_comparisons and self._compared(kind, cell):
+                    return False
                 self.hidden[kind, cell] = True
                 touched |= {(f, int(fam.set_id[cell]), figure) for f, fam in enumerate(self.families)
                             if fam.usable[fam.set_id[cell]]}
@@ -595,20 +691,13 @@ class _Engine:
             risk |= members & unknown & total_shown[np.maximum(fam.set_id, 0)]
         return risk
 
-    def _table(self, known: np.ndarray | None):
-        """The published result as a LinearTable; `known`: cells an insider knows (not unknowns
-        of its program, and no secret to it)."""
+    def _table(self):
+        """The published result as a LinearTable."""
         from .audit import LinearTable
 
-        hidden, few, public = self.hidden, self.few, self.too_few_forbund
-        if known is not None:
-            # Riket minus its own rows is the other förbund's sum: an insider may pin a riket
-            # row as long as no other förbund's own row follows (those are the objectives).
-            riket = self.national.is_total[None, :] & hidden
-            hidden, few, public = hidden & ~known & ~riket, few & ~known, public | riket
         return LinearTable(
             atoms=self.values, figures=self.figures, floors=[kind.floor for kind in self.kinds],
-            hidden=hidden, few=few, k=self.k, order=self.order, public=public,
+            hidden=self.hidden, few=self.few, k=self.k, order=self.order, public=self.too_few_forbund,
             sets=[(np.where(fam.usable[fam.set_id], fam.set_id, -1), fam.is_total) for fam in self.families],
         )
 
@@ -742,4 +831,4 @@ def protect_indicator_cells(rows: pd.DataFrame, keys: list[str], k: int, *, audi
                    block=[c for c in keys if c not in ("forbund", "insats", "gender")],
                    order=[("positive", "valid"), ("n_responses", "valid")],
                    priority=gender_priority(rows["gender"], level), k=k, audit=audit,
-                   pair=("gender", "kvinna", "man"))
+                   pair=("gender", "kvinna", "man"), pair_weight=np.where(level == 0, 1, 10))

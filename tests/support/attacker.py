@@ -167,12 +167,18 @@ def _national_of_too_few(rows: pd.DataFrame, row: dict, key_cols) -> bool:
     """A riket row of fewer than three förbund is not a national figure (DISCLOSURE.md rule 4):
     it is the sum of its förbund's rows, so working it out reveals only what they show (a
     hidden förbund under it is checked as a figure of its own)."""
-    if row["forbund"] != "riket":
-        return False
+    if row["forbund"] != "riket" or row.get("hidden_reason") != "protects":
+        return False  # rule 4 hides with reason `protects` only
     same = rows[rows["gender"].eq(row["gender"])] if "gender" in rows.columns else rows
     if "insats" in key_cols:
         same = same[same["insats"].eq("alla")]
-    return same["forbund"].ne("riket").sum() < 3
+    # A förbund contributes where its row rests on something. The attacker is sure of it only
+    # for rows shown above 0: a hidden row may hold 0 (an indicator row of responses without a
+    # valid answer; a rate row hidden to protect another), so riket's reason tells it something
+    # only with three such rows.
+    count = same["n"] if "n" in same.columns else same["n_responses"]
+    sure = same["suppressed"].astype(int).eq(0) & pd.to_numeric(count, errors="coerce").gt(0)
+    return (same["forbund"].ne("riket") & sure).sum() < 3
 
 
 def attack_outcomes(table: pd.DataFrame, k: int) -> list[Solved]:
