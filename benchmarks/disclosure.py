@@ -146,8 +146,8 @@ def main() -> None:
         load_demo()
         raw = counts.indicator_counts(by_insats=True)
         outcome_records = counts.outcome_counts()
-    from indicators.compute import _keys, _pooled, indicator_counts, indicator_table
     from indicators import protection
+    from indicators.compute import _keys, _pooled, indicator_counts, indicator_table
     from indicators.protection import protect_indicator_cells
 
     k = 5

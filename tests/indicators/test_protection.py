@@ -9,7 +9,11 @@ from hypothesis import strategies as st
 from indicators.audit import LinearTable, exposed
 from indicators.disclosure import SiblingSet
 from indicators.protection import FEW, PROTECTS, Kind, gender_priority, protect
-from tests.support.attacker import attack_indicators, attack_outcomes, pinned_small_groups
+from tests.support.attacker import (
+    attack_indicators,
+    attack_outcomes,
+    pinned_small_groups,
+)
 
 GENDER = SiblingSet(("forbund", "year", "respondent_group", "indicator"), "gender", "alla")
 FORBUND = SiblingSet(("year", "respondent_group", "indicator", "gender"), "forbund", "riket")
