@@ -21,7 +21,19 @@ def add_security_headers(response):
     headers.setdefault("Referrer-Policy", "no-referrer")
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    _staff_pages_are_not_stored(response)
     return response
+
+
+def _staff_pages_are_not_stored(response) -> None:
+    """A signed-in page (figures, lists of people's campaigns, exports) is never kept by the
+    browser or a proxy: on a shared computer, Back after logging out must not show it. Responses
+    that say otherwise themselves (static files, chart images) keep their own rule."""
+    from flask_login import current_user
+
+    if "Cache-Control" not in response.headers and current_user and current_user.is_authenticated:
+        response.headers["Cache-Control"] = "no-store"
+        response.headers.setdefault("Pragma", "no-cache")
 
 
 def refuse_oversized_requests():

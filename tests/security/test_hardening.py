@@ -219,6 +219,20 @@ def test_security_headers_on_every_kind_of_response(app, client, factory):
             f"{what}: inline script or style would be blocked by the CSP"
 
 
+def test_signed_in_pages_and_exports_are_never_stored_by_the_browser(client, factory):
+    """Issue 12: Back on a shared computer after logging out must not show staff pages."""
+    user = factory.user("forbund_admin", factory.forbund())
+    assert login(client, user).status_code == 302
+    for url in ("/campaigns/", f"/results/forbund/{user.forbund.code}/", "/campaigns/information"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert response.headers.get("Cache-Control") == "no-store", url
+    static = client.get("/static/site.css")
+    assert "no-store" not in static.headers.get("Cache-Control", "")  # files keep their own rule
+    client.post("/logout")
+    assert "no-store" not in client.get("/login").headers.get("Cache-Control", "")
+
+
 # ---------------------------------------------------------------------------------- size, bytes
 def test_request_over_the_size_limit_gets_a_clear_413(client, factory):
     campaign = factory.campaign()
