@@ -1,5 +1,6 @@
 """Configuration from the environment (EXCHANGE.md: DATABASE_URL, SECRET_KEY, DISCLOSURE_K)."""
 import os
+import re
 
 from indicators.disclosure import check_k
 
@@ -46,7 +47,18 @@ def from_environment(instance_path: str) -> dict:
         # Reverse proxies in front of the app whose X-Forwarded-For/-Proto to believe (0: none),
         # so that rate limits count per visitor, not per proxy.
         "TRUSTED_PROXIES": _whole_number(env.get("TRUSTED_PROXIES", "0"), "TRUSTED_PROXIES"),
+        # The address participants and staff reach the app at (e.g. https://finsam.example.se):
+        # participant links, QR codes and posters are built from it, never from the Host header
+        # a request brings. Required in production (or SERVER_NAME).
+        "PUBLIC_URL": _public_url(env.get("PUBLIC_URL", "")),
     }
+
+
+def _public_url(value: str) -> str:
+    value = value.strip().rstrip("/")
+    if value and not re.fullmatch(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~/-]*)?", value):
+        raise ConfigError(f"PUBLIC_URL must be an http(s) address such as https://finsam.example.se, not {value!r}")
+    return value
 
 
 def _whole_number(value: str, name: str) -> int:
@@ -66,4 +78,9 @@ def check_production(config: dict) -> None:
         raise ConfigError(
             "SECRET_KEY must be set to a real secret outside development "
             "(or set FINSAM_ENV=development for local use)."
+        )
+    if config.get("PRODUCTION") and not (config.get("PUBLIC_URL") or config.get("SERVER_NAME")):
+        raise ConfigError(
+            "PUBLIC_URL must be set outside development (e.g. https://finsam.example.se): participant "
+            "links, QR codes and posters are built from it, never from a request's Host header."
         )

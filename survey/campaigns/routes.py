@@ -76,7 +76,12 @@ def get_insats(insats_id: int) -> Insats:
 
 
 def participant_url(campaign: Campaign) -> str:
-    """The public link participants open; the answering blueprint may not be registered yet."""
+    """The public link participants open, from the configured PUBLIC_URL (or SERVER_NAME): a
+    request's Host header never decides where a QR code or poster sends people. Only in
+    development without either does it follow the request."""
+    public = current_app.config.get("PUBLIC_URL")
+    if public:
+        return f"{public}/e/{campaign.token}"
     if "answer.start" in current_app.view_functions:
         return url_for("answer.start", token=campaign.token, _external=True)
     return request.url_root + "e/" + campaign.token
@@ -431,7 +436,8 @@ def poster_pdf(campaign_id: int):
     qr_src = "data:image/svg+xml;base64," + base64.b64encode(svg).decode()
     html = render_template("campaigns/poster.html", qr_src=qr_src, pdf=True, **context)
     css = CSS(filename=os.path.join(bp.static_folder, "poster.css"))
-    body = HTML(string=html, base_url=request.url_root).write_pdf(stylesheets=[css])
+    # Nothing is fetched over the network (and never from the request's host).
+    body = HTML(string=html, base_url=bp.static_folder + "/").write_pdf(stylesheets=[css])
     response = HttpResponse(body, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="{_file_name(campaign, "pdf")}"'
     return response

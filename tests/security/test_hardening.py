@@ -148,6 +148,7 @@ def _session_cookie(response) -> str:
 def test_session_cookie_is_httponly_samesite_and_secure_in_production(monkeypatch, database_url, factory):
     monkeypatch.setenv("FINSAM_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "a-real-production-secret-0123456789")
+    monkeypatch.setenv("PUBLIC_URL", "https://finsam.example.se")
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "WTF_CSRF_ENABLED": False})
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
     with app.app_context():
@@ -185,6 +186,45 @@ def test_a_server_database_without_finsam_env_counts_as_production(monkeypatch, 
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/x.sqlite")
     with pytest.raises(ConfigError, match="SECRET_KEY"):
         create_app()
+
+
+def test_refuses_to_start_in_production_without_a_public_address(monkeypatch, tmp_path):
+    monkeypatch.setenv("FINSAM_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "a-real-production-secret-0123456789")
+    monkeypatch.delenv("PUBLIC_URL", raising=False)
+    with pytest.raises(ConfigError, match="PUBLIC_URL"):
+        create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.sqlite"})
+    monkeypatch.setenv("PUBLIC_URL", "javascript:alert(1)")
+    with pytest.raises(ConfigError, match="PUBLIC_URL"):
+        create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.sqlite"})
+
+
+def test_links_qr_codes_and_posters_follow_the_public_address_never_the_host_header(app_config, factory):
+    """Issue 12: with `Host: evil.example` the campaign page, its poster and its code cards
+    used to send participants to evil.example."""
+    configured = create_app({**app_config, "PUBLIC_URL": "https://finsam.example.se"})
+    with configured.app_context():
+        forbund = factory.forbund()
+        campaign = factory.campaign(forbund)
+        user = factory.user("forbund_admin", forbund)
+        client = configured.test_client()
+        assert login(client, user).status_code == 302
+        link = f"https://finsam.example.se/e/{campaign.token}"
+        for url in (f"/campaigns/{campaign.id}", f"/campaigns/{campaign.id}/poster"):
+            response = client.get(url, headers={"Host": "evil.example"})
+            body = response.get_data(as_text=True)
+            assert response.status_code == 200, url
+            assert link in body and "evil.example" not in body, url
+        pdf = client.get(f"/campaigns/{campaign.id}/poster.pdf", headers={"Host": "evil.example"})
+        assert pdf.status_code == 200 and b"evil.example" not in pdf.data
+        import io
+
+        from pypdf import PdfReader
+
+        text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages)
+        assert "finsam.example.se" in text and "evil.example" not in text  # the printed link
+        db.session.remove()
+        db.engine.dispose()
 
 
 # ---------------------------------------------------------------------------------- headers
