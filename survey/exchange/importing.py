@@ -30,6 +30,14 @@ from ..figures.exports import AVSLUT_COLUMNS, RESPONSE_FIXED, answer_columns
 
 MAX_ROWS = 200_000
 MAX_BYTES = 64 * 1024 * 1024
+MAX_UNPACKED = 128 * 1024 * 1024
+"""What an .xlsx may unpack to (its parts' declared sizes, which zipfile never reads past): a
+104 KB file holding one 100 MiB shared string took a worker from 334 to 811 MB."""
+MAX_PROBLEMS = 200
+"""Checking stops at this many problems: nothing is imported anyway, and a file of half a
+million bad cells took seconds of a worker per upload."""
+SHOWN_VALUE = 40
+"""A value quoted in a problem is cut to this many characters."""
 MAX_COMMENT = 4000
 KINDS = ("responses", "avslut")
 CODE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
@@ -102,6 +110,13 @@ def _cell_text(value) -> str:
 def _read_xlsx(data: bytes):
     from openpyxl import load_workbook
 
+    try:
+        unpacked = sum(info.file_size for info in zipfile.ZipFile(io.BytesIO(data)).infolist())
+    except (zipfile.BadZipFile, ValueError, OSError):
+        unpacked = 0  # load_workbook below says what is wrong with it
+    if unpacked > MAX_UNPACKED:
+        raise FileProblem(_("The Excel file unpacks to more than %(mb)s MB. Save it as CSV UTF-8, or "
+                            "split it into smaller files.", mb=number(MAX_UNPACKED // (1024 * 1024))))
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         ws = wb.worksheets[0]
@@ -177,7 +192,9 @@ class _Checker:
         self.seen_ids: dict[str, int] = {}
 
     def error(self, line: int, column: str, message: str) -> None:
-        self.out.errors.append(Problem(line, column, message))
+        self.out.errors.append(Problem(line, _short(column), message))
+        if len(self.out.errors) >= MAX_PROBLEMS:
+            raise _TooMany
 
     # -- columns
     def header(self, cells: list[str]) -> list[str | None]:
@@ -218,16 +235,17 @@ class _Checker:
                 self.error(line, "forbund", _("empty; give the förbund code"))
             return None
         if not CODE_RE.match(code):
-            self.error(line, "forbund", _("'%(code)s' is not a code (lowercase letters, digits and -)", code=code))
+            self.error(line, "forbund", _("'%(code)s' is not a code (lowercase letters, digits and -)",
+                                         code=_short(code)))
             return None
         if self.only_forbund is not None and code != self.only_forbund:
             self.error(line, "forbund", _("'%(code)s' is another förbund; only rows for '%(own)s' "
-                                          "can be imported here", code=code, own=self.only_forbund))
+                                          "can be imported here", code=_short(code), own=self.only_forbund))
             return None
         if code not in self.forbund:
             if not self.create:
                 self.error(line, "forbund", _("unknown förbund '%(code)s' (import with --create to add it)",
-                                              code=code))
+                                              code=_short(code)))
                 return None
             self.out.new_forbund.add(code)
         return code
@@ -238,12 +256,17 @@ class _Checker:
                 self.error(line, "insats", _("empty; participant responses need the insats code"))
             return None
         if not CODE_RE.match(code):
-            self.error(line, "insats", _("'%(code)s' is not a code (lowercase letters, digits and -)", code=code))
+            self.error(line, "insats", _("'%(code)s' is not a code (lowercase letters, digits and -)",
+                                         code=_short(code)))
             return None
         if forbund is not None and (forbund, code) not in self.insats:
             if not self.create:
-                self.error(line, "insats", _("unknown insats '%(code)s' in förbund '%(forbund)s' "
-                                             "(import with --create to add it)", code=code, forbund=forbund))
+                if self.only_forbund is None:  # the command line
+                    self.error(line, "insats", _("unknown insats '%(code)s' in förbund '%(forbund)s' "
+                                                 "(import with --create to add it)", code=_short(code), forbund=forbund))
+                else:  # the web form, whose own checkbox adds it
+                    self.error(line, "insats", _("unknown insats '%(code)s'; tick “%(box)s” to add it",
+                                                 code=_short(code), box=_("Add insats codes that do not exist yet")))
                 return None
             self.out.new_insats.add((forbund, code))
         return code
@@ -255,7 +278,7 @@ class _Checker:
             return None
         if not re.fullmatch(r"\d{4}", value) or not 2000 <= int(value) <= self.year_max:
             self.error(line, "year", _("'%(value)s' is not a year between 2000 and %(last)s",
-                                       value=value, last=self.year_max))
+                                       value=_short(value), last=self.year_max))
             return None
         return int(value)
 
@@ -264,7 +287,7 @@ class _Checker:
             return None
         if value not in allowed:
             self.error(line, column, _("'%(value)s' is not a code; use one of %(codes)s",
-                                       value=value, codes=", ".join(sorted(allowed))))
+                                       value=_short(value), codes=", ".join(sorted(allowed))))
             return None
         return value
 
@@ -276,7 +299,7 @@ class _Checker:
             return None
         if value in self.seen_ids:
             self.error(line, column, _("'%(value)s' is also on line %(line)s; ids must be unique",
-                                       value=value, line=self.seen_ids[value]))
+                                       value=_short(value), line=self.seen_ids[value]))
             return None
         self.seen_ids[value] = line
         return value
@@ -329,7 +352,7 @@ class _Checker:
             if not value.isdigit() or (int(value) not in steps and int(value) != 9):
                 self.error(line, question, _("'%(value)s' is not an answer; use %(low)s–%(high)s, "
                                              "9 (don't know) or leave it empty",
-                                             value=value, low=steps[0], high=steps[-1]))
+                                             value=_short(value), low=steps[0], high=steps[-1]))
                 continue
             answers[question] = int(value)
         row["answers"] = answers
@@ -354,7 +377,7 @@ class _Checker:
         if months:
             if not months.isdigit() or int(months) > 120:
                 self.error(line, "manader", _("'%(value)s' is not a whole number of months from 0 to 120",
-                                              value=months))
+                                              value=_short(months)))
             else:
                 row["manader"] = int(months)
         return row
@@ -392,6 +415,15 @@ class _Checker:
         return self.out
 
 
+class _TooMany(Exception):
+    """MAX_PROBLEMS found: checking stops."""
+
+
+def _short(value: str) -> str:
+    """A value as a problem quotes it: never a whole over-long cell."""
+    return value if len(value) <= SHOWN_VALUE else value[:SHOWN_VALUE] + "…"
+
+
 def known_keys(kind: str, keys: list[str]) -> dict[str, int]:
     """key → förbund id of the keys already stored."""
     model = Response if kind == "responses" else AvslutRecord
@@ -420,6 +452,13 @@ def check_file(data: bytes, filename: str, kind: str, *, create: bool = False,
         out = checker.run(read_rows(data, filename))
     except FileProblem as exc:
         return Checked(kind, errors=[Problem(0, "", str(exc))])
+    except _TooMany:
+        out = checker.out
+        out.rows = []
+        out.errors.append(Problem(0, "", _(
+            "Checking stopped after %(n)s problems; nothing was imported. Correct these and send the "
+            "file again.", n=number(MAX_PROBLEMS))))
+        return out
     if out.errors:
         out.rows = []
         return out
@@ -436,7 +475,8 @@ def check_file(data: bytes, filename: str, kind: str, *, create: bool = False,
                 fresh.append(row)
             elif codes.get(holder) != row["forbund"]:
                 out.errors.append(Problem(row["line"], id_column, _(
-                    "'%(value)s' is already used by another förbund's data; ids must be unique", value=row["key"])))
+                    "'%(value)s' is already used by another förbund's data; ids must be unique",
+                    value=_short(row["key"]))))
             else:
                 out.known += 1
         out.rows = [] if out.errors else fresh

@@ -250,3 +250,32 @@ def test_avslut_import(alfa, runner, tmp_path):
     assert where(checked) == {(2, "kon"), (2, "manader"), (2, "forsorjning_efter"), (2, "utfall"),
                               (3, "year"), (3, "manader")}
     assert stored()[2] == 2
+
+
+def test_an_xlsx_that_unpacks_to_too_much_is_refused_unread(alfa, english, monkeypatch):
+    """Issue 12: a 104 KB .xlsx with one 100 MiB shared string took a worker from 334 to 811 MB,
+    and the error page echoed the string. The parts' unpacked sizes are checked first."""
+    import zipfile
+
+    monkeypatch.setattr(importing, "MAX_UNPACKED", 1024 * 1024)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("xl/sharedStrings.xml", "<sst><si><t>" + "A" * (importing.MAX_UNPACKED + 1) + "</t></si></sst>")
+    data = buffer.getvalue()
+    assert len(data) < 20 * 1024
+    checked = importing.check_file(data, "bomb.xlsx", "responses")
+    assert len(checked.errors) == 1 and "unpacks to more than" in str(checked.errors[0])
+    assert "AAAA" not in str(checked.errors[0])
+    assert stored() == (0, 0, 0)
+
+
+def test_checking_stops_after_a_bounded_number_of_problems_and_quotes_values_short(alfa, english):
+    """Issue 12: a CSV of half a million bad cells cost seconds per upload and a page of them."""
+    long_code = "x" * 5000
+    lines = [HEAD] + [f"b{i},alfa,steget,2024,deltagare_avslut,2021-A,{long_code},,,7,7,,,," for i in range(2000)]
+    checked = importing.check_file(csv_bytes(lines), "bad.csv", "responses")
+    assert len(checked.errors) == importing.MAX_PROBLEMS + 1
+    assert "stopped after" in str(checked.errors[-1]) and checked.rows == []
+    assert all(len(str(p)) < 300 for p in checked.errors)  # no 5,000-character value echoed
+    assert stored() == (0, 0, 0)

@@ -230,3 +230,16 @@ def test_downloads_and_raw_response_access(client, setup):
     assert log.user_id == users["alfa_admin"].id
     page = owner.get("/data/").get_data(as_text=True)
     assert "/data/export/alfa/responses.csv" in page and "/data/import" in page
+
+
+def test_web_errors_speak_of_the_forms_own_checkbox_not_the_command_line(client, setup):
+    """Issue 12: an unknown insats used to say "import with --create", which a web user cannot."""
+    _alfa, _beta, users = setup
+    login(client, users["alfa_admin"])
+    page = _upload(client, "\n".join([HEAD, "w1,alfa,nytt-steg,2024,deltagare_avslut,2021-A,kvinna,3,"]))
+    html = page.get_data(as_text=True)
+    assert page.status_code == 422 and "--create" not in html
+    assert "Lägg till insatskoder som inte finns än" in html and "nytt-steg" in html
+    added = _upload(client, "\n".join([HEAD, "w1,alfa,nytt-steg,2024,deltagare_avslut,2021-A,kvinna,3,"]),
+                    create_insats="y")
+    assert added.status_code == 200  # ticked: the preview, no problem
