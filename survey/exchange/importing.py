@@ -190,6 +190,7 @@ class _Checker:
         self.choices = {q: set(latest.questions[q].choice_codes) for q in ("kon", "alder", "utfall")}
         self.year_max = date.today().year + 1
         self.seen_ids: dict[str, int] = {}
+        self.kon_reported = False
 
     def error(self, line: int, column: str, message: str) -> None:
         self.out.errors.append(Problem(line, _short(column), message))
@@ -198,15 +199,25 @@ class _Checker:
 
     # -- columns
     def header(self, cells: list[str]) -> list[str | None]:
+        known = _columns(self.kind)
         if self.kind == "responses":
-            known = [*RESPONSE_FIXED, *answer_columns(), "kommentar"]
             required = ["forbund", "year", "respondent_group", "instrument_version"]
         else:
-            known = list(AVSLUT_COLUMNS)
-            required = ["forbund", "year"]
+            # Without kön every record would count as Övriga / ej uppgett, silently.
+            required = ["forbund", "year", "kon"]
         by_lower = {c.lower(): c for c in known}
         names: list[str | None] = []
         self.unnamed: set[int] = set()
+        # A file of the other kind: one clear problem instead of a line per unknown column.
+        other = _columns("avslut" if self.kind == "responses" else "responses")
+        theirs = {c.lower() for c in other} - set(by_lower)
+        given = [raw.strip().lstrip("\ufeff").lower() for raw in cells]
+        looks_like = [name for name in given if name in theirs]
+        if len(looks_like) >= 2 and all(not name or name in by_lower or name in theirs for name in given):
+            kind_name = _("avslut records") if self.kind == "responses" else _("responses")
+            self.error(1, "", _("This looks like a file of %(kind)s (columns %(columns)s). Choose that kind of "
+                                "file and send it again.", kind=kind_name, columns=", ".join(looks_like[:4])))
+            raise _OtherKind
         for position, raw in enumerate(cells, 1):
             name = raw.strip().lstrip("\ufeff")
             canonical = by_lower.get(name.lower())
@@ -230,6 +241,7 @@ class _Checker:
 
     # -- shared fields
     def check_forbund(self, line: int, code: str) -> str | None:
+        code = code.lower()
         if not code:
             if "forbund" in self.present:
                 self.error(line, "forbund", _("empty; give the förbund code"))
@@ -251,6 +263,7 @@ class _Checker:
         return code
 
     def check_insats(self, line: int, forbund: str | None, code: str, required: bool) -> str | None:
+        code = code.lower()
         if not code:
             if required:
                 self.error(line, "insats", _("empty; participant responses need the insats code"))
@@ -285,6 +298,7 @@ class _Checker:
     def check_code(self, line: int, column: str, value: str, allowed) -> str | None:
         if not value:
             return None
+        value = {code.lower(): code for code in allowed}.get(value.lower(), value)  # "Kvinna" is kvinna
         if value not in allowed:
             self.error(line, column, _("'%(value)s' is not a code; use one of %(codes)s",
                                        value=_short(value), codes=", ".join(sorted(allowed))))
@@ -309,14 +323,15 @@ class _Checker:
         row: dict = {"line": line, "key": self.check_id(line, "response_id", _unquote(get("response_id")))}
         row["forbund"] = self.check_forbund(line, get("forbund"))
         row["year"] = self.check_year(line, get("year"))
-        version, group = get("instrument_version"), get("respondent_group")
+        version, group = get("instrument_version"), get("respondent_group").lower()
+        version = {v.lower(): v for v in self.instruments}.get(version.lower(), version)
         inst = self.instruments.get(version)
         if not version:
             if "instrument_version" in self.present:
                 self.error(line, "instrument_version", _("empty; give the version, e.g. 2021-A"))
         elif inst is None:
             self.error(line, "instrument_version", _("unknown instrument version '%(version)s'; known are %(known)s",
-                                                     version=version, known=", ".join(sorted(self.instruments))))
+                                                     version=_short(version), known=", ".join(sorted(self.instruments))))
         groups = (inst or self.instruments[latest_version()]).groups
         participant = bool(groups.get(group, {}).get("participant"))
         if not group:
@@ -324,10 +339,15 @@ class _Checker:
                 self.error(line, "respondent_group", _("empty; give the respondent group"))
         elif group not in groups:
             self.error(line, "respondent_group", _("'%(group)s' is not a respondent group; use one of %(groups)s",
-                                                   group=group, groups=", ".join(groups)))
+                                                   group=_short(group), groups=", ".join(groups)))
             group = None
         row.update(respondent_group=group or None, instrument_version=version)
         row["insats"] = self.check_insats(line, row["forbund"], get("insats"), required=participant)
+        if participant and "kon" not in self.present and not self.kon_reported:
+            # Without kön every participant would count as Övriga / ej uppgett, silently.
+            self.kon_reported = True
+            self.error(1, "kon", _("required column is missing: participant responses need it (leave a cell "
+                                   "empty where the person did not say)"))
         for column in ("kon", "alder", "utfall"):
             value = get(column)
             asked = participant and (column != "utfall" or group == "deltagare_avslut")
@@ -415,8 +435,19 @@ class _Checker:
         return self.out
 
 
+def _columns(kind: str) -> list[str]:
+    """The columns a file of this kind may have."""
+    if kind == "responses":
+        return [*RESPONSE_FIXED, *answer_columns(), "kommentar"]
+    return list(AVSLUT_COLUMNS)
+
+
 class _TooMany(Exception):
     """MAX_PROBLEMS found: checking stops."""
+
+
+class _OtherKind(Exception):
+    """The problem that ends checking is recorded already (e.g. a file of the other kind)."""
 
 
 def _short(value: str) -> str:
@@ -452,6 +483,8 @@ def check_file(data: bytes, filename: str, kind: str, *, create: bool = False,
         out = checker.run(read_rows(data, filename))
     except FileProblem as exc:
         return Checked(kind, errors=[Problem(0, "", str(exc))])
+    except _OtherKind:
+        return checker.out
     except _TooMany:
         out = checker.out
         out.rows = []

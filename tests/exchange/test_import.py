@@ -279,3 +279,38 @@ def test_checking_stops_after_a_bounded_number_of_problems_and_quotes_values_sho
     assert "stopped after" in str(checked.errors[-1]) and checked.rows == []
     assert all(len(str(p)) < 300 for p in checked.errors)  # no 5,000-character value echoed
     assert stored() == (0, 0, 0)
+
+
+def test_codes_are_normalised_for_case(alfa):
+    """Issue 12: "Kvinna" was refused instead of read as kvinna (cells are stripped already)."""
+    lines = [HEAD, "n1,Alfa,Steget,2024,Deltagare_avslut,2021-a,Kvinna,30-39,ARBETE,1,2,,,1,",
+             "n2,alfa,steget,2024,deltagare_avslut,2021-A, MAN ,,Subventionerat_arbete,3,,,,,"]
+    checked = importing.check_file(csv_bytes(lines), "n.csv", "responses")
+    assert checked.errors == []
+    assert [(r["forbund"], r["insats"], r["respondent_group"], r["instrument_version"], r["kon"], r["utfall"])
+            for r in checked.rows] == [("alfa", "steget", "deltagare_avslut", "2021-A", "kvinna", "arbete"),
+                                       ("alfa", "steget", "deltagare_avslut", "2021-A", "man", "subventionerat_arbete")]
+
+
+def test_a_missing_kon_column_is_a_clear_error_where_kon_is_asked(alfa, english):
+    """Issue 12: without a kon column every participant silently became Övriga / ej uppgett."""
+    head = HEAD.replace(",kon,", ",")
+    participants = [head, "k1,alfa,steget,2024,deltagare_avslut,2021-A,30-39,arbete,1,2,,,1,",
+                    "k2,alfa,steget,2024,deltagare_avslut,2021-A,,arbete,1,2,,,1,"]
+    checked = importing.check_file(csv_bytes(participants), "k.csv", "responses")
+    assert where(checked) == {(1, "kon")} and "participant responses need it" in str(checked.errors[0])
+    staff = [head, "k3,alfa,,2024,remittenter,2021-A,,,,,1,4,,"]  # nobody asks staff their kön
+    assert importing.check_file(csv_bytes(staff), "s.csv", "responses").errors == []
+    avslut = importing.check_file(csv_bytes([AVSLUT_HEAD.replace(",kon,", ","),
+                                             "a9,alfa,steget,2024,25-29,14,lon,lon,arbete"]), "a.csv", "avslut")
+    assert where(avslut) == {(1, "kon")}
+    assert stored() == (0, 0, 0)
+
+
+def test_a_file_of_the_other_kind_is_one_clear_problem(alfa, english):
+    """Issue 12: a responses file uploaded as avslut gave 27 'unknown column' lines."""
+    as_avslut = importing.check_file(csv_bytes([HEAD, *GOOD]), "r.csv", "avslut")
+    assert len(as_avslut.errors) == 1 and "looks like a file of responses" in str(as_avslut.errors[0])
+    as_responses = importing.check_file(csv_bytes([AVSLUT_HEAD, "a1,alfa,steget,2024,man,25-29,14,lon,lon,arbete"]),
+                                        "a.csv", "responses")
+    assert len(as_responses.errors) == 1 and "looks like a file of avslut records" in str(as_responses.errors[0])
