@@ -28,3 +28,17 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 # Limits are keyed by address in memory only for the request; nothing of it is stored with answers.
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def per_user() -> str:
+    """Limit key of a signed-in action (reports, imports): the account, not the address, so that
+    colleagues behind one office address do not share a budget."""
+    from flask_login import current_user
+
+    return f"user:{current_user.get_id()}"
+
+
+EXPENSIVE = "6 per minute;60 per hour"
+"""Report generation: a national PDF takes seconds of a core."""
+UPLOADS = "20 per minute;300 per hour"
+"""Import checks and confirmations: a file is read and checked whole each time."""

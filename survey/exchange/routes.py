@@ -24,7 +24,7 @@ from indicators.outcomes import INCOME_CODES
 
 from .. import navigation
 from ..access import roles_required
-from ..extensions import db
+from ..extensions import UPLOADS, db, limiter, per_user
 from ..i18n import current_language
 from ..models import AuditLog, AvslutRecord, Forbund, Insats, PendingUpload, Response, Role, utcnow
 from ..figures import exports, releases
@@ -89,6 +89,7 @@ def _errors_page(checked, filename: str, kind: str):
 
 @bp.route("/import", methods=["GET", "POST"])
 @roles_required(Role.FORBUND_ADMIN)
+@limiter.limit(UPLOADS, key_func=per_user, methods=["POST"])
 def upload():
     forbund = _own_forbund()
     form = UploadForm()
@@ -108,6 +109,7 @@ def upload():
 
 @bp.post("/import/<token>")
 @roles_required(Role.FORBUND_ADMIN)
+@limiter.limit(UPLOADS, key_func=per_user)
 def confirm(token):
     forbund = _own_forbund()
     upload = _load_upload(token)

@@ -7,6 +7,7 @@ from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 
 from ..access import STAFF_ROLES, roles_required
+from ..extensions import EXPENSIVE, limiter, per_user
 from ..models import Role
 from ..results.routes import XLSX_MIME, forbund_or_404
 from . import bp, build
@@ -43,12 +44,14 @@ def _send(report_fn, name: str, fmt: str, back: str):
 
 @bp.get("/national.<fmt>")
 @roles_required(Role.ADMIN, Role.NNS)
+@limiter.limit(EXPENSIVE, key_func=per_user)
 def national_report(fmt):
     return _send(build.national_report, "jamstalldhetsrapport-riket", fmt, url_for("results.national"))
 
 
 @bp.get("/forbund/<code>.<fmt>")
 @roles_required(*STAFF_ROLES)
+@limiter.limit(EXPENSIVE, key_func=per_user)
 def forbund_report(code, fmt):
     forbund = forbund_or_404(code)
     return _send(lambda year: build.forbund_report(forbund, year), f"jamstalldhetsrapport-{forbund.code}", fmt,

@@ -54,6 +54,39 @@ def test_21st_login_post_in_a_minute_gets_a_clear_429(app_config, factory):
         db.engine.dispose()
 
 
+def test_report_generation_and_imports_are_rate_limited_per_account(app_config, factory):
+    """Issue 12: report generation (seconds of a core for a national PDF) and import checks had
+    no limit. The budget is the account's: a colleague at the same address keeps hers."""
+    import io
+
+    from flask import g
+
+    limited = create_app({**app_config, "RATELIMIT_ENABLED": True})
+
+    @limited.before_request
+    def forget_cached_user():  # requests here share the test's app context, so its `g`
+        g.pop("_login_user", None)
+
+    with limited.app_context():
+        limiter.reset()
+        forbund = factory.forbund()
+        first, second = factory.user("forbund_admin", forbund), factory.user("forbund_admin", forbund, "two@example.se")
+        client, colleague = limited.test_client(), limited.test_client()
+        assert login(client, first).status_code == 302 and login(colleague, second).status_code == 302
+        report = f"/reports/forbund/{forbund.code}.html"
+        codes = [client.get(report).status_code for _ in range(7)]
+        assert codes[:6] == [302] * 6 and codes[6] == 429  # no data yet: back to the dashboard
+        assert colleague.get(report).status_code == 302
+        upload = {"kind": "responses"}
+        codes = [client.post("/data/import", data={**upload, "file": (io.BytesIO(b"x"), "a.csv")},
+                             content_type="multipart/form-data").status_code for _ in range(21)]
+        assert 429 not in codes[:20] and codes[20] == 429
+        assert client.get("/data/import").status_code == 200  # reading the form is never limited
+        limiter.reset()
+        db.session.remove()
+        db.engine.dispose()
+
+
 def _csrf_login(base: str, cookie_jar: dict, email: str, password: str, get_from: str | None = None) -> int:
     """One login POST with a real CSRF token (the servers have CSRF on), returns the status."""
     def request(url, method="GET", body=None):
