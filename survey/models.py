@@ -82,12 +82,22 @@ class User(UserMixin, db.Model):
     failed_logins: Mapped[int] = mapped_column(SmallInteger, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Part of every session's user id: counting it up ends every session of the user at once
+    # (logout, and later a password change), also copies of a cookie taken before.
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     forbund: Mapped[Forbund | None] = relationship()
 
     @property
     def is_active(self) -> bool:  # Flask-Login
         return self.active
+
+    def get_id(self) -> str:  # Flask-Login: what the session cookie holds
+        return f"{self.id}.{self.session_epoch or 0}"
+
+    def end_sessions(self) -> None:
+        """Every session of this user (every browser, every copied cookie) stops working."""
+        self.session_epoch = (self.session_epoch or 0) + 1
 
     def can_see_forbund(self, forbund_id: int) -> bool:
         return self.role in (Role.ADMIN, Role.NNS) or self.forbund_id == forbund_id

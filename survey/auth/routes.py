@@ -1,8 +1,8 @@
 from urllib.parse import urlsplit
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 from sqlalchemy import func, select
 
 from ..extensions import db, limiter, login_manager
@@ -17,7 +17,12 @@ login_manager.login_message = None
 
 @login_manager.user_loader
 def load_user(user_id: str):
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    """The session's user, if its epoch is still the user's (see User.session_epoch)."""
+    number, _dot, epoch = user_id.partition(".")
+    if not (number.isdigit() and epoch.isdigit()) or len(number) > 18:
+        return None
+    user = db.session.get(User, int(number))
+    return user if user is not None and (user.session_epoch or 0) == int(epoch) else None
 
 
 def home_for(user) -> str:
@@ -49,6 +54,9 @@ def login():
             error = _("Too many failed attempts. The account is locked for 15 minutes.")
         elif user is not None and user.active and verify(user, form.password.data):
             db.session.commit()
+            # A fresh session: nothing of the anonymous one (its CSRF token included) carries over.
+            session.clear()
+            g.pop("csrf_token", None)  # Flask-WTF's copy for this request
             login_user(user)
             return redirect(_safe_next(request.args.get("next")) or home_for(user))
         else:
@@ -59,6 +67,10 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    if current_user.is_authenticated:
+        current_user.end_sessions()
+        db.session.commit()
     logout_user()
+    session.clear()
     flash(_("You have been logged out."))
     return redirect(url_for("auth.login"))

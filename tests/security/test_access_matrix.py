@@ -212,7 +212,7 @@ def client_for(app, actor: str, world: World):
     client = app.test_client()
     if actor in world.users:
         with client.session_transaction() as session:
-            session["_user_id"] = str(world.users[actor].id)
+            session["_user_id"] = world.users[actor].get_id()
             session["_fresh"] = True
     elif actor == "participant":
         client.set_cookie("finsam_draft", _draft(world.campaign), path=f"/e/{world.campaign.token}")

@@ -31,7 +31,7 @@ def ok(response, what="") -> None:
 
 def log_in(client, user) -> None:
     with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
+        session["_user_id"] = user.get_id()
         session["_fresh"] = True
 
 

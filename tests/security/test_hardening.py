@@ -87,6 +87,46 @@ def test_report_generation_and_imports_are_rate_limited_per_account(app_config, 
         db.engine.dispose()
 
 
+def test_logging_out_ends_every_session_of_the_user_copied_cookies_included(app, client, factory):
+    """Issue 12: a session cookie kept working after logout (up to 31 days)."""
+    from flask import g
+
+    @app.before_request
+    def forget_cached_user():  # requests here share the test's app context, so its `g`
+        g.pop("_login_user", None)
+
+    user = factory.user("admin")
+    other_browser = app.test_client()
+    assert login(client, user).status_code == 302 and login(other_browser, user).status_code == 302
+    stolen = client.get_cookie("session").value
+    assert client.get("/campaigns/").status_code == 200
+    client.post("/logout")
+    thief = app.test_client()
+    thief.set_cookie("session", stolen)
+    assert thief.get("/campaigns/").status_code == 302  # to the login page
+    assert other_browser.get("/campaigns/").status_code == 302  # every session of the user ended
+    assert login(client, user).status_code == 302 and client.get("/campaigns/").status_code == 200
+
+
+def test_the_csrf_token_rotates_at_login(app_config, factory):
+    """Issue 12: the anonymous session's CSRF token (which a page before login could have read)
+    must not carry over into the signed-in session."""
+    csrf_on = create_app({**app_config, "WTF_CSRF_ENABLED": True})
+    with csrf_on.app_context():
+        user = factory.user("admin")
+        client = csrf_on.test_client()
+        html = client.get("/login").get_data(as_text=True)
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+        with client.session_transaction() as session:
+            before = session["csrf_token"]
+        response = client.post("/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token})
+        assert response.status_code == 302
+        with client.session_transaction() as session:
+            assert session.get("csrf_token") != before  # gone; the next form gets a new one
+        db.session.remove()
+        db.engine.dispose()
+
+
 def _csrf_login(base: str, cookie_jar: dict, email: str, password: str, get_from: str | None = None) -> int:
     """One login POST with a real CSRF token (the servers have CSRF on), returns the status."""
     def request(url, method="GET", body=None):
