@@ -199,17 +199,12 @@ class _Checker:
 
     # -- columns
     def header(self, cells: list[str]) -> list[str | None]:
-        known = _columns(self.kind)
-        if self.kind == "responses":
-            required = ["forbund", "year", "respondent_group", "instrument_version"]
-        else:
-            # Without kön every record would count as Övriga / ej uppgett, silently.
-            required = ["forbund", "year", "kon"]
+        known, required = columns(self.kind), required_columns(self.kind)
         by_lower = {c.lower(): c for c in known}
         names: list[str | None] = []
         self.unnamed: set[int] = set()
         # A file of the other kind: one clear problem instead of a line per unknown column.
-        other = _columns("avslut" if self.kind == "responses" else "responses")
+        other = columns("avslut" if self.kind == "responses" else "responses")
         theirs = {c.lower() for c in other} - set(by_lower)
         given = [raw.strip().lstrip("\ufeff").lower() for raw in cells]
         looks_like = [name for name in given if name in theirs]
@@ -435,11 +430,19 @@ class _Checker:
         return self.out
 
 
-def _columns(kind: str) -> list[str]:
-    """The columns a file of this kind may have."""
+def columns(kind: str) -> list[str]:
+    """The columns a file of this kind may have (the template's header row)."""
     if kind == "responses":
         return [*RESPONSE_FIXED, *answer_columns(), "kommentar"]
     return list(AVSLUT_COLUMNS)
+
+
+def required_columns(kind: str) -> list[str]:
+    """Columns a file of this kind must have (responses need kon too where a row is a participant's)."""
+    if kind == "responses":
+        return ["forbund", "year", "respondent_group", "instrument_version"]
+    # Without kön every record would count as Övriga / ej uppgett, silently.
+    return ["forbund", "year", "kon"]
 
 
 class _TooMany(Exception):

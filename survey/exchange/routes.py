@@ -104,7 +104,25 @@ def upload():
         token = _save_upload(data, forbund=forbund, kind=kind, filename=filename, create=create)
         return render_template("exchange/preview.html", checked=checked, filename=filename, token=token,
                                form=ConfirmForm(), forbund=forbund)
-    return render_template("exchange/upload.html", form=form, forbund=forbund)
+    return render_template("exchange/upload.html", form=form, forbund=forbund,
+                           kinds={kind: (importing.columns(kind), set(importing.required_columns(kind)))
+                                  for kind in importing.KINDS})
+
+
+@bp.get("/import/template-<kind>.<fmt>")
+@roles_required(Role.FORBUND_ADMIN)
+def template(kind, fmt):
+    """An empty file of the kind with the header row the import reads, as CSV or .xlsx."""
+    if kind not in importing.KINDS or fmt not in ("csv", "xlsx"):
+        abort(404)
+    frame = pd.DataFrame(columns=importing.columns(kind))
+    name = f"mall-{'svar' if kind == 'responses' else 'avslut'}.{fmt}"
+    if fmt == "csv":
+        body, mimetype = exports.csv_text(frame).encode("utf-8"), "text/csv; charset=utf-8"
+    else:
+        body = exports.xlsx_bytes(frame, swedish_headings=False)
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return HttpResponse(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 @bp.post("/import/<token>")

@@ -243,3 +243,32 @@ def test_web_errors_speak_of_the_forms_own_checkbox_not_the_command_line(client,
     added = _upload(client, "\n".join([HEAD, "w1,alfa,nytt-steg,2024,deltagare_avslut,2021-A,kvinna,3,"]),
                     create_insats="y")
     assert added.status_code == 200  # ticked: the preview, no problem
+
+
+def test_import_templates_carry_the_columns_the_import_reads(client, setup):
+    """Issue 12: a downloadable template per file kind, CSV and .xlsx, and the columns described on
+    the upload page; a filled-in template imports."""
+    from openpyxl import load_workbook
+
+    from survey.exchange import importing
+
+    _alfa, _beta, users = setup
+    login(client, users["alfa_admin"])
+    page = client.get("/data/import").get_data(as_text=True)
+    for kind in importing.KINDS:
+        assert f"/data/import/template-{kind}.csv" in page and f"/data/import/template-{kind}.xlsx" in page
+        csv_file = client.get(f"/data/import/template-{kind}.csv")
+        assert csv_file.status_code == 200 and "attachment" in csv_file.headers["Content-Disposition"]
+        header = csv_file.get_data(as_text=True).lstrip("\ufeff").splitlines()[0].split(",")
+        assert header == importing.columns(kind)
+        xlsx = client.get(f"/data/import/template-{kind}.xlsx")
+        sheet = load_workbook(io.BytesIO(xlsx.data), read_only=True).worksheets[0]
+        assert [c for c in next(sheet.iter_rows(values_only=True))] == importing.columns(kind)
+        for column in importing.required_columns(kind):
+            assert f"<strong><code>{column}</code></strong>" in page
+    assert client.get("/data/import/template-other.csv").status_code == 404
+    header = importing.columns("responses")
+    row = {"response_id": "t1", "forbund": "alfa", "year": "2024", "respondent_group": "styrelse",
+           "instrument_version": "2021-A", "S1": "2"}
+    filled = ",".join(header) + "\n" + ",".join(row.get(c, "") for c in header) + "\n"
+    assert _upload(client, filled).status_code == 200  # the preview: no problem

@@ -103,6 +103,7 @@ RULES: dict[str, dict[str, dict]] = {
     "/data/import": {"GET": staff("forbund_admin"), "POST": staff("forbund_admin")},
     # An upload is confirmed only by the user who made it.
     "/data/import/<token>": {"POST": staff("forbund_admin", other="404")},
+    "/data/import/template-<kind>.<fmt>": {"GET": staff("forbund_admin")},
     # results and reports: a förbund's figures for its own staff and for admin/NNS; riket for admin/NNS
     "/results/": {"GET": staff(*STAFF)},
     "/results/forbund/<code>/": {"GET": staff(*STAFF, other="404")},
@@ -187,7 +188,7 @@ def build_url(app, rule, actor: str, world: World) -> str:
         elif name == "fmt":
             values[name] = "html" if rule.endpoint.startswith("reports.") else "csv"
         elif name == "kind":
-            values[name] = "dashboard"
+            values[name] = "responses" if rule.endpoint == "exchange.template" else "dashboard"
         elif name in ("chart_id", "table_id"):
             values[name] = "no-such-id"
         else:
