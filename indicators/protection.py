@@ -387,6 +387,9 @@ class _Engine:
                  min_contributors=MIN_CONTRIBUTORS, pair=None, pair_weight=None):
         self.cells, self.atoms, self.kinds, self.k = cells, atoms, kinds, k
         self.partner = _partners(cells, atoms, pair)
+        # Each compared pair once: (first, second) row numbers.
+        self.pair_first = np.flatnonzero((self.partner >= 0) & (np.arange(len(cells)) < self.partner))
+        self.pair_second = self.partner[self.pair_first]
         self.pair_weight = np.ones(len(cells), np.int64) if pair_weight is None else np.asarray(pair_weight, np.int64)
         self.min_contributors = min_contributors
         index = {a: i for i, a in enumerate(atoms)}
@@ -507,11 +510,9 @@ class _Engine:
         (outsider and insiders) over its block; the trial is kept only where the block then
         loses fewer comparisons, weighed by pair_weight (a förbund's more than an insats's).
         Whatever is kept has passed the same audit as everything else."""
-        n = len(self.partner)
-        mine = np.flatnonzero((self.partner >= 0) & (np.arange(n) < self.partner))
+        mine, theirs = self.pair_first, self.pair_second
         if not len(mine):
             return
-        theirs = self.partner[mine]
         big = (self.counts[:, mine] >= self.k) & (self.counts[:, theirs] >= self.k)
         never = self.too_few_forbund[:, mine] | self.too_few_forbund[:, theirs]
         # Only comparisons of the highest weight are tried (each trial audits its block again,
@@ -604,9 +605,8 @@ class _Engine:
 
     def _lost_comparisons(self, block: int) -> float:
         """What the block's lost comparisons of rows of at least k weigh together (pair_weight)."""
-        n = len(self.partner)
-        first = np.flatnonzero((self.partner >= 0) & (np.arange(n) < self.partner) & (self.block == block))
-        theirs = self.partner[first]
+        in_block = self.block[self.pair_first] == block
+        first, theirs = self.pair_first[in_block], self.pair_second[in_block]
         big = (self.counts[:, first] >= self.k) & (self.counts[:, theirs] >= self.k)
         gone = big & (self.hidden[:, first] | self.hidden[:, theirs])
         return float((gone * np.maximum(self.pair_weight[first], self.pair_weight[theirs])).sum())

@@ -206,16 +206,16 @@ class _Checker:
         # A file of the other kind: one clear problem instead of a line per unknown column.
         other = columns("avslut" if self.kind == "responses" else "responses")
         theirs = {c.lower() for c in other} - set(by_lower)
-        given = [raw.strip().lstrip("\ufeff").lower() for raw in cells]
+        stripped = [raw.strip().lstrip("\ufeff") for raw in cells]
+        given = [name.lower() for name in stripped]
         looks_like = [name for name in given if name in theirs]
         if len(looks_like) >= 2 and all(not name or name in by_lower or name in theirs for name in given):
             kind_name = _("avslut records") if self.kind == "responses" else _("responses")
             self.error(1, "", _("This looks like a file of %(kind)s (columns %(columns)s). Choose that kind of "
                                 "file and send it again.", kind=kind_name, columns=", ".join(looks_like[:4])))
             raise _OtherKind
-        for position, raw in enumerate(cells, 1):
-            name = raw.strip().lstrip("\ufeff")
-            canonical = by_lower.get(name.lower())
+        for position, (name, lower) in enumerate(zip(stripped, given), 1):
+            canonical = by_lower.get(lower)
             if not name:
                 self.unnamed.add(position - 1)
                 names.append(None)
@@ -293,7 +293,8 @@ class _Checker:
     def check_code(self, line: int, column: str, value: str, allowed) -> str | None:
         if not value:
             return None
-        value = {code.lower(): code for code in allowed}.get(value.lower(), value)  # "Kvinna" is kvinna
+        if value not in allowed:  # "Kvinna" is kvinna (looked for only where the exact code is not)
+            value = next((code for code in allowed if code.lower() == value.lower()), value)
         if value not in allowed:
             self.error(line, column, _("'%(value)s' is not a code; use one of %(codes)s",
                                        value=_short(value), codes=", ".join(sorted(allowed))))
@@ -319,7 +320,8 @@ class _Checker:
         row["forbund"] = self.check_forbund(line, get("forbund"))
         row["year"] = self.check_year(line, get("year"))
         version, group = get("instrument_version"), get("respondent_group").lower()
-        version = {v.lower(): v for v in self.instruments}.get(version.lower(), version)
+        if version not in self.instruments:
+            version = next((v for v in self.instruments if v.lower() == version.lower()), version)
         inst = self.instruments.get(version)
         if not version:
             if "instrument_version" in self.present:

@@ -12,20 +12,14 @@ from sqlalchemy import func, select
 from survey.extensions import db
 from survey.models import AuditLog, AvslutRecord, PendingUpload, Response
 from tests.exchange.helpers import response
-from tests.support.factories import login
+from tests.support.factories import forget_cached_user_per_request, login
 
 HEAD = "response_id,forbund,insats,year,respondent_group,instrument_version,kon,D1,S1"
 
 
 @pytest.fixture(autouse=True)
 def fresh_user_per_request(app):
-    """The test app context is shared by all requests, so Flask-Login's cached user in `g` would
-    leak from one client to the next; in production every request has its own `g`."""
-    from flask import g
-
-    @app.before_request
-    def forget_cached_user():
-        g.pop("_login_user", None)
+    forget_cached_user_per_request(app)
 
 
 @pytest.fixture

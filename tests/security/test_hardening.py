@@ -14,7 +14,7 @@ from survey import create_app
 from survey.config import ConfigError
 from survey.extensions import db, limiter
 from survey.models import utcnow
-from tests.support.factories import PASSWORD, login
+from tests.support.factories import PASSWORD, forget_cached_user_per_request, login
 
 HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -59,13 +59,8 @@ def test_report_generation_and_imports_are_rate_limited_per_account(app_config, 
     no limit. The budget is the account's: a colleague at the same address keeps hers."""
     import io
 
-    from flask import g
-
     limited = create_app({**app_config, "RATELIMIT_ENABLED": True})
-
-    @limited.before_request
-    def forget_cached_user():  # requests here share the test's app context, so its `g`
-        g.pop("_login_user", None)
+    forget_cached_user_per_request(limited)
 
     with limited.app_context():
         limiter.reset()
@@ -89,12 +84,7 @@ def test_report_generation_and_imports_are_rate_limited_per_account(app_config, 
 
 def test_logging_out_ends_every_session_of_the_user_copied_cookies_included(app, client, factory):
     """Issue 12: a session cookie kept working after logout (up to 31 days)."""
-    from flask import g
-
-    @app.before_request
-    def forget_cached_user():  # requests here share the test's app context, so its `g`
-        g.pop("_login_user", None)
-
+    forget_cached_user_per_request(app)
     user = factory.user("admin")
     other_browser = app.test_client()
     assert login(client, user).status_code == 302 and login(other_browser, user).status_code == 302

@@ -47,3 +47,13 @@ class Factory:
 
 def login(client, user, password: str = PASSWORD):
     return client.post("/login", data={"email": user.email, "password": password})
+
+
+def forget_cached_user_per_request(app) -> None:
+    """Requests made inside a test's app context share its `g`, so Flask-Login's cached user would
+    leak from one client to the next; in production every request has its own `g`."""
+    from flask import g
+
+    @app.before_request
+    def forget_cached_user():
+        g.pop("_login_user", None)
