@@ -16,10 +16,17 @@ class DatabaseInteger(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
+def _shipped(name: str) -> str:
+    """templates/ and translations/ live at the top of a checkout; a wheel carries them inside
+    the package (pyproject.toml's force-include)."""
+    inside = os.path.join(os.path.dirname(__file__), name)
+    return inside if os.path.isdir(inside) else os.path.join(os.path.dirname(__file__), os.pardir, name)
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(
         __name__, instance_relative_config=True,
-        template_folder=os.path.join(os.path.dirname(__file__), os.pardir, "templates"),
+        template_folder=_shipped("templates"),
     )
     os.makedirs(app.instance_path, exist_ok=True)
     app.url_map.converters["int"] = DatabaseInteger  # before any route is added
@@ -27,7 +34,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.from_mapping(test_config)
     config_module.check_production(app.config)
-    translations = os.path.join(os.path.dirname(__file__), os.pardir, "translations")
+    translations = _shipped("translations")
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", translations)
     from .catalogs import compile_catalogs
     compile_catalogs(translations)

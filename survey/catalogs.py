@@ -10,8 +10,9 @@ from babel.messages.pofile import read_po
 def compile_catalogs(directory: str | os.PathLike) -> None:
     for po_path in Path(directory).glob("*/LC_MESSAGES/*.po"):
         mo_path = po_path.with_suffix(".mo")
-        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
-            continue
+        if mo_path.exists() and (mo_path.stat().st_mtime >= po_path.stat().st_mtime
+                                 or not os.access(mo_path.parent, os.W_OK)):
+            continue  # up to date, or an installed wheel's (compiled when it was built)
         with open(po_path, "rb") as fh:
             catalog = read_po(fh, locale=po_path.parent.parent.name)
         tmp = mo_path.with_suffix(f".{os.getpid()}.tmp")
