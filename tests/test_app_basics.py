@@ -64,3 +64,16 @@ def test_unknown_page_is_a_clear_404(client):
 def test_password_hash_is_scrypt(factory):
     user = factory.user("admin")
     assert user.password_hash.startswith("scrypt:")
+
+
+def test_upgrading_the_schema_leaves_the_apps_loggers_on(app):
+    """Alembic's logging set-up (migrations/env.py) must not switch off loggers that exist:
+    `flask demo` upgrades and then serves, and its errors and access lines must still be logged."""
+    import logging
+
+    from survey.cli import init_db
+
+    logging.getLogger("werkzeug")  # exists before the upgrade, as in a server process
+    init_db()
+    assert not app.logger.disabled
+    assert not logging.getLogger("werkzeug").disabled
