@@ -3,9 +3,13 @@ from __future__ import annotations
 
 import click
 from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Forbund
 
 from .backup import BackupError, restore_backup, write_backup
-from .retention import apply_retention, delete_expired_drafts, rewrite_in_key_order
+from .retention import rewrite_in_key_order, run_retention
 
 
 @click.command("backup")
@@ -37,25 +41,50 @@ def restore_command(file, force):
         click.echo(f"  {name}: {rows}")
 
 
+_KIND_TEXT = {
+    # kind → what the output calls it and its rule, from Deleted.rule
+    "responses": ("Responses (with their answers)", "of {years_up_to} or earlier (kept {retention_years} years)"),
+    "avslut": ("Avslut records", "of {years_up_to} or earlier (kept {retention_years} years)"),
+    "audit_log": ("Audit log entries", "made in {made_in_or_before} or earlier (kept {retention_months} months)"),
+    "pending_uploads": ("Checked import files never confirmed", "older than {retention_hours} hours"),
+}
+
+
 @click.command("retention")
 @click.option("--dry-run", is_flag=True, help="Only show what would be deleted.")
-@click.option("--as-of", metavar="YYYY-MM", help="Count ages from this month instead of the current one.")
+@click.option("--as-of", metavar="YYYY-MM", help="Count ages in months and years from this month instead of the current one.")
 @with_appcontext
 def retention_command(dry_run, as_of):
-    """Delete free-text comments older than each förbund's retention period (logged per förbund)
-    and unfinished questionnaires past their last day, of every campaign, open or closed. Run it
-    daily (cron)."""
+    """Delete what is past its retention period (one transaction, one audit row per kind and
+    förbund with the count): responses with their answers and avslut records after
+    RETENTION_RESPONSES_YEARS / RETENTION_AVSLUT_YEARS, free-text comments after each förbund's
+    period, audit log entries after RETENTION_AUDIT_MONTHS, unconfirmed import files after
+    RETENTION_UPLOAD_HOURS, and unfinished questionnaires past their last day, of every campaign,
+    open or closed. Run it nightly (cron)."""
     try:
-        results = apply_retention(as_of=as_of, dry_run=dry_run)
+        run = run_retention(as_of=as_of, dry_run=dry_run)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--as-of") from None
     verb = "would delete" if dry_run else "deleted"
-    click.echo(f"Unfinished questionnaires past their last day: {verb} {delete_expired_drafts(dry_run=dry_run)}.")
+    codes = dict(db.session.execute(select(Forbund.id, Forbund.code)).all())
+    for kind, (label, rule) in _KIND_TEXT.items():
+        if kind not in run.rules:
+            click.echo(f"{label}: kept for good (retention \"never\").")
+            continue
+        found = [d for d in run.results if d.kind == kind]
+        per = ", ".join(f"{codes.get(d.forbund_id, 'no förbund')} {d.count}" for d in found)
+        total = sum(d.count for d in found)
+        click.echo(f"{label} {rule.format(**run.rules[kind])}: {verb} {total}" + (f" ({per})." if per else "."))
+    for kind in dict.fromkeys(d.kind for d in run.results if d.kind not in _KIND_TEXT and d.kind != "drafts"):
+        click.echo(f"{kind}: {verb} {sum(d.count for d in run.results if d.kind == kind)}.")
+    drafts = sum(d.count for d in run.results if d.kind == "drafts")
+    click.echo(f"Unfinished questionnaires past their last day: {verb} {drafts}.")
     if not dry_run:
         rewritten = rewrite_in_key_order()
         if rewritten:
             click.echo(f"Rewritten in the order of their random keys: {', '.join(rewritten)}.")
-    for r in results:
+    for r in run.comments:
         click.echo(f"{r.code}: {verb} {r.deleted} comments sent in or before {r.cutoff} "
                    f"(retention {r.retention_months} months)")
-    click.echo(f"Total: {verb} {sum(r.deleted for r in results)} comments.")
+    click.echo(f"Total: {verb} {sum(r.deleted for r in run.comments)} comments.")
+
