@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
@@ -9,20 +10,41 @@ from ..extensions import db
 from ..models import Forbund
 
 from .backup import BackupError, restore_backup, write_backup
+from .encryption import KEY_COMMAND, EncryptionError, decode_key
 from .retention import rewrite_in_key_order, run_retention
+
+
+def _key() -> bytes | None:
+    """FINSAM_BACKUP_KEY as bytes, None when it is not set."""
+    text = current_app.config.get("BACKUP_KEY") or ""
+    if not text:
+        return None
+    try:
+        return decode_key(text)
+    except EncryptionError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @click.command("backup")
 @click.argument("file", type=click.Path(dir_okay=False, writable=True))
+@click.option("--plain", is_flag=True,
+              help="Write the backup unencrypted even without FINSAM_BACKUP_KEY (refused in production otherwise).")
 @with_appcontext
-def backup_command(file):
-    """Write every table to FILE (a zip of JSON lines) that restores into SQLite or PostgreSQL."""
+def backup_command(file, plain):
+    """Write every table to FILE (a zip of JSON lines) that restores into SQLite or PostgreSQL,
+    encrypted with FINSAM_BACKUP_KEY when it is set."""
+    key = None if plain else _key()
+    if key is None and not plain and current_app.config.get("PRODUCTION"):
+        raise click.ClickException(
+            "Refusing to write participant data unencrypted: set FINSAM_BACKUP_KEY (make one with "
+            f"{KEY_COMMAND}) or pass --plain if an unencrypted backup is really meant.")
     try:
-        manifest = write_backup(file)
+        manifest = write_backup(file, key=key)
     except (BackupError, OSError) as exc:
         raise click.ClickException(str(exc)) from None
     total = sum(t["rows"] for t in manifest["tables"])
-    click.echo(f"Backup written to {file}: {total} rows in {len(manifest['tables'])} tables, "
+    how = "encrypted with FINSAM_BACKUP_KEY" if key else "UNENCRYPTED"
+    click.echo(f"Backup written to {file} ({how}): {total} rows in {len(manifest['tables'])} tables, "
                f"schema revision {manifest['alembic_revision']}.")
 
 
@@ -31,9 +53,11 @@ def backup_command(file):
 @click.option("--force", is_flag=True, help="Replace everything in a database that already holds data.")
 @with_appcontext
 def restore_command(file, force):
-    """Restore FILE (made by `backup`) into an empty database, then upgrade it to the newest schema."""
+    """Restore FILE (made by `backup`, encrypted or plain: told apart by its first bytes; an
+    encrypted one needs FINSAM_BACKUP_KEY) into an empty database, then upgrade it to the newest
+    schema."""
     try:
-        restored = restore_backup(file, force=force)
+        restored = restore_backup(file, force=force, key=_key())
     except (BackupError, OSError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"Restored {sum(restored.values())} rows in {len(restored)} tables from {file}.")
