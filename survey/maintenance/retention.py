@@ -50,7 +50,7 @@ class ForbundResult:
 
 @dataclass
 class Deleted:
-    """What one kind lost (or would lose) in one förbund (None: rows of no förbund)."""
+    """What one kind lost in one förbund (None: rows of no förbund); rolled back in a dry run."""
     kind: str
     forbund_id: int | None
     count: int
@@ -59,7 +59,8 @@ class Deleted:
 
 @dataclass
 class Run:
-    """One retention run: its reference times, whether it only counts, and what each step deleted."""
+    """One retention run: its reference times and what each step deleted (in the transaction
+    the run commits, or rolls back in a dry run; a step never commits)."""
     as_of: str  # YYYY-MM: ages in months and years are counted from this month
     now: datetime  # ages in hours (and today's date for drafts)
     dry_run: bool
@@ -160,7 +161,7 @@ def responses(run: Run) -> None:
         return
     last = run.year - years - 1
     rows = db.session.execute(select(Response.id, Response.forbund_id).where(Response.year <= last)).all()
-    if rows and not run.dry_run:
+    if rows:
         ids = [rid for rid, _ in rows]
         contrib = cells.Contributions()
         for start in range(0, len(ids), _BATCH):
@@ -176,7 +177,7 @@ def responses(run: Run) -> None:
 
 def comments(run: Run) -> None:
     """Free-text comments after each förbund's period (its own audit rows, see apply_retention)."""
-    run.comments = apply_retention(as_of=run.as_of, dry_run=run.dry_run, commit=False)
+    run.comments = apply_retention(as_of=run.as_of, commit=False)
 
 
 def avslut(run: Run) -> None:
@@ -188,7 +189,7 @@ def avslut(run: Run) -> None:
     due = AvslutRecord.year <= last
     counts = _counts(db.session.execute(
         select(AvslutRecord.forbund_id, func.count()).where(due).group_by(AvslutRecord.forbund_id)))
-    if counts and not run.dry_run:
+    if counts:
         db.session.execute(delete(AvslutRecord).where(due).execution_options(synchronize_session=False))
         cells.bump_version(db.session)
     run.deleted("avslut", counts, {"retention_years": years, "years_up_to": last})
@@ -203,7 +204,7 @@ def audit_log(run: Run) -> None:
     due = AuditLog.at < _month_start(months_back(run.as_of, months - 1))
     counts = _counts(db.session.execute(
         select(AuditLog.forbund_id, func.count()).where(due).group_by(AuditLog.forbund_id)))
-    if counts and not run.dry_run:
+    if counts:
         db.session.execute(delete(AuditLog).where(due).execution_options(synchronize_session=False))
     run.deleted("audit_log", counts, {"retention_months": months, "made_in_or_before": last})
 
@@ -214,7 +215,7 @@ def pending_uploads(run: Run) -> None:
     due = PendingUpload.created_at < upload_cutoff(run.now)
     counts = _counts(db.session.execute(
         select(PendingUpload.forbund_id, func.count()).where(due).group_by(PendingUpload.forbund_id)))
-    if counts and not run.dry_run:
+    if counts:
         db.session.execute(delete(PendingUpload).where(due).execution_options(synchronize_session=False))
     run.deleted("pending_uploads", counts, {"retention_hours": hours})
 
@@ -225,7 +226,7 @@ def drafts(run: Run) -> None:
     counts = _counts(db.session.execute(
         select(Campaign.forbund_id, func.count()).select_from(Draft).join(Campaign, Campaign.id == Draft.campaign_id)
         .where(expired).group_by(Campaign.forbund_id)))
-    if counts and not run.dry_run:
+    if counts:
         delete_expired_drafts(run.today, commit=False)
     run.deleted("drafts", counts, {"last_day_before": run.today.isoformat()})
 
@@ -244,12 +245,13 @@ def upload_cutoff(now: datetime | None = None) -> datetime:
 
 def run_retention(as_of: str | None = None, dry_run: bool = False, now: datetime | None = None) -> Run:
     """Every step in one transaction, then one audit row per kind and förbund with the count
-    (comments: apply_retention's own rows). A dry run only counts and changes nothing."""
+    (comments: apply_retention's own rows). A dry run does all of it and rolls back, so that it
+    counts exactly what a run would delete (a response's comment is not counted twice)."""
     as_of = as_of or current_month()
     parse_month(as_of)
     run = Run(as_of=as_of, now=now or datetime.now(timezone.utc), dry_run=dry_run)
     try:
-        for step in STEPS:
+        for step in STEPS:  # the steps never commit
             step(run)
         if dry_run:
             db.session.rollback()
