@@ -190,7 +190,6 @@ def test_retention_deletes_exactly_what_is_due_of_every_kind_and_logs_counts(app
     again = runner.invoke(args=["retention", "--as-of", "2026-03"])
     assert again.exit_code == 0, again.output
     assert "Responses (with their answers) of 2020 or earlier (kept 5 years): deleted 0." in again.output
-    assert _state()["audit"] == sorted(db.session.execute(sa.select(AuditLog.id, AuditLog.action)).all())
     assert len(_state()["audit"]) == len(after["audit"]), "nothing deleted, nothing logged"
 
 
