@@ -8,7 +8,6 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Forbund
-
 from .backup import BackupError, restore_backup, write_backup
 from .encryption import KEY_COMMAND, EncryptionError, decode_key
 from .retention import rewrite_in_key_order, run_retention

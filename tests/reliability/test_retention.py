@@ -194,7 +194,7 @@ def test_retention_deletes_exactly_what_is_due_of_every_kind_and_logs_counts(app
 
 
 def test_retention_periods_follow_the_configuration(app, factory, runner):
-    norrby, sodervik, _ = _setup_every_kind(factory)
+    _setup_every_kind(factory)
     app.config.update(RETENTION_RESPONSES_YEARS=None, RETENTION_AVSLUT_YEARS=6, RETENTION_AUDIT_MONTHS=None,
                       RETENTION_UPLOAD_HOURS=26)
     before = _state()
