@@ -51,7 +51,36 @@ def from_environment(instance_path: str) -> dict:
         # participant links, QR codes and posters are built from it, never from the Host header
         # a request brings. Required in production (or SERVER_NAME).
         "PUBLIC_URL": _public_url(env.get("PUBLIC_URL", "")),
+        # Retention (`flask --app survey retention`, nightly): how long each kind of stored data
+        # is kept (maintenance/retention.py). Indicator follow-up compares a year with the years
+        # before, so responses and avslut records are kept five whole years after their year;
+        # the audit log as long, so that who exported or deleted what can be checked for as long
+        # as the data it is about may exist. "never" keeps a kind for good.
+        "RETENTION_RESPONSES_YEARS": _retention(env, "RETENTION_RESPONSES_YEARS", "5"),
+        "RETENTION_AVSLUT_YEARS": _retention(env, "RETENTION_AVSLUT_YEARS", "5"),
+        "RETENTION_AUDIT_MONTHS": _retention(env, "RETENTION_AUDIT_MONTHS", "60"),
+        # Checked import files waiting for confirmation hold raw participant data: a day at most
+        # by default, and never kept for good.
+        "RETENTION_UPLOAD_HOURS": _retention(env, "RETENTION_UPLOAD_HOURS", "24", never=False),
+        # The key `backup` encrypts with and `restore` decrypts with (maintenance/backup.py);
+        # checked when used, so a web server without it starts.
+        "BACKUP_KEY": env.get("FINSAM_BACKUP_KEY", "").strip(),
     }
+
+
+def _retention(env, name: str, default: str, *, never: bool = True) -> int | None:
+    """A retention period: a whole number of at least 1, or "never" (None: kept for good)."""
+    value = env.get(name, default).strip().lower()
+    if never and value == "never":
+        return None
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        allowed = 'a whole number of at least 1 or "never"' if never else "a whole number of at least 1"
+        raise ConfigError(f"{name} must be {allowed}, not {value!r}")
+    return number
 
 
 def _public_url(value: str) -> str:

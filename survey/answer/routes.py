@@ -508,6 +508,7 @@ def about(token):
         "answer/about.html", forbund=campaign.forbund, k=k, days=current_app.config["DRAFT_DAYS"],
         comment_group=next(n for n in range(1, 10_000) if free_text_allowed(n, k=k)),
         comment_months=months if months is not None and months >= 0 else None,
+        answer_years=current_app.config["RETENTION_RESPONSES_YEARS"],  # None: kept for good
     )
 
 

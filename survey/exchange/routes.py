@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import date, timedelta
+from datetime import date
 
 from flask import Response as HttpResponse
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
@@ -28,6 +28,7 @@ from ..extensions import UPLOADS, db, limiter, per_user
 from ..i18n import current_language
 from ..models import AuditLog, AvslutRecord, Forbund, Insats, PendingUpload, Response, Role, utcnow
 from ..figures import exports, releases
+from ..maintenance.retention import upload_cutoff
 from ..formatting import INCOME_LABELS
 from . import bp, importing
 from .forms import AvslutForm, ConfirmForm, UploadForm
@@ -36,7 +37,6 @@ VIEW_ROLES = (Role.ADMIN, Role.NNS, Role.FORBUND_ADMIN, Role.FORBUND_USER)
 FORBUND_ROLES = (Role.FORBUND_ADMIN, Role.FORBUND_USER)
 navigation.register_link("exchange.index", _l("Data: import and export"), VIEW_ROLES)
 
-UPLOAD_MAX_AGE = 24 * 3600  # an unconfirmed upload is deleted after a day
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 MAX_ERRORS_SHOWN = 1000
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -64,9 +64,8 @@ def index():
 # --------------------------------------------------------------------------- upload
 def _save_upload(data: bytes, *, forbund: Forbund, kind: str, filename: str, create: bool) -> str:
     """Keep a checked upload until it is confirmed (the client never sends it back); unconfirmed
-    ones are deleted after UPLOAD_MAX_AGE, here rather than by a timer, which needs no scheduler."""
-    db.session.execute(delete(PendingUpload).where(
-        PendingUpload.created_at < utcnow() - timedelta(seconds=UPLOAD_MAX_AGE)))
+    ones are deleted after RETENTION_UPLOAD_HOURS, here as new ones come and by `flask retention`."""
+    db.session.execute(delete(PendingUpload).where(PendingUpload.created_at < upload_cutoff(utcnow())))
     upload = PendingUpload(user_id=current_user.id, forbund_id=forbund.id, kind=kind, filename=filename,
                            create_insatser=create, data=data)
     db.session.add(upload)

@@ -21,7 +21,7 @@ bypasses this module must call `apply`/`bump_version` itself, or be followed by 
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -186,6 +186,22 @@ def apply(where, contrib: Contributions) -> None:
     _upsert(conn, IndicatorCell.__table__, [*CELL_KEY, "indicator"], ["n_responses", "valid", "positive"],
             contrib.indicators)
     _upsert(conn, QuestionCell.__table__, [*CELL_KEY, "question_id"], ["valid", "positive"], contrib.questions)
+
+
+def take_away(where, response_ids: Sequence[int], into: Contributions | None = None) -> Contributions:
+    """The contributions of stored responses that a Core-level delete (retention) is about to
+    remove, read while their answers still exist, with sign -1 (added to `into`); `apply` them in
+    the transaction of the delete."""
+    conn = _connection(where)
+    out = into if into is not None else Contributions()
+    ids = sorted(response_ids)
+    r = Response.__table__.c
+    for start in range(0, len(ids), 1000):
+        chunk = ids[start:start + 1000]
+        answers = _stored_answers(conn, chunk)
+        for row in conn.execute(sa.select(r.id, *(r[c] for c in CELL_KEY)).where(r.id.in_(chunk))):
+            out.add(*row[1:], answers.get(row[0], {}), sign=-1)
+    return out
 
 
 def rebuild(where) -> tuple[int, int]:

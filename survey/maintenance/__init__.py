@@ -1,6 +1,6 @@
 """Data safety: backup and restore independent of the database, and the free-text retention.
 
-Commands (`flask --app survey …`): `backup FILE`, `restore FILE [--force]`,
+Commands (`flask --app survey …`): `backup FILE [--plain]`, `restore FILE [--force]`,
 `retention [--dry-run] [--as-of YYYY-MM]`.
 """
 from flask import Flask

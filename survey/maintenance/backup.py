@@ -9,6 +9,9 @@ Layout of the zip:
 - `tables/<table>.jsonl`: one JSON array per row, values in the manifest's column order. Times
   are ISO 8601 in UTC, dates ISO 8601, JSON columns as JSON.
 
+With a key (FINSAM_BACKUP_KEY) the zip is encrypted as it is written (encryption.py); restore
+tells an encrypted file from a plain zip by its first bytes.
+
 Restore goes into an empty database (or replaces everything with --force): it checks the whole
 file first, creates the schema at the backup's revision, loads every table in one transaction,
 checks the counts, resets PostgreSQL sequences and then upgrades to the newest schema, so an old
@@ -21,9 +24,11 @@ import json
 import os
 import tempfile
 import zipfile
+import zlib
+from contextlib import contextmanager
 from datetime import date, datetime, timezone
 from decimal import Decimal
-from typing import Iterator
+from typing import BinaryIO, Iterator
 
 import sqlalchemy as sa
 from alembic.migration import MigrationContext
@@ -32,6 +37,7 @@ from flask import current_app
 
 from ..figures import cells
 from ..extensions import db
+from .encryption import MAGIC, EncryptingWriter, EncryptionError, decrypt
 
 FORMAT = "finsam-backup"
 FORMAT_VERSION = 1
@@ -114,9 +120,9 @@ def _decoder(column: sa.Column, dialect: str):
 
 
 # ---------------------------------------------------------------------------------- backup
-def write_backup(path: str) -> dict:
-    """Write the whole database to `path` (atomically: a failed backup leaves no file) and
-    return the manifest."""
+def write_backup(path: str, key: bytes | None = None) -> dict:
+    """Write the whole database to `path` (atomically: a failed backup leaves no file), encrypted
+    with `key` if one is given, and return the manifest."""
     engine = _engine()
     directory = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix=".backup-", suffix=".zip", dir=directory)
@@ -133,32 +139,44 @@ def write_backup(path: str) -> dict:
             revision = _current_revision(conn)
             if revision is None:
                 raise BackupError("The database has no schema yet (run `flask --app survey init-db`); nothing to back up.")
-            metadata = _reflect(conn)
-            tables = []
-            with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-                for table in metadata.sorted_tables:
-                    columns = [c.name for c in table.columns]
-                    rows = 0
-                    order = list(table.primary_key.columns) or list(table.columns)
-                    with archive.open(f"tables/{table.name}.jsonl", "w") as out:
-                        result = conn.execution_options(yield_per=BATCH).execute(sa.select(table).order_by(*order))
-                        for row in result:
-                            line = json.dumps([_encode(v) for v in row], ensure_ascii=False, separators=(",", ":"))
-                            out.write(line.encode("utf-8") + b"\n")
-                            rows += 1
-                    tables.append({"name": table.name, "columns": columns, "rows": rows})
-                manifest = {
-                    "format": FORMAT, "format_version": FORMAT_VERSION, "alembic_revision": revision,
-                    "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                    "source_dialect": engine.dialect.name, "tables": tables,
-                }
-                archive.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1))
+            with open(tmp, "wb") as handle:
+                sink = EncryptingWriter(handle, key) if key is not None else handle
+                manifest = _write_zip(conn, sink, revision, engine.dialect.name)
+                if key is not None:
+                    sink.finish()
+                handle.flush()
+                os.fsync(handle.fileno())
             conn.rollback()
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+    return manifest
+
+
+def _write_zip(conn, sink, revision: str, dialect: str) -> dict:
+    """Every table as JSON lines into a zip written to `sink` (a file or an EncryptingWriter)."""
+    metadata = _reflect(conn)
+    tables = []
+    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for table in metadata.sorted_tables:
+            columns = [c.name for c in table.columns]
+            rows = 0
+            order = list(table.primary_key.columns) or list(table.columns)
+            with archive.open(f"tables/{table.name}.jsonl", "w") as out:
+                result = conn.execution_options(yield_per=BATCH).execute(sa.select(table).order_by(*order))
+                for row in result:
+                    line = json.dumps([_encode(v) for v in row], ensure_ascii=False, separators=(",", ":"))
+                    out.write(line.encode("utf-8") + b"\n")
+                    rows += 1
+            tables.append({"name": table.name, "columns": columns, "rows": rows})
+        manifest = {
+            "format": FORMAT, "format_version": FORMAT_VERSION, "alembic_revision": revision,
+            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "source_dialect": dialect, "tables": tables,
+        }
+        archive.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1))
     return manifest
 
 
@@ -202,14 +220,39 @@ def _rows(archive: zipfile.ZipFile, table: dict) -> Iterator[list]:
             yield row
 
 
-def verify_backup(path: str) -> dict:
-    """Read the whole file (zip checksums, JSON, counts) before anything in the database changes."""
+@contextmanager
+def open_backup(path: str, key: bytes | None = None) -> Iterator[BinaryIO | str]:
+    """What zipfile can read for the backup at `path`: the file itself if it is a plain zip, or
+    its decrypted content in an unnamed temporary file (deleted on closing) if it is encrypted."""
     try:
-        archive = zipfile.ZipFile(path)
+        handle = open(path, "rb")
     except FileNotFoundError:
         raise BackupError(f"No such file: {path}") from None
+    except IsADirectoryError:
+        raise BackupError(f"{path} is a directory, not a backup file.") from None
+    with handle:
+        if handle.read(len(MAGIC)) != MAGIC:
+            yield path
+            return
+        handle.seek(0)
+        with tempfile.TemporaryFile(prefix="finsam-restore-") as plain:
+            try:
+                decrypt(handle, plain, key)
+            except EncryptionError as exc:
+                raise BackupError(str(exc)) from None
+            plain.seek(0)
+            yield plain
+
+
+def verify_backup(source: BinaryIO | str, name: str | None = None) -> dict:
+    """Read the whole file (zip checksums, JSON, counts) before anything in the database changes."""
+    name = name or str(source)
+    try:
+        archive = zipfile.ZipFile(source)
+    except FileNotFoundError:
+        raise BackupError(f"No such file: {name}") from None
     except (zipfile.BadZipFile, OSError) as exc:
-        raise BackupError(f"{path} is not a readable backup (zip) file ({exc}).") from None
+        raise BackupError(f"{name} is not a readable backup (zip) file ({exc}).") from None
     with archive:
         manifest = read_manifest(archive)
         try:
@@ -217,7 +260,7 @@ def verify_backup(path: str) -> dict:
                 count = sum(1 for _ in _rows(archive, table))
                 if count != table["rows"]:
                     raise BackupError(f"tables/{table['name']}.jsonl has {count} rows, the manifest says {table['rows']}.")
-        except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as exc:
             raise BackupError(f"The backup file is damaged ({exc}).") from None
     return manifest
 
@@ -248,9 +291,15 @@ def _reset_sequences(conn, metadata: sa.MetaData) -> None:
                 ), {"s": sequence})
 
 
-def restore_backup(path: str, force: bool = False) -> dict:
-    """Restore `path` into this app's database. Returns {table: rows restored}."""
-    manifest = verify_backup(path)
+def restore_backup(path: str, force: bool = False, key: bytes | None = None) -> dict:
+    """Restore `path` (plain, or encrypted with `key`) into this app's database. Returns
+    {table: rows restored}. Every check (key, damage, counts) comes before any change."""
+    with open_backup(path, key) as source:
+        return _restore(source, path, force)
+
+
+def _restore(source: BinaryIO | str, path: str, force: bool) -> dict:
+    manifest = verify_backup(source, path)
     revision = manifest["alembic_revision"]
     script = _script_directory()
     try:
@@ -286,7 +335,7 @@ def restore_backup(path: str, force: bool = False) -> dict:
         target = _reflect(conn)
         for table in reversed(target.sorted_tables):  # --force: clear children before parents
             conn.execute(table.delete())
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(source) as archive:
             for entry in manifest["tables"]:
                 if entry["name"] in DERIVED:
                     continue  # recounted below

@@ -47,6 +47,16 @@ def test_about_page_states_what_is_true_for_this_forbund(client, factory):
     assert "minst 10 personer" in html  # comments: the engine's threshold for free text
 
 
+@pytest.mark.parametrize("lang", ["sv", "ar"])
+def test_about_page_states_how_long_answers_are_kept(app, client, factory, lang):
+    campaign = factory.campaign()
+    app.config["RETENTION_RESPONSES_YEARS"] = 17
+    html = client.get(f"/e/{campaign.token}/om?lang={lang}").data.decode()
+    assert "17" in html
+    app.config["RETENTION_RESPONSES_YEARS"] = None  # "never": no period promised
+    assert "17" not in client.get(f"/e/{campaign.token}/om?lang={lang}").data.decode()
+
+
 def test_information_is_readable_when_the_campaign_is_closed(client, factory):
     d = today()
     campaign = factory.campaign(opens=d - timedelta(days=40), closes=d - timedelta(days=20))
