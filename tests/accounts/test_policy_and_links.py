@@ -94,3 +94,10 @@ def test_links_follow_public_url_not_the_host_header(app_config, factory):
         db.session.remove()
         db.engine.dispose()
     assert url.startswith("https://finsam.example.se/account/set-password/")
+
+
+def test_access_logs_do_not_carry_the_link():
+    from survey.logs import redact
+
+    line = '127.0.0.1 - - "GET /account/set-password/AbC_12-xyz HTTP/1.1" 200 -'
+    assert "AbC_12-xyz" not in redact(line) and "/account/set-password/[link]" in redact(line)
