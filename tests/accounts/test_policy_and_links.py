@@ -45,8 +45,13 @@ def test_the_list_is_package_data_with_its_licence():
     assert (data / "common_passwords.LICENSE.txt").read_text().startswith("MIT License")
     assert len(accounts.common_passwords()) > 30000
     assert {"password", "lösenord", "sommar", "qwerty"} <= accounts.common_passwords()
-    pyproject = (Path(survey.__file__).parents[1] / "pyproject.toml").read_text()
-    assert 'survey = ["data/*.txt"]' in pyproject
+    import fnmatch
+    import tomllib
+
+    pyproject = tomllib.loads((Path(survey.__file__).parents[1] / "pyproject.toml").read_text())
+    patterns = pyproject["tool"]["setuptools"]["package-data"]["survey"]
+    for name in ("data/common_passwords.txt", "data/common_passwords.LICENSE.txt"):
+        assert any(fnmatch.fnmatch(name, p) for p in patterns), name
 
 
 def test_the_set_password_path_is_the_route(app):

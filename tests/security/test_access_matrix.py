@@ -338,3 +338,5 @@ def test_csrf_token_is_required_on_every_staff_post(app_config, world):
         db.session.remove()
         db.engine.dispose()
     assert {"/login", "/logout", "/campaigns/new", "/data/import", "/admin/forbund"} <= set(checked)
+    assert {"/account/password", "/account/set-password/<token>", "/admin/users/new",
+            "/admin/users/<int:user_id>/deactivate", "/admin/users/<int:user_id>/password-link"} <= set(checked)
