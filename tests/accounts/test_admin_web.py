@@ -120,7 +120,7 @@ def test_deactivation_ends_every_session_copied_cookies_included(app, people):
 
 
 def test_an_admin_cannot_deactivate_themself_nor_demote_the_last_admin(app, people):
-    norrby, admin, _staff = people
+    _norrby, admin, _staff = people
     client = _admin_client(app, admin)
     page = client.post(f"/admin/users/{admin.id}/deactivate", follow_redirects=True)
     assert page.status_code == 200 and says(page.get_data(as_text=True), "cannot deactivate your own", "inte inaktivera ditt eget")
