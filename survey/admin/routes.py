@@ -170,7 +170,8 @@ def user_edit(user_id: int):
                 return redirect(url_for("auth.login"))
             return redirect(url_for("admin.user_edit", user_id=user.id))
     return render_template("admin/user_edit.html", form=form, user=user, role_labels=ROLE_LABELS,
-                           locked=accounts.is_locked(user) or bool(user.failed_logins), hours=accounts.LINK_HOURS)
+                           locked=accounts.is_locked(user), failures=user.failed_logins or 0,
+                           hours=accounts.LINK_HOURS)
 
 
 def _account_action(user_id: int, action) -> object:

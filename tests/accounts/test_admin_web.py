@@ -221,3 +221,13 @@ def test_the_users_list_links_every_user(app, people):
     _norrby, admin, staff = people
     html = _admin_client(app, admin).get("/admin/users").get_data(as_text=True)
     assert f'href="/admin/users/{staff.id}"' in html and 'href="/admin/users/new"' in html
+
+
+def test_an_admin_who_gives_up_the_role_is_logged_out(app, people, factory):
+    _norrby, admin, _staff = people
+    factory.user("admin", email="second-admin@example.se")
+    client = _admin_client(app, admin)
+    done = client.post(f"/admin/users/{admin.id}", data={"name": "", "role": "nns", "forbund": ""})
+    assert done.status_code == 302 and done.headers["Location"].endswith("/login")
+    assert client.get("/admin/users").status_code == 302
+    assert db.session.get(User, admin.id).role == "nns"
