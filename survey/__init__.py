@@ -62,6 +62,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(campaigns_bp)
     from .admin import bp as admin_bp
     app.register_blueprint(admin_bp)
+    from .account import bp as account_bp
+    app.register_blueprint(account_bp)
     from .answer import bp as answer_bp
     app.register_blueprint(answer_bp)
     from .exchange import bp as exchange_bp

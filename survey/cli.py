@@ -1,48 +1,15 @@
 """Command line: `flask --app survey …` (EXCHANGE.md)."""
 import click
 from flask import Flask
-from flask.cli import AppGroup
 from flask_migrate import upgrade
-from sqlalchemy import select
 
+from .accounts_cli import user_cli  # the `user` group lives beside the account rules
 from .extensions import db
-from .models import Forbund, Role, User
-
-user_cli = AppGroup("user", help="Manage staff accounts.")
 
 
 def init_db() -> None:
     """Create or upgrade the schema through Alembic, whatever the database."""
     upgrade()
-
-
-@user_cli.command("add")
-@click.argument("email")
-@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
-@click.option("--forbund", "forbund_code", help="Förbund code (förbund roles only).")
-@click.option("--name", default="")
-@click.password_option(envvar="FINSAM_PASSWORD")
-def user_add(email, role, forbund_code, name, password):
-    """Create a staff account."""
-    from .auth.passwords import hash_password
-
-    forbund = None
-    if role in (Role.FORBUND_ADMIN, Role.FORBUND_USER):
-        if not forbund_code:
-            raise click.UsageError("--forbund is required for förbund roles")
-        forbund = db.session.scalar(select(Forbund).where(Forbund.code == forbund_code))
-        if forbund is None:
-            raise click.UsageError(f"no förbund with code '{forbund_code}'")
-    elif forbund_code:
-        raise click.UsageError("--forbund only goes with förbund roles")
-    if len(password) < 10:
-        raise click.UsageError("the password must have at least 10 characters")
-    email = email.strip().lower()
-    if db.session.scalar(select(User).where(User.email == email)):
-        raise click.UsageError(f"a user {email} exists already")
-    db.session.add(User(email=email, name=name, role=role, forbund=forbund, password_hash=hash_password(password)))
-    db.session.commit()
-    click.echo(f"Created {role} {email}")
 
 
 @click.command("recount")

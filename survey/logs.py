@@ -18,11 +18,13 @@ ACCESS_LOGGERS = ("werkzeug", "gunicorn.access")
 
 
 ANSWER_CODE = re.compile(r"([?&]kod=)[^&\s\"]*")
+# A one-time link to set a password (survey/accounts.py): whoever reads the log could use it.
+PASSWORD_LINK = re.compile(r"(/account/set-password/)[^/?\s\"]+")
 
 
 def redact(text: str) -> str:
-    """Draft tokens, and the single-use answer codes of card QR links (?kod=…)."""
-    return ANSWER_CODE.sub(r"\1[kod]", DRAFT_PATH.sub(REDACTED, text))
+    """Draft tokens, the single-use answer codes of card QR links (?kod=…) and password links."""
+    return PASSWORD_LINK.sub(r"\1[link]", ANSWER_CODE.sub(r"\1[kod]", DRAFT_PATH.sub(REDACTED, text)))
 
 
 class RedactDraftTokens(logging.Filter):

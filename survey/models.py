@@ -260,6 +260,19 @@ class AuditLog(db.Model):
     detail: Mapped[str] = mapped_column(Text, default="")
 
 
+class PasswordLink(db.Model):
+    """A one-time link to set a password (survey/accounts.py): only the SHA-256 of its token is
+    stored, so a copy of the database sets no password; it expires and is used once."""
+    __tablename__ = "password_link"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    user: Mapped[User] = relationship()
+
+
 class PendingUpload(db.Model):
     """A checked import file waiting for its administrator's confirmation. In the database, not on
     one server's disk, so that whichever app server gets the confirm request finds it."""

@@ -9,6 +9,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -63,6 +64,10 @@ def test_a_wheel_installs_into_a_fresh_venv_and_serves_the_demo(tmp_path):
     subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(tmp_path / "dist"), str(ROOT)],
                    check=True, capture_output=True)
     wheel, = (tmp_path / "dist").glob("finsam_indikatorer-*.whl")
+    with zipfile.ZipFile(wheel) as packed:
+        names = set(packed.namelist())
+    assert {"survey/data/common_passwords.txt", "survey/data/common_passwords.LICENSE.txt",
+            "survey/migrations/alembic.ini", "survey/translations/sv/LC_MESSAGES/messages.mo"} <= names
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     python = venv / "bin" / "python"

@@ -74,6 +74,18 @@ RULES: dict[str, dict[str, dict]] = {
     # system administration
     "/admin/forbund": {"GET": staff("admin"), "POST": staff("admin")},
     "/admin/users": {"GET": staff("admin")},
+    # account management (issue 12): admin only; actions on a user who is none of the actors
+    "/admin/forbund/<int:forbund_id>": {"GET": staff("admin"), "POST": staff("admin")},
+    "/admin/users/new": {"GET": staff("admin"), "POST": staff("admin")},
+    "/admin/users/<int:user_id>": {"GET": staff("admin"), "POST": staff("admin")},
+    "/admin/users/<int:user_id>/deactivate": {"POST": staff("admin")},
+    "/admin/users/<int:user_id>/reactivate": {"POST": staff("admin")},
+    "/admin/users/<int:user_id>/unlock": {"POST": staff("admin")},
+    "/admin/users/<int:user_id>/password-link": {"POST": staff("admin")},
+    # own password: every signed-in user; set password: the one-time link is the credential
+    # (filled with a live link for everyone but anonymous, who holds an unknown one)
+    "/account/password": {"GET": staff(*STAFF), "POST": staff(*STAFF)},
+    "/account/set-password/<token>": {"GET": participant(False), "POST": participant(False)},
     # campaigns and insatser (förbund staff; admin sees all)
     "/campaigns/": {"GET": staff("admin", "forbund_admin", "forbund_user")},
     "/campaigns/new": {"GET": staff("admin", "forbund_admin"), "POST": staff("admin", "forbund_admin")},
@@ -162,6 +174,27 @@ def _upload_token(app, world: World) -> str:
                                    create=False)
 
 
+def _target_user(world: World) -> User:
+    """The user the account actions act on: none of the actors, so that one actor deactivating
+    them does not end another actor's session."""
+    from survey.accounts import find_user_by_email
+
+    user = find_user_by_email("target@example.se")
+    if user is None:
+        user = User(email="target@example.se", role="forbund_user", forbund_id=world.own.id, password_hash="x")
+        db.session.add(user)
+        db.session.commit()
+    return user
+
+
+def _password_token(world: World) -> str:
+    from survey.accounts import issue_password_link
+
+    url = issue_password_link(_target_user(world))
+    db.session.commit()
+    return url.rsplit("/", 1)[1]
+
+
 STATIC_FILES = {"static": "site.css", "campaigns.static": "campaigns.css", "exchange.static": "exchange.css",
                 "results.static": "results.css"}
 
@@ -177,6 +210,12 @@ def build_url(app, rule, actor: str, world: World) -> str:
             values[name] = "no-such-campaign-token" if actor == "anonymous" else world.campaign.token
         elif name == "token" and rule.endpoint == "exchange.confirm":
             values[name] = _upload_token(app, world)
+        elif name == "token" and rule.endpoint == "account.set_password":
+            values[name] = "no-such-link" if actor == "anonymous" else _password_token(world)
+        elif name == "user_id":
+            values[name] = _target_user(world).id
+        elif name == "forbund_id":
+            values[name] = world.own.id
         elif name == "draft":
             values[name] = _draft(world.other_campaign if actor == "other_forbund" else world.campaign)
         elif name == "n":
@@ -299,3 +338,5 @@ def test_csrf_token_is_required_on_every_staff_post(app_config, world):
         db.session.remove()
         db.engine.dispose()
     assert {"/login", "/logout", "/campaigns/new", "/data/import", "/admin/forbund"} <= set(checked)
+    assert {"/account/password", "/account/set-password/<token>", "/admin/users/new",
+            "/admin/users/<int:user_id>/deactivate", "/admin/users/<int:user_id>/password-link"} <= set(checked)
