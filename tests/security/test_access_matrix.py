@@ -58,6 +58,11 @@ RULES: dict[str, dict[str, dict]] = {
     "/healthz": {"GET": everyone()},
     "/login": {"GET": everyone(), "POST": everyone()},
     "/logout": {"POST": everyone()},
+    # Two-step login (issue 12): the code step redirects to /login without a half-done login; the
+    # page to turn it on or off is for administrators and NNS analysts themselves.
+    "/login/code": {"GET": everyone(), "POST": everyone()},
+    "/login/two-factor": {"GET": staff("admin", "nns"), "POST": staff("admin", "nns")},
+    "/login/two-factor/disable": {"POST": staff("admin", "nns")},
     "/static/<path:filename>": {"GET": everyone()},
     "/campaigns/static/<path:filename>": {"GET": everyone()},
     "/data/exchange/static/<path:filename>": {"GET": everyone()},
