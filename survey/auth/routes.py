@@ -2,7 +2,7 @@ import secrets
 import time
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, g, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
@@ -175,7 +175,7 @@ def two_factor():
     password step where the installation requires two-step login, before being logged in."""
     at_login = False
     if current_user.is_authenticated:
-        user = current_user
+        user = current_user._get_current_object()  # login_user below must get the user, not the proxy
         if not twofactor.available_to(user):
             abort(403)
     else:
@@ -213,7 +213,7 @@ def two_factor():
 
 
 def _recovery_page(codes: list[str], target: str):
-    return render_template("auth/recovery_codes.html", codes=codes, target=target)
+    return make_response(render_template("auth/recovery_codes.html", codes=codes, target=target))
 
 
 def _two_factor_on(user: User, form, status: int = 200):
@@ -227,7 +227,7 @@ def _two_factor_on(user: User, form, status: int = 200):
 def two_factor_disable():
     """Turning it off asks for the password and a code again: a session left open on a
     shared computer is not enough."""
-    user = current_user
+    user = current_user._get_current_object()
     if not twofactor.enabled(user):
         return redirect(url_for("auth.two_factor"))
     form = DisableTwoFactorForm()
