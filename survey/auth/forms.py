@@ -25,3 +25,7 @@ class EnrolForm(FlaskForm):
 class DisableTwoFactorForm(FlaskForm):
     password = PasswordField(_l("Password"), validators=[DataRequired(message=_l("Enter your password.")), Length(max=200)])
     code = _code_field(_l("Code from the app, or a recovery code"))
+
+
+class NewRecoveryCodesForm(FlaskForm):
+    code = _code_field(_l("Code from the app, or a recovery code"))

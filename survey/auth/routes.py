@@ -2,7 +2,18 @@ import secrets
 import time
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, flash, g, make_response, redirect, render_template, request, session, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
@@ -12,10 +23,24 @@ from ..access import roles_required
 from ..extensions import db, limiter, login_manager
 from ..models import User
 from . import bp, twofactor
-from .forms import CodeForm, DisableTwoFactorForm, EnrolForm, LoginForm
+from .forms import (
+    CodeForm,
+    DisableTwoFactorForm,
+    EnrolForm,
+    LoginForm,
+    NewRecoveryCodesForm,
+)
 from .passwords import (
-    DEVICE_COOKIE, DEVICE_COOKIE_PATH, DEVICE_MAX_AGE, authenticate, check_password, device_for,
-    issue_device_cookie, may_try, register_failure, register_success,
+    DEVICE_COOKIE,
+    DEVICE_COOKIE_PATH,
+    DEVICE_MAX_AGE,
+    authenticate,
+    check_password,
+    device_for,
+    issue_device_cookie,
+    may_try,
+    register_failure,
+    register_success,
 )
 
 login_manager.login_view = "auth.login"
@@ -216,9 +241,33 @@ def _recovery_page(codes: list[str], target: str):
     return make_response(render_template("auth/recovery_codes.html", codes=codes, target=target))
 
 
-def _two_factor_on(user: User, form, status: int = 200):
-    return render_template("auth/two_factor_on.html", form=form, remaining=len(user.recovery_codes or []),
-                           required=twofactor.required_for(user)), status
+def _two_factor_on(user: User, form, new_codes_form=None):
+    return render_template("auth/two_factor_on.html", form=form, new_codes_form=new_codes_form or _new_codes_form(),
+                           remaining=len(user.recovery_codes or []), required=twofactor.required_for(user))
+
+
+def _new_codes_form():
+    return NewRecoveryCodesForm(prefix="new")  # its own field ids beside the form that turns it off
+
+
+@bp.post("/login/two-factor/recovery-codes")
+@roles_required(*twofactor.ROLES)
+@limiter.limit("5 per minute")
+def two_factor_new_codes():
+    """A new set of recovery codes for a code from the app; the old ones stop working. Needed
+    where two-step login is required and cannot be turned off and on again."""
+    user = current_user._get_current_object()
+    if not twofactor.enabled(user):
+        return redirect(url_for("auth.two_factor"))
+    form = _new_codes_form()
+    if form.validate_on_submit():
+        if twofactor.verify(user, form.code.data):
+            codes = twofactor.replace_recovery_codes(user)
+            db.session.commit()
+            return _recovery_page(codes, url_for("auth.two_factor"))
+        form.code.errors.append(_("The code is wrong, has expired or has already been used."))
+    db.session.rollback()
+    return _two_factor_on(user, DisableTwoFactorForm(), form)
 
 
 @bp.post("/login/two-factor/disable")

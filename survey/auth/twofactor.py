@@ -142,6 +142,12 @@ def turn_on(user: User, secret: str, step: int) -> list[str]:
     return codes
 
 
+def replace_recovery_codes(user: User) -> list[str]:
+    codes, hashes = new_recovery_codes()
+    user.recovery_codes = hashes
+    return codes
+
+
 def turn_off(user: User) -> None:
     user.totp_secret = None
     user.totp_last_step = None

@@ -63,6 +63,7 @@ RULES: dict[str, dict[str, dict]] = {
     "/login/code": {"GET": everyone(), "POST": everyone()},
     "/login/two-factor": {"GET": staff("admin", "nns"), "POST": staff("admin", "nns")},
     "/login/two-factor/disable": {"POST": staff("admin", "nns")},
+    "/login/two-factor/recovery-codes": {"POST": staff("admin", "nns")},
     "/static/<path:filename>": {"GET": everyone()},
     "/campaigns/static/<path:filename>": {"GET": everyone()},
     "/data/exchange/static/<path:filename>": {"GET": everyone()},

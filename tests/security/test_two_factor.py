@@ -129,6 +129,24 @@ def test_a_recovery_code_works_once(app, factory):
     assert not _signed_in(second)
 
 
+def test_new_recovery_codes_replace_the_old_ones_for_a_code(app, factory):
+    forget_cached_user_per_request(app)
+    user = factory.user("admin")
+    secret, old_codes = _turn_on(user)
+    client = app.test_client()
+    login(client, user)
+    client.post("/login/code", data={"code": _code(secret)})
+    assert client.post("/login/two-factor/recovery-codes", data={"new-code": "000000"}).status_code == 200
+    page = client.post("/login/two-factor/recovery-codes", data={"new-code": _code(secret, 1)})
+    new_codes = re.findall(r"<code>([a-z2-9]{4}(?:-[a-z2-9]{4}){3})</code>", page.get_data(as_text=True))
+    assert page.status_code == 200 and len(new_codes) == twofactor.RECOVERY_CODES
+    assert not set(new_codes) & set(old_codes)
+    other = app.test_client()
+    login(other, user)
+    assert other.post("/login/code", data={"code": old_codes[0]}).status_code == 200, "old codes stop working"
+    assert other.post("/login/code", data={"code": new_codes[0]}).status_code == 302
+
+
 def test_the_half_done_login_expires(client, factory):
     user = factory.user("admin")
     secret, _codes = _turn_on(user)
@@ -225,7 +243,7 @@ def test_code_attempts_are_rate_limited(app_config, factory):
     with limited.app_context():
         limiter.reset()
         user = factory.user("admin")
-        secret, _codes = _turn_on(user)
+        _turn_on(user)
         client = limited.test_client()
         login(client, user)
         statuses = [client.post("/login/code", data={"code": "000000"}).status_code for _ in range(11)]

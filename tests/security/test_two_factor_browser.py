@@ -9,7 +9,6 @@ import time
 import pyotp
 
 from survey.auth import twofactor
-from survey.extensions import db
 from tests.support.browser import axe_violations
 from tests.support.factories import PASSWORD
 
@@ -42,6 +41,10 @@ def test_turn_on_and_log_in_with_a_code(phone, live_server, factory, artifacts_d
     _submit(page)
     assert page.locator("ul.recovery-codes li").count() == twofactor.RECOVERY_CODES
     assert axe_violations(page) == [], "recovery codes page"
+    page.goto(base + "/login/two-factor")
+    assert page.locator("#new-code").count() == 1 and page.locator("#code").count() == 1
+    assert axe_violations(page) == [], "two-step login is on: new codes, turn off"
+    page.screenshot(path=str(artifacts_dir / f"auth-two-factor-on-360-{db_kind}.png"), full_page=True)
 
     with page.expect_navigation():
         page.click("header form button[type=submit]")  # log out
