@@ -168,7 +168,9 @@ def code():
     """The second step: a code from the app or a recovery code. Wrong codes count towards the
     same lock as wrong passwords (for this browser or for untrusted clients)."""
     user, pending = _pending()
-    if user is None or pending.get("enrol"):
+    if user is not None and pending.get("enrol"):
+        return redirect(url_for("auth.two_factor"))
+    if user is None:
         if request.method == "POST":
             flash(_("The login has expired. Please log in again."))
         return redirect(url_for("auth.login"))

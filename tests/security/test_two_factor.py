@@ -209,6 +209,7 @@ def test_an_installation_can_require_it_enrolment_comes_right_after_the_password
     response = client.post("/login?next=/results/riket/", data={"email": user.email, "password": PASSWORD})
     assert response.status_code == 302 and response.headers["Location"].endswith("/login/two-factor")
     assert not _signed_in(client), "nothing before the enrolment"
+    assert client.get("/login/code").headers["Location"].endswith("/login/two-factor")
     html = client.get("/login/two-factor").get_data(as_text=True)
     assert "requires two-step login" in html
     key = _enrol_key(html)
