@@ -19,7 +19,7 @@ from flask import current_app, has_request_context, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select
 
-from .auth import passwords
+from .auth import passwords, twofactor
 from .auth.passwords import hash_password
 from .extensions import db
 from .models import AuditLog, Forbund, PasswordLink, Role, User, utcnow
@@ -275,6 +275,16 @@ def unlock(user: User, actor: User | None) -> None:
     user.failed_logins = 0
     user.locked_until = None
     audit("user.unlocked", actor, user)
+
+
+def turn_off_two_factor(user: User, actor: User | None) -> None:
+    """For a user who lost the phone and the recovery codes: they log in with the password alone
+    (and, where the installation requires a code, enrol again right after it). Ends their sessions."""
+    if not user.totp_secret:
+        raise AccountError(_l("Two-step login is not on for this account."))
+    twofactor.turn_off(user)
+    user.end_sessions()
+    audit("user.two_factor_turned_off", actor, user)
 
 
 def password_link_for(user: User, actor: User | None) -> str:

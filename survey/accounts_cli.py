@@ -153,6 +153,15 @@ def user_unlock(email):
     click.echo(f"Unlocked {user.email}.")
 
 
+@user_cli.command("two-factor-off")
+@click.argument("email")
+def user_two_factor_off(email):
+    """Turn off two-step login for a user who lost the phone and the recovery codes."""
+    user = _user(email)
+    _commit(lambda: accounts.turn_off_two_factor(user, None))
+    click.echo(f"Two-step login is off for {user.email}; their sessions have ended.")
+
+
 @user_cli.command("password-link")
 @click.argument("email")
 def user_password_link(email):

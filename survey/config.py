@@ -65,6 +65,9 @@ def from_environment(instance_path: str) -> dict:
         # The key `backup` encrypts with and `restore` decrypts with (maintenance/backup.py);
         # checked when used, so a web server without it starts.
         "BACKUP_KEY": env.get("FINSAM_BACKUP_KEY", "").strip(),
+        # Roles that must log in with a code from an app (survey/auth/twofactor.py), e.g. "admin,nns";
+        # empty: each administrator and NNS analyst chooses.
+        "REQUIRE_TWO_FACTOR": _two_factor_roles(env.get("REQUIRE_TWO_FACTOR", "")),
     }
 
 
@@ -81,6 +84,23 @@ def _retention(env, name: str, default: str, *, never: bool = True) -> int | Non
         allowed = 'a whole number of at least 1 or "never"' if never else "a whole number of at least 1"
         raise ConfigError(f"{name} must be {allowed}, not {value!r}")
     return number
+
+
+TWO_FACTOR_ROLES = ("admin", "nns")
+
+
+def _two_factor_roles(value: str) -> tuple[str, ...]:
+    """REQUIRE_TWO_FACTOR as roles: "admin,nns", one of them, or yes/true/1 for both."""
+    value = value.strip().lower()
+    if value in ("", "0", "no", "false"):
+        return ()
+    if value in ("1", "yes", "true"):
+        return TWO_FACTOR_ROLES
+    roles = tuple(r.strip() for r in value.split(",") if r.strip())
+    if not roles or any(r not in TWO_FACTOR_ROLES for r in roles):
+        raise ConfigError(f"REQUIRE_TWO_FACTOR must be roles among {', '.join(TWO_FACTOR_ROLES)} "
+                          f"(e.g. admin,nns) or yes/no, not {value!r}")
+    return roles
 
 
 def _public_url(value: str) -> str:

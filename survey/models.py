@@ -85,6 +85,12 @@ class User(UserMixin, db.Model):
     # Part of every session's user id: counting it up ends every session of the user at once
     # (logout, and later a password change), also copies of a cookie taken before.
     session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Two-step login (survey/auth/twofactor.py): the TOTP key (None: not turned on), the last
+    # 30-second step a code was accepted for (a code is never accepted twice) and the SHA-256
+    # hashes of the unused one-time recovery codes.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    recovery_codes: Mapped[list | None] = mapped_column(JSON)
 
     forbund: Mapped[Forbund | None] = relationship()
 
@@ -101,6 +107,17 @@ class User(UserMixin, db.Model):
 
     def can_see_forbund(self, forbund_id: int) -> bool:
         return self.role in (Role.ADMIN, Role.NNS) or self.forbund_id == forbund_id
+
+
+class LoginDevice(db.Model):
+    """A browser that has signed in to an account (OWASP "device cookies", survey/auth/passwords.py):
+    its own failure count and lock, so that failures from elsewhere never lock it out. The cookie
+    holds the signed nonce; nothing here says where or when the browser was."""
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    nonce: Mapped[str] = mapped_column(String(64), unique=True)
+    failed_logins: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 DEFAULT_SEND_GRACE_DAYS = 7

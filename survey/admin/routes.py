@@ -214,6 +214,15 @@ def user_unlock(user_id: int):
     return _account_action(user_id, act)
 
 
+@bp.post("/users/<int:user_id>/two-factor-off")
+@roles_required(Role.ADMIN)
+def user_two_factor_off(user_id: int):
+    def act(user):
+        accounts.turn_off_two_factor(user, current_user)
+        return _("Two-step login is off for %(email)s, who has been logged out everywhere.", email=user.email)
+    return _account_action(user_id, act)
+
+
 @bp.post("/users/<int:user_id>/password-link")
 @roles_required(Role.ADMIN)
 def user_password_link(user_id: int):

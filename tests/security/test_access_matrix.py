@@ -58,6 +58,12 @@ RULES: dict[str, dict[str, dict]] = {
     "/healthz": {"GET": everyone()},
     "/login": {"GET": everyone(), "POST": everyone()},
     "/logout": {"POST": everyone()},
+    # Two-step login (issue 12): the code step redirects to /login without a half-done login; the
+    # page to turn it on or off is for administrators and NNS analysts themselves.
+    "/login/code": {"GET": everyone(), "POST": everyone()},
+    "/login/two-factor": {"GET": staff("admin", "nns"), "POST": staff("admin", "nns")},
+    "/login/two-factor/disable": {"POST": staff("admin", "nns")},
+    "/login/two-factor/recovery-codes": {"POST": staff("admin", "nns")},
     "/static/<path:filename>": {"GET": everyone()},
     "/campaigns/static/<path:filename>": {"GET": everyone()},
     "/data/exchange/static/<path:filename>": {"GET": everyone()},
@@ -81,6 +87,7 @@ RULES: dict[str, dict[str, dict]] = {
     "/admin/users/<int:user_id>/deactivate": {"POST": staff("admin")},
     "/admin/users/<int:user_id>/reactivate": {"POST": staff("admin")},
     "/admin/users/<int:user_id>/unlock": {"POST": staff("admin")},
+    "/admin/users/<int:user_id>/two-factor-off": {"POST": staff("admin")},
     "/admin/users/<int:user_id>/password-link": {"POST": staff("admin")},
     # own password: every signed-in user; set password: the one-time link is the credential
     # (filled with a live link for everyone but anonymous, who holds an unknown one)
