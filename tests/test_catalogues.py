@@ -56,7 +56,7 @@ def test_placeholders_match_and_format(path):
         if not message.id:
             continue
         names = set().union(*(PLACEHOLDER.findall(i) for i in _ids(message)))
-        values = {name: "1" for name in names | {"num"}}
+        values = {name: 1 for name in names | {"num"}}  # 1 formats as %s and as %d
         for text in _strings(message):
             if not text:
                 continue
