@@ -250,6 +250,15 @@ def gap_dots(rows: list[dict], *, title: str, x_title: str, hidden_text: str,
     return _base(chart, title)
 
 
+def message(title: str, text: str) -> alt.Chart:
+    """A chart with nothing to draw (no responses in the chosen year or group): its title and one
+    line saying so, so that a chart address always answers with an image, never an error."""
+    import altair as alt
+    chart = alt.Chart(pd.DataFrame({"text": [text]})).mark_text(
+        align="left", fontSize=13, color=HIDDEN_GREY).encode(text="text:N", x=alt.value(0), y=alt.value(20))
+    return _base(chart.properties(width=WIDTH - 40, height=40), title)
+
+
 # --------------------------------------------------------------------------- rendering
 _svg_cache: OrderedDict[str, str] = OrderedDict()
 _svg_lock = threading.Lock()

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from indicators.instrument import GROUP_ORDER
 
-from .. import charts, navigation
+from .. import charts, navigation, periods
 from ..access import STAFF_ROLES, check_forbund, roles_required
 from ..figures import exports
 from ..extensions import db
@@ -39,7 +39,7 @@ EXTRA_HEADINGS = {
     "difference": "Skillnad kvinnor − män (procentenheter)", "ci_low": "95 % KI, nedre", "ci_high": "95 % KI, övre",
     "p_value": "p-värde (Fishers exakta test)", "clear": "Tydlig skillnad", "question": "Fråga",
     "income_source": "Försörjning efter", "campaign": "Kampanj", "opens_on": "Öppnar", "closes_on": "Stänger",
-    "source_label": "Källa (text)",
+    "source_label": "Källa (text)", periods.PRELIMINARY_COLUMN: "Preliminär (året pågår)",
 }
 
 navigation.register_link("results.index", _l("Results and genuskompass"), STAFF_ROLES)
@@ -103,7 +103,7 @@ def index():
 
 
 def _year_choices(years) -> list[tuple[str, str]]:
-    return [(str(y), str(y)) for y in reversed(years)]
+    return [(str(y), periods.year_label(y)) for y in reversed(years)]
 
 
 @bp.get("/forbund/<code>/")
@@ -183,7 +183,7 @@ def export(kind, code, table_id, fmt):
     table = view.table(table_id)
     if table is None:
         abort(404)
-    return download(table.frame, f"{kind}-{code}-{table_id}", fmt)
+    return download(periods.mark_preliminary(table.frame), f"{kind}-{code}-{table_id}", fmt)
 
 
 def download(frame, name: str, fmt: str) -> HttpResponse:
