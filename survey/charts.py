@@ -72,8 +72,10 @@ def gender_bars(rows: list[dict], *, title: str, axis_title: str, hidden_text: s
     names = dict(series)
     df = pd.DataFrame(rows)
     df["series_name"] = df["series"].map(names)
-    df["text"] = [f"{names[s]}: {hidden_text}" if pd.isna(v) else f"{names[s]} {lab}"
-                  for s, v, lab in zip(df["series"], df["value"], df["label"])]
+    # A row may say why it is hidden ("hidden_text"); hidden_text is the reason otherwise.
+    reasons = df["hidden_text"] if "hidden_text" in df else [None] * len(df)
+    df["text"] = [f"{names[s]}: {why or hidden_text}" if pd.isna(v) else f"{names[s]} {lab}"
+                  for s, v, lab, why in zip(df["series"], df["value"], df["label"], reasons)]
     order = list(dict.fromkeys(df["category"]))
     colour = alt.Color("series_name:N", title=None, sort=[names[c] for c in codes],
                        scale=alt.Scale(domain=[names[c] for c in codes],

@@ -90,8 +90,9 @@ def comparison(forbund, args) -> View:
                                                         if s.name == "forbund" else s, kind="stable")
     section.tables.append(Table("peers", title, [_("Indicator"), *[names.get(c, c) for c in codes]], body,
                                 frame.reset_index(drop=True), note=note))
-    if numbers:
-        section.charts.append(_chart(title, codes[:len(charts.PALETTE)], names, by, numbers))
+    if numbers:  # the förbund and riket only: five series of bars cannot be read on a phone; the table has all
+        section.charts.append(_chart(_("Share positive: %(name)s and riket, %(where)s", name=forbund.name,
+                                       where=where), codes[:2], names, by, numbers))
     view.sections.append(section)
 
     if group in PARTICIPANT_GROUPS:
@@ -100,19 +101,22 @@ def comparison(forbund, args) -> View:
 
 
 def _chart(title: str, codes: list[str], names: dict, by: dict, numbers: list[int]) -> ChartSpec:
-    plot_rows, hidden = [], 0
+    plot_rows, hidden = [], {}
     for code in codes:
         for n in numbers:
             rec = by.get((code, n))
             value = None if rec is None or int(rec["suppressed"]) == 1 else rec["value"]
-            hidden += value is None
-            plot_rows.append({"category": views.indicator_name(n), "series": code,
+            why = fmt.hidden_reason((rec or {}).get("hidden_reason") or "few") if value is None else None
+            if why:
+                hidden[why] = hidden.get(why, 0) + 1
+            plot_rows.append({"category": views.indicator_name(n), "series": code, "hidden_text": why,
                               "value": None if value is None else float(value), "label": fmt.percent(value)})
     series = [(c, str(names.get(c, c))) for c in codes]
     summary = _("Bar chart, share positive answers per indicator for %(names)s.",
                 names=", ".join(label for _c, label in series))
     if hidden:
-        summary += " " + _("%(n)s bars are not drawn: %(reason)s", n=hidden, reason=fmt.hidden_reason()) + "."
+        summary += " " + "; ".join(_("%(n)s bars are not drawn: %(reason)s", n=n, reason=why)
+                                   for why, n in hidden.items()) + "."
     reason = fmt.hidden_reason()
     return ChartSpec("peers", title, summary, lambda: charts.gender_bars(
         plot_rows, title=title, axis_title=_("Share positive (%)"), hidden_text=reason, series=series))

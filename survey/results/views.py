@@ -261,15 +261,18 @@ def gender_bar_chart(chart_id: str, title: str, rows: pd.DataFrame, group: str,
     picked = rows[rows["gender"].isin(series_codes)]
     items = sorted(picked[key].unique(), key=_item_order)
     by = {(r[key], r["gender"]): r for r in _records(picked)}
-    plot_rows, summary_parts, hidden = [], [], 0
+    plot_rows, summary_parts, hidden = [], [], {}
     for s in series_codes:
         shown = []
         for item in items:
             rec = by.get((item, s))
             value = None if rec is None or rec["suppressed"] == 1 else rec["value"]
-            hidden += value is None
+            # A hidden bar says why it is hidden: too few, or protecting another figure.
+            why = fmt.hidden_reason((rec or {}).get("hidden_reason") or "few") if value is None else None
+            if why:
+                hidden[why] = hidden.get(why, 0) + 1
             plot_rows.append({"category": label(item), "series": s, "value": _float(value),
-                              "label": fmt.percent(value)})
+                              "label": fmt.percent(value), "hidden_text": why})
             if value is not None:
                 shown.append((value, label(item)))
         if shown:
@@ -279,7 +282,8 @@ def gender_bar_chart(chart_id: str, title: str, rows: pd.DataFrame, group: str,
                                    high=fmt.percent(high[0]), high_name=high[1]))
     summary = "; ".join(summary_parts) or _("No figure can be shown")
     if hidden:
-        summary += ". " + _("%(n)s bars are not drawn: %(reason)s", n=hidden, reason=fmt.hidden_reason())
+        summary += ". " + "; ".join(_("%(n)s bars are not drawn: %(reason)s", n=n, reason=why)
+                                    for why, n in hidden.items())
     series = [(s, str(GENDER_LABELS[s])) for s in series_codes]
     reason = fmt.hidden_reason()
     return ChartSpec(chart_id, title, _("Bar chart, share positive answers per indicator. %(summary)s.",
