@@ -20,7 +20,7 @@ from sqlalchemy import select
 from indicators.instrument import GROUP_ORDER
 
 from .. import charts, navigation, periods
-from .. import formatting as fmt
+from .. import formatting
 from ..access import FORBUND_ROLES, STAFF_ROLES, check_forbund, roles_required
 from ..figures import exports
 from ..extensions import db
@@ -188,7 +188,7 @@ def comments(code):
     form.year.choices = _year_choices(years)
     groups = []
     if year is not None:
-        frame = exports.comments_export(forbund.id, year=year, k=fmt.k())
+        frame = exports.comments_export(forbund.id, year=year, k=formatting.k())
         by_group: dict[str, list[str]] = {}
         for row in frame.to_dict("records"):
             by_group.setdefault(row["respondent_group"], []).append(row["kommentar"])
