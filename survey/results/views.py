@@ -308,17 +308,23 @@ def trend_chart(chart_id: str, title: str, rows: pd.DataFrame, genders, y_title:
         for y in years:
             rec = by.get((y, g))
             value = None if rec is None or rec["suppressed"] == 1 else rec["value"]
-            plot_rows.append({"year": y, "series": g, "value": _float(value), "label": fmt.percent(value)})
+            why = fmt.hidden_reason((rec or {}).get("hidden_reason") or "few") if value is None else None
+            plot_rows.append({"year": y, "series": g, "value": _float(value), "label": fmt.percent(value),
+                              "why": why})
             if value is not None:
                 shown.append((y, value))
         if shown:
             parts.append(_("%(series)s: %(first)s in %(y1)s, %(last)s in %(y2)s", series=GENDER_LABELS[g],
                            first=fmt.percent(shown[0][1]), y1=shown[0][0], last=fmt.percent(shown[-1][1]),
                            y2=shown[-1][0]))
-    hidden = sum(1 for r in plot_rows if r["value"] is None)
+    hidden: dict[str, int] = {}
+    for r in plot_rows:
+        if r["why"]:
+            hidden[r["why"]] = hidden.get(r["why"], 0) + 1
     summary = "; ".join(parts) or _("No figure can be shown")
-    if hidden:
-        summary += ". " + _("%(n)s points are not drawn: %(reason)s", n=hidden, reason=fmt.hidden_reason())
+    if hidden:  # each reason with its count: protecting another figure is not "fewer than k"
+        summary += ". " + "; ".join(_("%(n)s points are not drawn: %(reason)s", n=n, reason=why)
+                                    for why, n in hidden.items())
     if left_out:
         summary += ". " + _left_out_note(left_out)
     series = [(g, str(GENDER_LABELS[g])) for g in genders]
