@@ -111,3 +111,21 @@ def test_riket_names_its_participating_forbund(current_year_data, login_demo):
     assert "Samordningsförbundet Skärgården" not in text.split("Riket (participating förbund): 3", 1)[1][:300]
     gap = text_of(page(client, f"/results/riket/?year={LAST_DEMO_YEAR}&group={PARTICIPANT_GROUPS[0]}&lang=en"))
     assert f"confidence interval for {len(FORBUND)} förbund and riket" in gap
+
+
+def test_hidden_bars_and_points_give_their_own_reason(demo, login_demo):
+    """A riket cell hidden to protect another figure rests on far more than k responses: its bar,
+    the chart summary and the trend summary say "hidden to protect", not "fewer than k"."""
+    from survey.figures import tables
+
+    client = login_demo("nns")
+    riket = tables.indicators()
+    riket = riket[riket["forbund"].eq("riket") & riket["insats"].eq("alla") & riket["year"].eq(LAST_DEMO_YEAR)
+                  & riket["respondent_group"].eq("deltagare_avslut") & riket["gender"].isin(["kvinna", "man"])]
+    protects = int(riket["hidden_reason"].eq("protects").sum())
+    assert protects > 0  # the demo has such cells
+    text = text_of(page(client, f"/results/riket/?year={LAST_DEMO_YEAR}&group=deltagare_avslut&lang=en"))
+    assert f"{protects} bars are not drawn: hidden to protect another figure" in text
+    svg = client.get(f"/results/national/riket/chart/riket.svg?year={LAST_DEMO_YEAR}&group=deltagare_avslut"
+                     "&lang=en").get_data(as_text=True)
+    assert svg.count("hidden to protect another figure</text>") == protects
