@@ -72,8 +72,10 @@ def gender_bars(rows: list[dict], *, title: str, axis_title: str, hidden_text: s
     names = dict(series)
     df = pd.DataFrame(rows)
     df["series_name"] = df["series"].map(names)
-    df["text"] = [f"{names[s]}: {hidden_text}" if pd.isna(v) else f"{names[s]} {lab}"
-                  for s, v, lab in zip(df["series"], df["value"], df["label"])]
+    # A row may say why it is hidden ("hidden_text"); hidden_text is the reason otherwise.
+    reasons = df["hidden_text"] if "hidden_text" in df else [None] * len(df)
+    df["text"] = [f"{names[s]}: {why or hidden_text}" if pd.isna(v) else f"{names[s]} {lab}"
+                  for s, v, lab, why in zip(df["series"], df["value"], df["label"], reasons)]
     order = list(dict.fromkeys(df["category"]))
     colour = alt.Color("series_name:N", title=None, sort=[names[c] for c in codes],
                        scale=alt.Scale(domain=[names[c] for c in codes],
@@ -248,6 +250,15 @@ def gap_dots(rows: list[dict], *, title: str, x_title: str, hidden_text: str,
             y=y, x=alt.X("value:Q", scale=x_scale), text=alt.value(hidden_text)))
     chart = alt.layer(*layers).properties(width=WIDTH - 200, height=max(60, 26 * len(order)))
     return _base(chart, title)
+
+
+def message(title: str, text: str) -> alt.Chart:
+    """A chart with nothing to draw (no responses in the chosen year or group): its title and one
+    line saying so, so that a chart address always answers with an image, never an error."""
+    import altair as alt
+    chart = alt.Chart(pd.DataFrame({"text": [text]})).mark_text(
+        align="left", fontSize=13, color=HIDDEN_GREY).encode(text="text:N", x=alt.value(0), y=alt.value(20))
+    return _base(chart.properties(width=WIDTH - 40, height=40), title)
 
 
 # --------------------------------------------------------------------------- rendering

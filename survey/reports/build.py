@@ -17,11 +17,12 @@ from pathlib import Path
 import pandas as pd
 from flask import render_template
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from indicators.genuskompass import compare_table
 from indicators.instrument import GROUP_ORDER, PARTICIPANT_GROUPS
 
-from .. import charts
+from .. import charts, periods
 from .. import formatting as fmt
 from ..figures import exports
 from ..i18n import current_language
@@ -91,8 +92,9 @@ def _report(scope: str, scope_name: str, year: int) -> Report:
     if year not in views._years_of(scope):
         raise NoData(_("There are no figures for %(name)s in %(year)s.", name=scope_name, year=year))
     national = scope == NATIONAL
-    title = (_("National equality report %(year)s", year=year) if national
-             else _("Equality report %(year)s: %(name)s", year=year, name=scope_name))
+    shown_year = periods.year_label(year)  # the running year is marked preliminary
+    title = (_("National equality report %(year)s", year=shown_year) if national
+             else _("Equality report %(year)s: %(name)s", year=shown_year, name=scope_name))
     report = Report(title, scope, scope_name, year, date.today())
     report.sections.append(_about(report))
     ind = tables.indicators()
@@ -166,10 +168,22 @@ def _about(report: Report) -> Section:
         _("Every figure rests on at least %(k)s responses; “–” marks a hidden figure (%(reason)s, or %(protects)s), "
           "which is never zero.", k=fmt.k(), reason=fmt.hidden_reason(), protects=fmt.hidden_reason("protects")),
         fmt.release_note(),
-        _("National figures pool the counts of all förbund. Free-text comments are never part of a report."),
+        *_pooled(report),
+        _("Free-text comments are never part of a report."),
     ])
     return Section("about", report.title, intro=intro, tables=[table],
                    subtitle=_("Produced %(date)s", date=fmt.long_date(report.generated)))
+
+
+def _pooled(report: Report) -> list[str]:
+    """Which förbund riket pools in the report's year: those with responses, not every förbund."""
+    if report.scope != NATIONAL:
+        return []
+    ind = tables.indicators()
+    members = views.participating(ind[ind["year"].eq(report.year) & ind["insats"].eq(INSATS_TOTAL)])
+    return [ngettext("%(label)s pools the counts of the %(num)d förbund with responses in %(year)s: %(names)s.",
+                     "%(label)s pools the counts of the %(num)d förbund with responses in %(year)s: %(names)s.",
+                     len(members), label=views.national_label(), year=report.year, names=", ".join(members))]
 
 
 def _outcomes(scope: str, year: int) -> Section:
@@ -231,7 +245,7 @@ def _gap_trend(scope: str, year: int) -> Section:
         series.append((sid, label))
         by = {int(r["year"]): r for r in cmp.to_dict("records")}
         body.append((label, [_gap_cell(by.get(y)) for y in years]))
-        for y in years:
+        for y in (y for y in years if not periods.is_preliminary(y)):  # the running year: table only
             r = by.get(y)
             shown = r is not None and int(r["suppressed"]) == 0
             plot_rows.append({"year": y, "series": sid, "value": float(r["difference"]) if shown else None,
@@ -243,13 +257,18 @@ def _gap_trend(scope: str, year: int) -> Section:
     section = Section("gap-trend", title)
     if not series:
         return section
+    if not plot_rows:  # only the running year: its gaps stand in the table
+        section.tables.append(Table("gap-trend", title, [_("Comparison"), *map(periods.year_label, years)], body,
+                                    views._comparison_frame(pd.concat(frames, ignore_index=True)),
+                                    note=_clear_note()))
+        return section
     reason = fmt.hidden_reason()
     summary = _("Gap in points per year for %(n)s key comparisons, with 95 %% confidence intervals; points "
                 "resting on %(reason)s are not drawn.", n=len(series), reason=reason)
     section.charts.append(ChartSpec("gap-trend", title, summary, lambda: charts.lines(
         plot_rows, title=title, y_title=_("Women minus men (points)"), hidden_text=reason, series=series,
         y_domain=None, intervals=True, zero_rule=True)))
-    section.tables.append(Table("gap-trend", title, [_("Comparison"), *[str(y) for y in years]], body,
+    section.tables.append(Table("gap-trend", title, [_("Comparison"), *map(periods.year_label, years)], body,
                                 views._comparison_frame(pd.concat(frames, ignore_index=True)), note=_clear_note()))
     return section
 

@@ -19,3 +19,12 @@ class NationalFilter(Form):
     year = SelectField(_l("Year"))
     group = SelectField(_l("Respondent group"))
     indicator = SelectField(_l("Indicator for the gap and the trend"))
+
+
+class CommentsFilter(Form):
+    year = SelectField(_l("Year"))
+
+
+class CompareFilter(Form):
+    year = SelectField(_l("Year"))
+    group = SelectField(_l("Respondent group"))

@@ -2,8 +2,10 @@
 
 Who sees what: förbund staff their own förbund only (another förbund's pages, charts and exports
 are a 404, so codes are not confirmed); NNS analysts and administrators every förbund, the
-national view and the national genuskompass. Nothing here reads a response or a comment: every
-figure comes from the published tables in data.py.
+national view and the national genuskompass. Every figure comes from the published tables
+(figures/tables.py); the comparison page shows other förbund's published cells, as the national
+report does. Only the comments page reads free text: a förbund's own staff, through the comments
+export's selection (figures/exports.comments_export), recorded in the audit log.
 """
 from __future__ import annotations
 
@@ -17,20 +19,21 @@ from sqlalchemy import select
 
 from indicators.instrument import GROUP_ORDER
 
-from .. import charts, navigation
-from ..access import STAFF_ROLES, check_forbund, roles_required
+from .. import charts, navigation, periods
+from .. import formatting
+from ..access import FORBUND_ROLES, STAFF_ROLES, check_forbund, roles_required
 from ..figures import exports
 from ..extensions import db
 from ..i18n import current_language
-from ..models import Forbund, Role
+from ..models import AuditLog, Forbund, Role
 from ..figures import tables
-from . import bp, views
+from . import bp, peers, views
 NATIONAL = tables.NATIONAL
-from .forms import DashboardFilter, GenuskompassFilter, NationalFilter
+from .forms import CommentsFilter, CompareFilter, DashboardFilter, GenuskompassFilter, NationalFilter
 
 NATIONAL_ROLES = (Role.ADMIN, Role.NNS)
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-KINDS = ("dashboard", "genuskompass", "national")
+KINDS = ("dashboard", "genuskompass", "national", "compare")
 SAFE_ID = re.compile(r"^[a-z0-9-]{1,60}$")
 # Excel headings for the columns the exchange headings do not name (the rest come from there).
 EXTRA_HEADINGS = {
@@ -39,11 +42,14 @@ EXTRA_HEADINGS = {
     "difference": "Skillnad kvinnor − män (procentenheter)", "ci_low": "95 % KI, nedre", "ci_high": "95 % KI, övre",
     "p_value": "p-värde (Fishers exakta test)", "clear": "Tydlig skillnad", "question": "Fråga",
     "income_source": "Försörjning efter", "campaign": "Kampanj", "opens_on": "Öppnar", "closes_on": "Stänger",
-    "source_label": "Källa (text)",
+    "source_label": "Källa (text)", periods.PRELIMINARY_COLUMN: "Preliminär (året pågår)",
 }
 
 navigation.register_link("results.index", _l("Results and genuskompass"), STAFF_ROLES)
 navigation.register_link("results.national", _l("National view"), NATIONAL_ROLES)
+
+
+bp.add_app_template_filter(periods.year_label, "year_label")
 
 
 def is_national_user() -> bool:
@@ -73,6 +79,8 @@ def build(kind: str, code: str) -> tuple[views.View, dict]:
         return views.dashboard(forbund, request.args), {"forbund": forbund}
     if kind == "genuskompass":
         return views.genuskompass(forbund.code, forbund.name, request.args), {"forbund": forbund}
+    if kind == "compare":
+        return peers.comparison(forbund, request.args), {"forbund": forbund}
     abort(404)
 
 
@@ -103,7 +111,7 @@ def index():
 
 
 def _year_choices(years) -> list[tuple[str, str]]:
-    return [(str(y), str(y)) for y in reversed(years)]
+    return [(str(y), periods.year_label(y)) for y in reversed(years)]
 
 
 @bp.get("/forbund/<code>/")
@@ -152,6 +160,46 @@ def national():
                            links=_links("national", NATIONAL, view))
 
 
+@bp.get("/forbund/<code>/compare")
+@roles_required(*STAFF_ROLES)
+def compare(code):
+    """A förbund next to riket and förbund of similar size (peers.py says how they are chosen)."""
+    view, ctx = build("compare", code)
+    forbund = ctx["forbund"]
+    form = CompareFilter(data={k: str(v) for k, v in view.filters.items() if v is not None})
+    form.year.choices = _year_choices(tables.years_with_data(forbund.code))
+    form.group.choices = [(g, views.group_name(g)) for g in GROUP_ORDER]
+    return render_template("results/compare.html", view=view, form=form, forbund=forbund,
+                           links=_links("compare", code, view))
+
+
+@bp.get("/forbund/<code>/comments")
+@roles_required(*FORBUND_ROLES)
+def comments(code):
+    """Free-text comments of the förbund's own responses, for its own staff only (NNS and the
+    system administrator never: DISCLOSURE.md keeps free text out of national use). Exactly what
+    the comments export gives (groups of at least ten responses, year and respondent group only,
+    never beside a gender, age, insats or outcome split, random order); each reading is logged."""
+    forbund = forbund_or_404(code)
+    notices: list[str] = []
+    years = tables.years_with_data(forbund.code)
+    year = views._year(request.args.get("year"), years, notices)
+    form = CommentsFilter(data={"year": str(year) if year is not None else ""})
+    form.year.choices = _year_choices(years)
+    groups = []
+    if year is not None:
+        frame = exports.comments_export(forbund.id, year=year, k=formatting.k())
+        by_group: dict[str, list[str]] = {}
+        for row in frame.to_dict("records"):
+            by_group.setdefault(row["respondent_group"], []).append(row["kommentar"])
+        groups = [(views.group_name(g), by_group[g]) for g in GROUP_ORDER if g in by_group]
+        db.session.add(AuditLog(user_id=current_user.id, forbund_id=forbund.id, action="view_comments",
+                                detail=f"results page: {len(frame)} comments of {year}"))
+        db.session.commit()
+    return render_template("results/comments.html", forbund=forbund, form=form, year=year, groups=groups,
+                           notices=notices)
+
+
 # --------------------------------------------------------------------------- charts and exports
 def _kind_and_code(kind: str, code: str) -> None:
     if kind not in KINDS or not SAFE_ID.match(code):
@@ -183,7 +231,7 @@ def export(kind, code, table_id, fmt):
     table = view.table(table_id)
     if table is None:
         abort(404)
-    return download(table.frame, f"{kind}-{code}-{table_id}", fmt)
+    return download(periods.mark_preliminary(table.frame), f"{kind}-{code}-{table_id}", fmt)
 
 
 def download(frame, name: str, fmt: str) -> HttpResponse:

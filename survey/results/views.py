@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -36,7 +37,7 @@ from indicators.instrument import (
     latest_version,
 )
 
-from .. import charts
+from .. import charts, periods
 from .. import formatting as fmt
 from ..extensions import db
 from ..figures import tables
@@ -124,12 +125,19 @@ class View:
     filters: dict
     notices: list[str] = field(default_factory=list)
     sections: list[Section] = field(default_factory=list)
+    # Charts the page does not show because its selection has no figures to draw, by id: their
+    # address still answers with an image that says so (a bookmark or an old page never errors).
+    empty_charts: dict[str, str] = field(default_factory=dict)
 
     def table(self, table_id: str) -> Table | None:
         return next((t for s in self.sections for t in s.tables if t.id == table_id), None)
 
     def chart(self, chart_id: str) -> ChartSpec | None:
-        return next((c for s in self.sections for c in s.charts if c.id == chart_id), None)
+        found = next((c for s in self.sections for c in s.charts if c.id == chart_id), None)
+        if found is None and chart_id in self.empty_charts:
+            title, text = self.empty_charts[chart_id], _("No figures for this selection.")
+            return ChartSpec(chart_id, title, text, lambda: charts.message(title, text))
+        return found
 
     @property
     def tables(self) -> list[Table]:
@@ -198,20 +206,26 @@ def _choice(raw: str | None, allowed, default, notices: list[str], message: str)
     return default
 
 
-def _year(raw: str | None, years: list[int], notices: list[str]) -> int | None:
+def _year(raw: str | None, years: list[int], notices: list[str], shown: list[int] | None = None) -> int | None:
+    """The asked year, or the year the page opens on (periods.default_year: the latest ended
+    year with a shown figure, not the running, almost empty one); a preliminary year gets a notice."""
     if not years:
         return None
-    latest = years[-1]
-    if raw in (None, ""):
-        return latest
-    try:
-        year = int(raw)
-    except ValueError:
-        notices.append(_("“%(value)s” is not a year; showing %(year)s.", value=raw[:20], year=latest))
-        return latest
-    if year not in years:
-        notices.append(_("There are no figures for %(value)s; showing %(year)s.", value=year, year=latest))
-        return latest
+    latest = periods.default_year(years, shown)
+    year = latest
+    if raw not in (None, ""):
+        try:
+            year = int(raw)
+        except ValueError:
+            notices.append(_("“%(value)s” is not a year; showing %(year)s.", value=raw[:20], year=latest))
+            year = latest
+        else:
+            if year not in years:
+                notices.append(_("There are no figures for %(value)s; showing %(year)s.", value=year, year=latest))
+                year = latest
+    notice = periods.preliminary_notice(year)
+    if notice:
+        notices.append(notice)
     return year
 
 
@@ -247,15 +261,18 @@ def gender_bar_chart(chart_id: str, title: str, rows: pd.DataFrame, group: str,
     picked = rows[rows["gender"].isin(series_codes)]
     items = sorted(picked[key].unique(), key=_item_order)
     by = {(r[key], r["gender"]): r for r in _records(picked)}
-    plot_rows, summary_parts, hidden = [], [], 0
+    plot_rows, summary_parts, hidden = [], [], {}
     for s in series_codes:
         shown = []
         for item in items:
             rec = by.get((item, s))
             value = None if rec is None or rec["suppressed"] == 1 else rec["value"]
-            hidden += value is None
+            # A hidden bar says why it is hidden: too few, or protecting another figure.
+            why = fmt.hidden_reason((rec or {}).get("hidden_reason") or "few") if value is None else None
+            if why:
+                hidden[why] = hidden.get(why, 0) + 1
             plot_rows.append({"category": label(item), "series": s, "value": _float(value),
-                              "label": fmt.percent(value)})
+                              "label": fmt.percent(value), "hidden_text": why})
             if value is not None:
                 shown.append((value, label(item)))
         if shown:
@@ -265,7 +282,8 @@ def gender_bar_chart(chart_id: str, title: str, rows: pd.DataFrame, group: str,
                                    high=fmt.percent(high[0]), high_name=high[1]))
     summary = "; ".join(summary_parts) or _("No figure can be shown")
     if hidden:
-        summary += ". " + _("%(n)s bars are not drawn: %(reason)s", n=hidden, reason=fmt.hidden_reason())
+        summary += ". " + "; ".join(_("%(n)s bars are not drawn: %(reason)s", n=n, reason=why)
+                                    for why, n in hidden.items())
     series = [(s, str(GENDER_LABELS[s])) for s in series_codes]
     reason = fmt.hidden_reason()
     return ChartSpec(chart_id, title, _("Bar chart, share positive answers per indicator. %(summary)s.",
@@ -275,26 +293,40 @@ def gender_bar_chart(chart_id: str, title: str, rows: pd.DataFrame, group: str,
 
 
 def trend_chart(chart_id: str, title: str, rows: pd.DataFrame, genders, y_title: str) -> ChartSpec:
-    """Lines over the years for the given genders; rows hold year, gender, value, suppressed."""
+    """Lines over the years for the given genders; rows hold year, gender, value, suppressed.
+
+    The running year is left out of the line (its table keeps it, marked preliminary): its
+    figures rest on the year's first campaigns only, so a line ending in it would rise or plunge
+    on a part of a year and make the whole trend read differently."""
     plot_rows, parts = [], []
-    years = sorted(int(y) for y in rows["year"].unique())
+    all_years = sorted(int(y) for y in rows["year"].unique())
+    years = [y for y in all_years if not periods.is_preliminary(y)]
+    left_out = [y for y in all_years if periods.is_preliminary(y)]
     by = {(int(r["year"]), r["gender"]): r for r in _records(rows)}
     for g in genders:
         shown = []
         for y in years:
             rec = by.get((y, g))
             value = None if rec is None or rec["suppressed"] == 1 else rec["value"]
-            plot_rows.append({"year": y, "series": g, "value": _float(value), "label": fmt.percent(value)})
+            why = fmt.hidden_reason((rec or {}).get("hidden_reason") or "few") if value is None else None
+            plot_rows.append({"year": y, "series": g, "value": _float(value), "label": fmt.percent(value),
+                              "why": why})
             if value is not None:
                 shown.append((y, value))
         if shown:
             parts.append(_("%(series)s: %(first)s in %(y1)s, %(last)s in %(y2)s", series=GENDER_LABELS[g],
                            first=fmt.percent(shown[0][1]), y1=shown[0][0], last=fmt.percent(shown[-1][1]),
                            y2=shown[-1][0]))
-    hidden = sum(1 for r in plot_rows if r["value"] is None)
+    hidden: dict[str, int] = {}
+    for r in plot_rows:
+        if r["why"]:
+            hidden[r["why"]] = hidden.get(r["why"], 0) + 1
     summary = "; ".join(parts) or _("No figure can be shown")
-    if hidden:
-        summary += ". " + _("%(n)s points are not drawn: %(reason)s", n=hidden, reason=fmt.hidden_reason())
+    if hidden:  # each reason with its count: protecting another figure is not "fewer than k"
+        summary += ". " + "; ".join(_("%(n)s points are not drawn: %(reason)s", n=n, reason=why)
+                                    for why, n in hidden.items())
+    if left_out:
+        summary += ". " + _left_out_note(left_out)
     series = [(g, str(GENDER_LABELS[g])) for g in genders]
     reason = fmt.hidden_reason()
     return ChartSpec(chart_id, title, _("Line chart over the years. %(summary)s.", summary=summary),
@@ -302,10 +334,15 @@ def trend_chart(chart_id: str, title: str, rows: pd.DataFrame, genders, y_title:
                                           series=series))
 
 
+def _left_out_note(years: list[int]) -> str:
+    return _("%(years)s is left out of the line: preliminary, the year is ongoing (the table has its figures)",
+             years=", ".join(str(y) for y in years))
+
+
 def trend_table(table_id: str, title: str, rows: pd.DataFrame, genders) -> Table:
     years = sorted(int(y) for y in rows["year"].unique())
     by = {(int(r["year"]), r["gender"]): r for r in _records(rows)}
-    body = [(str(y), [share_cell(by.get((y, g))) for g in genders]) for y in years]
+    body = [(periods.year_label(y), [share_cell(by.get((y, g))) for g in genders]) for y in years]
     return Table(table_id, title, [_("Year"), *[str(GENDER_LABELS[g]) for g in genders]], body,
                  rows.reset_index(drop=True))
 
@@ -316,8 +353,9 @@ def trend_section(rows: pd.DataFrame, group: str, title: str) -> Section:
     participant = group in PARTICIPANT_GROUPS
     section = Section("trend", _("Trend over the years"))
     lines = ("alla", "kvinna", "man") if participant else ("alla",)
-    section.charts.append(trend_chart("trend", title, rows[rows["gender"].isin(lines)], lines,
-                                      _("Share positive (%)")))
+    if any(not periods.is_preliminary(y) for y in rows["year"].unique()):
+        section.charts.append(trend_chart("trend", title, rows[rows["gender"].isin(lines)], lines,
+                                          _("Share positive (%)")))
     section.tables.append(trend_table("trend", title, rows, GENDERS if participant else ("alla",)))
     return section
 
@@ -329,7 +367,7 @@ def dashboard(forbund, args) -> View:
     table = tables.indicators()
     mine = table[table["forbund"].eq(forbund.code)]
     years = sorted(int(y) for y in mine["year"].unique())
-    year = _year(args.get("year"), years, notices)
+    year = _year(args.get("year"), years, notices, periods.shown_years(mine[mine["insats"].eq(INSATS_TOTAL)]))
     insats_codes = [i.code for i in forbund.insatser]
     insats = _choice(args.get("insats"), insats_codes, "", notices,
                      _("That intervention is not one of this förbund's; showing all interventions."))
@@ -350,7 +388,8 @@ def dashboard(forbund, args) -> View:
     scope = mine[mine["insats"].eq(insats_value)]
     this_year = scope[scope["year"].eq(year)] if year is not None else scope.iloc[0:0]
     insats_name = next((i.name for i in forbund.insatser if i.code == insats), None)
-    where = _("%(year)s, intervention %(insats)s", year=year, insats=insats_name) if insats else str(year)
+    where = (_("%(year)s, intervention %(insats)s", year=periods.year_label(year), insats=insats_name) if insats
+             else periods.year_label(year))
     for g in ([group] if group else GROUP_ORDER):
         rows = this_year[this_year["respondent_group"].eq(g)]
         if rows.empty:
@@ -522,7 +561,7 @@ def genuskompass(scope: str, scope_name: str, args, *, trend: bool = True) -> Vi
             body.append((f"{m.label} ({m.source})", cells))
             if m.phrase:
                 sentences.append(sentence(cmp, m.phrase[0], m.phrase[1], lang))
-        title = _("Women and men, %(year)s", year=year)
+        title = _("Women and men, %(year)s", year=periods.year_label(year))
         if body:
             frame = pd.concat(frames, ignore_index=True)
             section.tables.append(Table(
@@ -542,7 +581,7 @@ def genuskompass(scope: str, scope_name: str, args, *, trend: bool = True) -> Vi
         if staff_rows:
             staff_frame = pd.concat(staff_frames, ignore_index=True)
             section.tables.append(Table(f"staff-{goal.number}", _("Staff and management, not split by gender, %(year)s",
-                                                                  year=year),
+                                                                  year=periods.year_label(year)),
                                         [_("Measure"), str(GENDER_LABELS["alla"])], staff_rows,
                                         staff_frame.drop(columns=[c for c in ("insats",) if c in staff_frame])))
         if trend:
@@ -580,7 +619,7 @@ def _gap_trend(section: Section, goal: SubGoal, measures: list[Measure], years: 
                 cells.append(Cell(fmt.points(row["difference"]),
                                   _("%(low)s to %(high)s", low=fmt.points(row["ci_low"]), high=fmt.points(row["ci_high"]))))
                 value = row["difference"]
-            if m.chart and len(series) < len(charts.PALETTE):
+            if m.chart and len(series) < len(charts.PALETTE) and not periods.is_preliminary(y):
                 plot_rows.append({"year": y, "series": m.id, "value": _float(value),
                                   "low": _float(row["ci_low"]) if value is not None else None,
                                   "high": _float(row["ci_high"]) if value is not None else None,
@@ -590,16 +629,19 @@ def _gap_trend(section: Section, goal: SubGoal, measures: list[Measure], years: 
         body.append((f"{m.label} ({m.source})", cells))
         frames.append(m.frame.assign(measure=m.id))
     title = _("The gap over the years (women minus men, points)")
-    section.tables.append(Table(f"gaptrend-{goal.number}", title, [_("Measure"), *[str(y) for y in years]], body,
+    section.tables.append(Table(f"gaptrend-{goal.number}", title, [_("Measure"), *map(periods.year_label, years)], body,
                                 _comparison_frame(pd.concat(frames, ignore_index=True)),
                                 note=_("Each cell: the difference in percentage points and its "
                                        "confidence interval (95 %).")))
-    if series:
+    if series and plot_rows:
         plot_rows = [r for r in plot_rows if r["series"] in dict(series)]
         shown = [r for r in plot_rows if r["value"] is not None]
         summary = _("Gap in points per year for %(n)s measures; %(shown)s of %(total)s points can be shown, "
                     "the rest rest on %(reason)s. The table below has every value.",
                     n=len(series), shown=len(shown), total=len(plot_rows), reason=fmt.hidden_reason())
+        left_out = [y for y in years if periods.is_preliminary(y)]
+        if left_out:
+            summary += " " + _left_out_note(left_out) + "."
         reason = fmt.hidden_reason()
         section.charts.append(ChartSpec(
             f"gaptrend-{goal.number}", title, summary,
@@ -611,15 +653,18 @@ def _gap_trend(section: Section, goal: SubGoal, measures: list[Measure], years: 
 # --------------------------------------------------------------------------- national view
 def national(args) -> View:
     """Every förbund side by side, national pooled figures by gender, the gap per förbund, trends
-    and who answered how many questionnaires. Figures only: no responses, no free text."""
+    and who answered how many questionnaires. Figures only: no responses, no free text.
+
+    Opens on the latest ended year with a shown figure; any year and respondent group, with or
+    without responses, gives a page (sections without rows say so and draw no chart)."""
     notices: list[str] = []
     table = tables.indicators()
     table = table[table["insats"].eq(INSATS_TOTAL)]
     years = sorted(int(y) for y in table["year"].unique())
-    year = _year(args.get("year"), years, notices)
+    year = _year(args.get("year"), years, notices, periods.shown_years(table))
     group = _choice(args.get("group"), GROUP_ORDER, PARTICIPANT_GROUPS[1], notices,
                     _("Unknown respondent group; showing %(group)s.", group=group_name(PARTICIPANT_GROUPS[1])))
-    asked = [str(n) for n in instrument().indicator_questions(group)]
+    asked = [str(n) for n in instrument().indicator_questions(group)] or [str(n) for n in instrument().indicators]
     indicator = int(_choice(args.get("indicator"), [str(n) for n in instrument().indicators], asked[0], notices,
                             _("Unknown indicator; showing the first one.")))
     if str(indicator) not in asked:
@@ -631,39 +676,79 @@ def national(args) -> View:
         notices.append(_("There are no responses yet."))
         return view
     this = table[table["year"].eq(year) & table["respondent_group"].eq(group)]
+    if this.empty:
+        notices.append(_("No responses from %(group)s in %(year)s.", group=group_name(group),
+                         year=periods.year_label(year)))
     riket = this[this["forbund"].eq(NATIONAL)]
-    where = _("%(group)s, %(year)s", group=group_name(group), year=year)
+    where = _("%(group)s, %(year)s", group=group_name(group), year=periods.year_label(year))
+    members = participating(this)
 
-    section = Section("riket", _("National figures by gender"))
+    section = Section("riket", _("National figures by gender"), intro=participating_note(members, group, year))
     title = _("Riket: %(where)s", where=where)
-    section.charts.append(gender_bar_chart("riket", title, riket, group))
+    if riket.empty:
+        view.empty_charts["riket"] = title
+    else:
+        section.charts.append(gender_bar_chart("riket", title, riket, group))
     section.tables.append(gender_table("riket", title, riket, group))
     out = tables.outcomes()
     out = out[out["forbund"].eq(NATIONAL) & out["year"].eq(year) & out["source"].eq("avslut")]
     if not out.empty:
         section.tables.append(gender_table(
-            "riket-outcomes", _("Outcomes after the intervention, riket, %(year)s (avslut records)", year=year),
+            "riket-outcomes", _("Outcomes after the intervention, riket, %(year)s (avslut records)",
+                                year=periods.year_label(year)),
             out, PARTICIPANT_GROUPS[0], key="rate", label=lambda r: str(RATE_LABELS[r]),
             figures=("numerator", "n", None)))
     view.sections.append(section)
 
     view.sections.append(side_by_side(this, group, year))
     if group in PARTICIPANT_GROUPS:
-        view.sections.append(gap_per_forbund(this, group, indicator, year))
+        gap = gap_per_forbund(this, group, indicator, year)
+        if not gap.charts:
+            view.empty_charts["gap"] = gap.tables[0].title
+        view.sections.append(gap)
+    else:  # staff groups are not asked their gender: no gap to draw
+        view.empty_charts["gap"] = _("The gap per förbund")
     trend = table[table["forbund"].eq(NATIONAL) & table["respondent_group"].eq(group)
                   & table["indicator"].eq(indicator)]
+    trend_title = _("%(indicator)s over the years, riket, %(group)s", indicator=indicator_name(indicator),
+                    group=group_name(group))
     if not trend.empty:
-        view.sections.append(trend_section(trend, group, _(
-            "%(indicator)s over the years, riket, %(group)s", indicator=indicator_name(indicator),
-            group=group_name(group))))
+        view.sections.append(trend_section(trend, group, trend_title))
+    if view.chart("trend") is None:
+        view.empty_charts["trend"] = trend_title
     view.sections.append(responses_section(year))
     return view
 
 
 def forbund_names() -> dict[str, str]:
     names = dict(db.session.execute(select(Forbund.code, Forbund.name)).all())
-    names[NATIONAL] = _("Riket (all förbund)")
+    names[NATIONAL] = national_label()
     return names
+
+
+def national_label() -> str:
+    """Riket pools only the förbund with responses in its year and group, not every förbund."""
+    return _("Riket (participating förbund)")
+
+
+def participating(rows: pd.DataFrame) -> list[str]:
+    """Names of the förbund a national figure pools: those with rows in the published table for
+    its year and group (a förbund without responses has no row). Which förbund answered is
+    published anyway ("Who answered"), so the list discloses nothing new."""
+    if rows.empty:
+        return []
+    names = forbund_names()
+    return sorted(names.get(c, c) for c in rows["forbund"].unique() if c != NATIONAL)
+
+
+def participating_note(members: list[str], group: str, year) -> str:
+    if not members:
+        return _("%(label)s: no förbund has responses from %(group)s in %(year)s.", label=national_label(),
+                 group=group_name(group), year=periods.year_label(year))
+    return ngettext("%(label)s: %(num)d förbund with responses from %(group)s in %(year)s: %(names)s.",
+                    "%(label)s: %(num)d förbund with responses from %(group)s in %(year)s: %(names)s.",
+                    len(members), label=national_label(), group=group_name(group),
+                    year=periods.year_label(year), names=", ".join(members))
 
 
 def _forbund_order(codes) -> list[str]:
@@ -677,14 +762,22 @@ def side_by_side(this: pd.DataFrame, group: str, year: int) -> Section:
     by = {(r["forbund"], int(r["indicator"])): r for r in _records(rows)}
     body = [(names.get(code, code), [share_cell(by.get((code, n))) for n in numbers])
             for code in _forbund_order(rows["forbund"].unique())]
-    title = _("Every förbund side by side: %(group)s, %(year)s", group=group_name(group), year=year)
+    title = _("Every förbund side by side: %(group)s, %(year)s", group=group_name(group),
+              year=periods.year_label(year))
     table = Table("forbund", title, [_("Förbund"), *[f"{n}. {indicator_name(n)}" for n in numbers]], body,
-                  rows.drop(columns=["insats"]).reset_index(drop=True))
+                  rows.drop(columns=["insats"]).reset_index(drop=True),
+                  note=participating_note(participating(this), group, year))
     return Section("forbund", _("Every förbund side by side"), tables=[table])
 
 
 def gap_per_forbund(this: pd.DataFrame, group: str, indicator: int, year: int) -> Section:
     rows = this[this["indicator"].eq(indicator)].drop(columns=["insats"])
+    title = _("The gap per förbund: %(indicator)s, %(group)s, %(year)s", indicator=indicator_name(indicator),
+              group=group_name(group), year=periods.year_label(year))
+    columns = [_("Förbund"), _("Women"), _("Men"), _("Difference, women minus men"),
+               _("Confidence interval (95 %)"), _("Clear difference")]
+    if rows.empty:  # no responses from this group this year: nothing to compare, no chart
+        return Section("gap", _("The gap per förbund"), tables=[Table("gap", title, columns, [], rows)])
     cmp = compare_table(rows, fmt.k())
     names = forbund_names()
     by = {r["forbund"]: r for r in _records(cmp)}
@@ -696,32 +789,33 @@ def gap_per_forbund(this: pd.DataFrame, group: str, indicator: int, year: int) -
             plot_rows.append({"category": names.get(code, code), "value": None, "low": None, "high": None,
                               "label": "", "clear": False})
         else:
+            clear = r.get("clear")
+            clear = False if clear is None or clear is pd.NA else bool(clear)
             cells = [Cell(fmt.percent(r["women"]), _("%(positive)s of %(total)s", positive=fmt.number(r["positive_women"]),
                                                     total=fmt.number(r["n_women"]))),
                      Cell(fmt.percent(r["men"]), _("%(positive)s of %(total)s", positive=fmt.number(r["positive_men"]),
                                                   total=fmt.number(r["n_men"]))),
                      Cell(fmt.points(r["difference"]), _("points")),
                      Cell(_("%(low)s to %(high)s", low=fmt.points(r["ci_low"]), high=fmt.points(r["ci_high"]))),
-                     Cell(_("Yes") if r["clear"] else _("No"), fmt.p_value(r["p_value"]))]
+                     Cell(_("Yes") if clear else _("No"), fmt.p_value(r["p_value"]))]
             plot_rows.append({"category": names.get(code, code), "value": float(r["difference"]),
                               "low": float(r["ci_low"]), "high": float(r["ci_high"]),
-                              "label": fmt.points(r["difference"]), "clear": bool(r["clear"])})
+                              "label": fmt.points(r["difference"]), "clear": clear})
         body.append((names.get(code, code), cells))
-    title = _("The gap per förbund: %(indicator)s, %(group)s, %(year)s", indicator=indicator_name(indicator),
-              group=group_name(group), year=year)
+    table = Table("gap", title, columns, body, _comparison_frame(cmp))
     shown = [r for r in plot_rows if r["value"] is not None]
     clear = [r["category"] for r in shown if r["clear"]]
-    summary = _("Difference women minus men in points with 95 %% confidence interval for %(n)s förbund and riket; "
-                "%(hidden)s cannot be shown (%(reason)s). Clear differences: %(clear)s.",
-                n=len(plot_rows) - 1, hidden=len(plot_rows) - len(shown), reason=fmt.hidden_reason(),
-                clear=", ".join(clear) or _("none"))
+    n_forbund = sum(1 for code in by if code != NATIONAL)
+    summary = ngettext("Difference women minus men in points with 95 %% confidence interval for %(num)d förbund "
+                       "and riket; %(hidden)s cannot be shown (%(reason)s). Clear differences: %(clear)s.",
+                       "Difference women minus men in points with 95 %% confidence interval for %(num)d förbund "
+                       "and riket; %(hidden)s cannot be shown (%(reason)s). Clear differences: %(clear)s.",
+                       n_forbund, hidden=len(plot_rows) - len(shown), reason=fmt.hidden_reason(),
+                       clear=", ".join(clear) or _("none"))
     reason = fmt.hidden_reason()
     labels = (_("Clear difference"), _("No clear difference"))
     chart = ChartSpec("gap", title, summary, lambda: charts.gap_dots(
         plot_rows, title=title, x_title=_("Women minus men (points)"), hidden_text=reason, clear_labels=labels))
-    table = Table("gap", title, [_("Förbund"), _("Women"), _("Men"), _("Difference, women minus men"),
-                                 _("Confidence interval (95 %)"), _("Clear difference")], body,
-                  _comparison_frame(cmp))
     return Section("gap", _("The gap per förbund"), charts=[chart], tables=[table])
 
 
@@ -742,7 +836,7 @@ def responses_section(year: int | None, forbund: str | None = None) -> Section:
             r = by.get((code, g))
             cells.append(Cell(fmt.DASH, _("no responses")) if r is None else count_cell(r["n"], r["suppressed"]))
         body.append((names.get(code, code), cells))
-    title = _("Questionnaires answered per förbund and group, %(year)s", year=year)
+    title = _("Questionnaires answered per förbund and group, %(year)s", year=periods.year_label(year))
     table = Table("responses", title, [_("Förbund"), *[group_name(g) for g in groups]], body,
                   per.reset_index(drop=True))
     return Section("responses", _("Who answered"), tables=[table])

@@ -69,3 +69,27 @@ def export_links(html: str) -> list[str]:
 
 def chart_links(html: str) -> list[str]:
     return sorted(set(unescape(u) for u in re.findall(r'src="(/results/[^"]+\.svg[^"]*)"', html)))
+
+
+CURRENT_FORBUND = ("norra-kusten", "mittland", "sjobygden")
+
+
+@pytest.fixture
+def current_year_data(demo):
+    """The demo data plus the first responses of the running year: twelve each from three förbund,
+    in one participant group (deltagare_pagaende), so the running year has a few figures and every
+    other group none. Returns the running year."""
+    from datetime import date
+
+    from survey.exchange import importing
+    from survey.figures import tables
+
+    year = date.today().year
+    rows = [{"key": f"now-{code}-{i}", "forbund": code, "insats": "steget", "year": year, "month": f"{year}-03",
+             "respondent_group": "deltagare_pagaende", "instrument_version": "2021-A",
+             "kon": "kvinna" if i % 2 else "man", "alder": "30-39", "utfall": None, "kommentar": None,
+             "answers": {"D1": 4, "D2": 3}}
+            for code in CURRENT_FORBUND for i in range(12)]
+    importing.store(importing.Checked("responses", rows=rows), user_id=None, source="test")
+    tables.clear()
+    return year

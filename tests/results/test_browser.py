@@ -15,6 +15,8 @@ PAGES = {
     "dashboard-small": "/results/forbund/skargarden/?year=2024&group=deltagare_avslut",
     "genuskompass": f"/results/forbund/{OWN}/genuskompass?year=2024",
     "national": "/results/riket/?year=2024",
+    "national-empty-group": "/results/riket/?year=2024&group=styrelse",
+    "compare": f"/results/forbund/{OWN}/compare?year=2024",
 }
 
 

@@ -127,6 +127,9 @@ RULES: dict[str, dict[str, dict]] = {
     "/results/": {"GET": staff(*STAFF)},
     "/results/forbund/<code>/": {"GET": staff(*STAFF, other="404")},
     "/results/forbund/<code>/genuskompass": {"GET": staff(*STAFF, other="404")},
+    "/results/forbund/<code>/compare": {"GET": staff(*STAFF, other="404")},
+    # Free text only to the förbund's own staff; NNS and the system administrator never (DISCLOSURE.md).
+    "/results/forbund/<code>/comments": {"GET": staff("forbund_admin", "forbund_user", other="404")},
     "/results/riket/": {"GET": staff("admin", "nns")},
     "/results/riket/genuskompass": {"GET": staff("admin", "nns")},
     # Filled with an unknown chart/table id: past the login gate everyone gets 404 (not a 500).
