@@ -65,8 +65,10 @@ __all__ = [
     "compare",
     "compare_table",
     "comparison_from_row",
+    "Family",
     "family_adjust",
     "family_alpha",
+    "family_of",
     "bh_adjusted",
     "fisher_p_value",
     "format_percent",
@@ -172,12 +174,15 @@ def family_alpha(p_values: Sequence[float], q: float = ALPHA) -> float:
     is the Benjamini–Hochberg decision at false discovery rate q: max(R, 1) * q / m, R the number
     of p-values BH rejects among the m of the family (see the module docstring). A family of one
     gets q itself; an empty one too."""
+    m = len(p_values)
+    return q if m == 0 else max(_bh_rejections(p_values, q), 1) * q / m
+
+
+def _bh_rejections(p_values: Sequence[float], q: float) -> int:
+    """R: the largest i with p_(i) <= i q / m (0 when there is none)."""
     ps = sorted(float(p) for p in p_values)
     m = len(ps)
-    if m == 0:
-        return q
-    rejected = max((i for i, p in enumerate(ps, 1) if p <= i * q / m), default=0)
-    return max(rejected, 1) * q / m
+    return max((i for i, p in enumerate(ps, 1) if p <= i * q / m), default=0)
 
 
 def bh_adjusted(p_values: Sequence[float]) -> list[float]:
@@ -436,46 +441,73 @@ def _identities(frame: pd.DataFrame) -> list[tuple]:
     return [tuple(zip(cols, v)) for v in values]
 
 
-def family_adjust(frames: Sequence[pd.DataFrame], k: int = DEFAULT_K, q: float = ALPHA
-                  ) -> tuple[float, list[pd.DataFrame]]:
-    """Treat the compare_table rows of `frames` (every comparison shown together: a page, a
-    report) as one family under Benjamini–Hochberg at false discovery rate q.
-
-    Returns the family's level alpha* (family_alpha) and a copy of each frame in which every
-    shown comparison is recomputed at that level: its interval, verdict and `clear`, with its
-    BH-adjusted p-value in p_adjusted. The same comparison in two frames (a table and a trend)
-    counts once in the family.
-    """
-    k = check_k(k)
-    p_of: dict[tuple, float] = {}
-    shown_rows = []
-    for frame in frames:
-        rows = []
-        if len(frame):
-            shown = _shown(frame)
-            ids = _identities(frame)
-            counts = zip(*(frame[c].tolist() for c in _COUNTS))
-            for index, ok, ident, cnt in zip(frame.index, shown.tolist(), ids, counts):
-                if ok:
-                    cnt = tuple(int(v) for v in cnt)
-                    key = (ident, cnt)
-                    p_of.setdefault(key, newcombe_p_value(*cnt))
-                    rows.append((index, key))
-        shown_rows.append(rows)
-    alpha = family_alpha(list(p_of.values()), q)
-    adjusted = dict(zip(p_of, bh_adjusted(list(p_of.values()))))
+def _shown_keys(frame: pd.DataFrame) -> list[tuple]:
+    """(index, (identity, counts)) of the shown rows of a compare_table frame."""
+    if not len(frame):
+        return []
     out = []
-    for frame, rows in zip(frames, shown_rows):
+    counts = zip(*(frame[c].tolist() for c in _COUNTS))
+    for index, ok, ident, cnt in zip(frame.index, _shown(frame).tolist(), _identities(frame), counts):
+        if ok:
+            out.append((index, (ident, tuple(int(v) for v in cnt))))
+    return out
+
+
+@dataclass(frozen=True)
+class Family:
+    """Comparisons shown together (a page, a report) under Benjamini–Hochberg: the level alpha at
+    which each of their intervals is drawn, how many there are (m) and how many are clear, and
+    each one's adjusted p-value. Build it with family_of() over every comparison shown, then
+    apply() it to each table that shows some of them."""
+
+    alpha: float
+    size: int
+    clear: int
+    q: float
+    _adjusted: dict = field(repr=False, compare=False)
+
+    @property
+    def confidence(self) -> float:
+        """The intervals' confidence in percent (95.0 for a family of one)."""
+        return 100 * (1 - self.alpha)
+
+    def apply(self, frame: pd.DataFrame, k: int = DEFAULT_K) -> pd.DataFrame:
+        """A copy of a compare_table frame with every shown comparison at the family's level: its
+        interval, verdict and `clear`, and its adjusted p-value. A comparison that is not part of
+        the family is an error: it would be shown without the control."""
+        k = check_k(k)
         frame = frame.copy()
-        for index, key in rows:
+        for index, key in _shown_keys(frame):
+            if key not in self._adjusted:
+                raise KeyError(f"comparison {key} is not part of this family")
             cnt = key[1]
             # Shown rows already passed the table's threshold on their responses (which the
             # frame does not carry): pass k so that compare() does not check it on valid answers.
-            cmp = compare(*cnt, k, responses_w=k, responses_m=k, alpha=alpha, p_adjusted=adjusted[key])
+            cmp = compare(*cnt, k, responses_w=k, responses_m=k, alpha=self.alpha,
+                          p_adjusted=self._adjusted[key])
             for col in ("ci_low", "ci_high", "clear", "verdict", "p_adjusted", "alpha"):
                 frame.at[index, col] = getattr(cmp, col)
-        out.append(frame)
-    return alpha, out
+        return frame
+
+
+def family_of(frames: Sequence[pd.DataFrame], q: float = ALPHA) -> Family:
+    """The Benjamini–Hochberg family (false discovery rate q) of every shown comparison in the
+    compare_table frames. The same comparison in two frames (a table and a trend) counts once."""
+    p_of: dict[tuple, float] = {}
+    for frame in frames:
+        for _index, key in _shown_keys(frame):
+            if key not in p_of:
+                p_of[key] = newcombe_p_value(*key[1])
+    ps = list(p_of.values())
+    alpha = family_alpha(ps, q)
+    return Family(alpha, len(ps), _bh_rejections(ps, q), q, dict(zip(p_of, bh_adjusted(ps))))
+
+
+def family_adjust(frames: Sequence[pd.DataFrame], k: int = DEFAULT_K, q: float = ALPHA
+                  ) -> tuple[float, list[pd.DataFrame]]:
+    """family_of(frames) applied to each of them: the family's level and the adjusted frames."""
+    family = family_of(frames, q)
+    return family.alpha, [family.apply(f, k) for f in frames]
 
 
 def comparison_from_row(row, k: int = DEFAULT_K) -> Comparison:
