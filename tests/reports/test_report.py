@@ -82,7 +82,21 @@ def test_report_command_writes_pdf_excel_and_html(demo, runner, tmp_path):
     # Gaps on paper: "+1,4*" for a clear one, the word only in the note.
     shorts = [cell.short for t in report.tables for _h, cells in t.rows for cell in cells if cell.short]
     assert shorts and all(short in everything for short in shorts)
-    assert "(inte tydlig)" not in everything and "”tydlig” (i pdf:en: *)" in everything
+    assert "(inte tydlig)" not in everything
+    # The legend and the plain-words note on many comparisons at once, in the report's language.
+    legend = flask_babel.gettext(
+        "“clear” (in the PDF: *): the difference's %(level)s confidence interval does not contain 0; "
+        "“too few answers” (in the PDF: ?): the interval contains 0 but also a difference of 10 points.",
+        level="\0").split("\0")[0].split(":")[0]
+    assert legend and legend in everything
+    bh = flask_babel.gettext("We have taken into account that many comparisons are made at the same time: here "
+                             "%(m)s comparisons are tested together, and a difference is called clear only when "
+                             "it holds up when all of them are tested at once (the Benjamini–Hochberg method: on "
+                             "average at most 5 %% of the differences called clear are chance findings). So the "
+                             "confidence intervals are %(level)s intervals (95 %% for one comparison alone), and a "
+                             "difference is clear exactly when its interval does not contain 0.", m="\0",
+                             level="\0").split("\0")[0]
+    assert " ".join(bh.split()[:6]) in " ".join(everything.split())
     assert not any(comment in everything for comment in COMMENTS)
 
     _check_workbook(xlsx.read_bytes(), n_tables)
