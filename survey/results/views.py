@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from indicators.genuskompass import (
@@ -486,7 +487,7 @@ def family_note(family: Family) -> str:
 def _measures(goal: SubGoal, scope: str, year: int | None = None
               ) -> tuple[list[Measure], list[tuple[str, str, pd.DataFrame]]]:
     """The comparisons of one sub-goal, and its figures without a gender split (staff): over all
-    years, or over `year` only (every comparison runs a Fisher exact test, ten times as many over
+    years, or over `year` only (every comparison computes a p-value and an interval, ten times as many over
     ten years)."""
     k = fmt.k()
     measures: list[Measure] = []
@@ -786,11 +787,15 @@ def gap_per_forbund(this: pd.DataFrame, group: str, indicator: int, year: int) -
               group=group_name(group), year=year)
     shown = [r for r in plot_rows if r["value"] is not None]
     clear = [r["category"] for r in shown if r["clear"]]
-    summary = _("Difference women minus men in points with %(level)s confidence interval for %(n)s förbund and "
-                "riket; %(hidden)s cannot be shown (%(reason)s). Clear differences, taking into account that "
-                "%(m)s comparisons are made at once: %(clear)s.",
-                level=fmt.confidence(family.confidence), n=len(plot_rows) - 1, hidden=len(plot_rows) - len(shown),
-                reason=fmt.hidden_reason(), m=family.size, clear=", ".join(clear) or _("none"))
+    summary = ngettext("Difference women minus men in points with %(level)s confidence interval for %(num)d "
+                       "förbund and riket; %(hidden)s cannot be shown (%(reason)s). Clear differences, taking "
+                       "into account that %(m)s comparisons are made at once: %(clear)s.",
+                       "Difference women minus men in points with %(level)s confidence interval for %(num)d "
+                       "förbund and riket; %(hidden)s cannot be shown (%(reason)s). Clear differences, taking "
+                       "into account that %(m)s comparisons are made at once: %(clear)s.",
+                       len(plot_rows) - 1, level=fmt.confidence(family.confidence),
+                       hidden=len(plot_rows) - len(shown), reason=fmt.hidden_reason(), m=family.size,
+                       clear=", ".join(clear) or _("none"))
     reason = fmt.hidden_reason()
     labels = (_("Clear difference"), _("No clear difference"))
     chart = ChartSpec("gap", title, summary, lambda: charts.gap_dots(
