@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from indicators.genuskompass import compare, sentence
+from indicators.genuskompass import compare, newcombe_p_value, sentence
 from survey import formatting
 from tests.exchange.helpers import avslut, many
 from tests.results.conftest import page, read_csv, table_text, text_of
@@ -201,3 +201,37 @@ def test_formatting_follows_the_locale_and_the_configured_k(app):
         assert formatting.hidden_reason() == "fewer than 5 responses"
         app.config["DISCLOSURE_K"] = 7
         assert formatting.hidden_reason() == "fewer than 7 responses"
+
+
+def test_the_national_gap_names_no_förbund_without_the_many_comparisons_control(client, factory):
+    """Eleven förbund, one with women 14 of 20 and men 7 of 20 satisfied (p = 0.025: clear if it
+    stood alone), ten without a gap. Among the twelve comparisons of the chart (riket too) BH
+    asks the smallest p to be at most 0.05 / 12: the chart names no förbund and the table does
+    not call it clear; its 20 answers per group are also too few to tell."""
+    assert compare(14, 20, 7, 20).clear
+    odd = factory.forbund("udda")
+    many(14, odd, "deltagare_avslut", {"D1": 1}, kon="kvinna", year=2024)
+    many(6, odd, "deltagare_avslut", {"D1": 4}, kon="kvinna", year=2024)
+    many(7, odd, "deltagare_avslut", {"D1": 1}, kon="man", year=2024)
+    many(13, odd, "deltagare_avslut", {"D1": 4}, kon="man", year=2024)
+    for i in range(10):
+        f = factory.forbund(f"jamn-{i}")
+        for kon in ("kvinna", "man"):
+            many(10, f, "deltagare_avslut", {"D1": 1}, kon=kon, year=2024)
+            many(10, f, "deltagare_avslut", {"D1": 4}, kon=kon, year=2024)
+    login(client, factory.user("nns"))
+    html = page(client, "/results/riket/?year=2024&group=deltagare_avslut&indicator=1&lang=en")
+    text = text_of(html)
+    assert "taking into account that 12 comparisons are made at once: none." in text
+    row = table_text(html, "gap")
+    name = odd.name
+    after = row[row.index(name) + len(name):]
+    assert " to " in after.split("Too few answers to tell")[0]  # its interval, then its verdict …
+    assert after.index("Too few answers to tell") < after.index("adjusted p = ")  # … on the adjusted p
+    assert "Yes adjusted" not in row
+    rows = read_csv(client.get("/results/national/riket/export/gap.csv?year=2024&group=deltagare_avslut"
+                               "&indicator=1").data)
+    udda = [r for r in rows if r["forbund"] == "udda"][0]
+    assert (udda["clear"], udda["verdict"]) == ("0", "too_few")
+    assert float(udda["p_adjusted"]) == pytest.approx(min(1.0, newcombe_p_value(14, 20, 7, 20) * 12))
+    assert float(udda["alpha"]) == pytest.approx(0.05 / 12)
