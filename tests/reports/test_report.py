@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import subprocess
 
+import pandas as pd
 from openpyxl import load_workbook
 
 from survey.demo import COMMENTS
@@ -58,6 +59,18 @@ def test_report_command_writes_pdf_excel_and_html(demo, runner, tmp_path):
     with demo.test_request_context("/?lang=sv"):
         report = build.national_report(2024)
     assert len(report.sections) == sections and len(report.tables) == n_tables
+    # The whole report is one Benjamini–Hochberg family: every comparison shown in it has its
+    # interval at one level, max(R, 1) * 0.05 / m, worked out here from all their p-values.
+    compared = pd.concat([t.frame for t in report.tables if "p_value" in t.frame.columns], ignore_index=True)
+    compared = compared[compared["suppressed"].eq(0)]
+    identity = [c for c in ("forbund", "year", "respondent_group", "indicator", "rate", "source", "income_source",
+                            "question", "positive_women", "n_women", "positive_men", "n_men") if c in compared]
+    distinct = compared.astype(str).drop_duplicates(subset=identity)
+    ps = sorted(float(p) for p in distinct["p_value"])
+    m = len(ps)
+    r = max([i for i in range(1, m + 1) if ps[i - 1] <= i * 0.05 / m], default=0)
+    assert m > 20 and set(compared["alpha"].astype(float).round(15)) == {round(max(r, 1) * 0.05 / m, 15)}
+    assert (compared["clear"].astype(int) == compared["p_value"].astype(float).le(max(r, 1) * 0.05 / m)).all()
     pages = _pdf_pages(pdf)
     assert len(pages) == sections  # one page per section
     titles = [s.title for s in report.sections]
