@@ -30,8 +30,10 @@ from .genuskompass import (
     SubGoal,
     compare,
     compare_table,
+    family_adjust,
     format_percent,
     newcombe_interval,
+    newcombe_p_value,
     sentence,
 )
 from .outcomes import (
@@ -71,6 +73,7 @@ __all__ = [
     "check_k",
     "compare",
     "compare_table",
+    "family_adjust",
     "format_percent",
     "free_text_allowed",
     "income_after_table",
@@ -78,6 +81,7 @@ __all__ = [
     "indicator_counts",
     "indicator_table",
     "newcombe_interval",
+    "newcombe_p_value",
     "outcome_counts",
     "outcome_table",
     "percent",

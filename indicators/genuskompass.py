@@ -1,29 +1,59 @@
 """Genuskompass comparisons: women and men side by side (GENUSKOMPASS.md).
 
 Each comparison gives both percentages with their n, the gap in percentage points (women minus
-men: positive when women's share is higher), a 95 % confidence interval for the gap (Newcombe's
-hybrid score interval, method 10 of Newcombe 1998, built from Wilson intervals) and a two-sided
-Fisher exact test; the gap is called clear when p < 0.05. When either cell is below the
-disclosure threshold, nothing but the reason is given: no values, no interval, no test.
+men: positive when women's share is higher), a confidence interval for the gap and a verdict.
+When either cell is below the disclosure threshold, nothing but the reason is given: no values,
+no interval, no verdict.
+
+One method for the interval and the verdict. The interval is Newcombe's hybrid score interval
+(method 10 of Newcombe 1998, built from Wilson intervals), and the verdict is read off that very
+interval: a gap is clear exactly when its interval excludes 0. The p-value shown is the same
+method turned round: the smallest level at which the interval would exclude 0. Before, the
+verdict came from Fisher's exact test, which is conditional and conservative (its real size is
+often well under 5 %) while the Newcombe interval's coverage is close to 95 %; the two disagreed
+in 7 of 447 national comparisons, e.g. a gap of -42.5 points with an interval of -69.6 to -1.8
+called "no clear difference". An exact test inverted into an interval for a difference
+(Chan–Zhang, Agresti–Min) would also agree with itself, but costs a search over nuisance
+parameters per bound, too slow for national tables; Newcombe's interval is the one Newcombe
+(1998) and Fagerland, Lydersen & Laake (2015) recommend, and its figures were already checked
+against the published table.
+
+Many comparisons at once. Comparisons shown together (a page, a report) form a family whose false
+discovery rate is held at 5 % with Benjamini–Hochberg. BH rejects the R smallest p-values, where R
+is the largest i with p_(i) <= i * q / m; every rejected p is <= R q / m and every other one is
+> R q / m. So intervals at the level alpha* = max(R, 1) * q / m (the false coverage-statement rate
+intervals of Benjamini & Yekutieli 2005) exclude 0 exactly for the comparisons BH calls clear:
+family_adjust() widens every interval of the family to that level, and the verdict stays "the
+interval excludes 0". A comparison alone is a family of one: a 95 % interval.
+
+Too few answers is not "no difference". When the interval (at the family's level) contains 0 but
+also reaches a gap of GAP_TO_TELL (10) points either way, the data could not have told a real
+10-point gap from none: the verdict is VERDICT_TOO_FEW, not VERDICT_NONE.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 from functools import lru_cache
+from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
 
 from .disclosure import DEFAULT_K, SUPPRESSED, check_k
-from .rounding import percent, round_half_up
+from .rounding import needs_caution, percent, percent_whole, round_half_up
 
 __all__ = [
     "ALPHA",
     "COMPARISON_COLUMNS",
+    "GAP_TO_TELL",
+    "VERDICT_CLEAR",
+    "VERDICT_NONE",
+    "VERDICT_TOO_FEW",
     "OUTCOME_PHRASES",
     "INCOME_PHRASES",
     "REASON_BELOW_K",
@@ -34,15 +64,31 @@ __all__ = [
     "SubGoal",
     "compare",
     "compare_table",
+    "comparison_from_row",
+    "Family",
+    "family_adjust",
+    "family_alpha",
+    "family_of",
+    "bh_adjusted",
     "fisher_p_value",
     "format_percent",
     "hidden_comparison",
     "newcombe_interval",
+    "newcombe_p_value",
     "sentence",
+    "verdict_of",
     "wilson_interval",
+    "z_for",
 ]
 
 ALPHA = 0.05
+"""The level of a comparison alone, and the false discovery rate of a family of comparisons."""
+GAP_TO_TELL = 0.10
+"""A gap (as a proportion: 10 percentage points) the data must be able to tell from none before
+an interval containing 0 may be read as "no clear difference"."""
+VERDICT_CLEAR = "clear"
+VERDICT_NONE = "no_clear"
+VERDICT_TOO_FEW = "too_few"
 Z_95 = 1.959963984540054
 """The 0.975 quantile of the standard normal distribution."""
 REASON_BELOW_K = "below_k"
@@ -76,6 +122,81 @@ def newcombe_interval(x1: int, n1: int, x2: int, n2: int, z: float = Z_95) -> tu
     l2, u2 = wilson_interval(x2, n2, z)
     d = p1 - p2
     return d - math.hypot(p1 - l1, u2 - p2), d + math.hypot(u1 - p1, p2 - l2)
+
+
+_NORMAL = NormalDist()
+
+
+def z_for(alpha: float) -> float:
+    """The two-sided normal quantile of a level: z_for(0.05) = 1.96."""
+    if not 0 < alpha < 1:
+        raise ValueError(f"need 0 < alpha < 1, got {alpha}")
+    return _NORMAL.inv_cdf(1 - alpha / 2)
+
+
+def _excludes_zero(low: float, high: float) -> bool:
+    return low > 0 or high < 0
+
+
+@lru_cache(maxsize=65536)
+def newcombe_p_value(x1: int, n1: int, x2: int, n2: int) -> float:
+    """The p-value that belongs to newcombe_interval(): the smallest two-sided level at which the
+    interval for p1 - p2 excludes 0, so that "p < alpha" and "the interval at level alpha excludes
+    0" are one statement. The interval only widens as z grows (each Wilson bound moves outwards),
+    so the z at which its nearer bound reaches 0 is found by bisection to the last bit.
+
+    >>> round(newcombe_p_value(56, 70, 48, 80), 4)
+    0.0081
+    """
+    for x, n in ((x1, n1), (x2, n2)):
+        if n <= 0 or not 0 <= x <= n:
+            raise ValueError(f"need 0 <= x <= n and n > 0, got x={x}, n={n}")
+    if x1 * n2 == x2 * n1:  # no gap: every interval contains 0
+        return 1.0
+    inside, outside = 0.0, 1.0  # z with the interval excluding 0 / containing 0
+    while _excludes_zero(*newcombe_interval(x1, n1, x2, n2, outside)):
+        inside, outside = outside, 2 * outside
+        if outside > 64:  # erfc underflows long before: p is 0 to double precision
+            return 0.0
+    while True:
+        mid = (inside + outside) / 2
+        if mid in (inside, outside):
+            break
+        if _excludes_zero(*newcombe_interval(x1, n1, x2, n2, mid)):
+            inside = mid
+        else:
+            outside = mid
+    return math.erfc(outside / math.sqrt(2))
+
+
+def family_alpha(p_values: Sequence[float], q: float = ALPHA) -> float:
+    """The level at which every interval of a family is drawn so that "the interval excludes 0"
+    is the Benjamini–Hochberg decision at false discovery rate q: max(R, 1) * q / m, R the number
+    of p-values BH rejects among the m of the family (see the module docstring). A family of one
+    gets q itself; an empty one too."""
+    m = len(p_values)
+    return q if m == 0 else max(_bh_rejections(p_values, q), 1) * q / m
+
+
+def _bh_rejections(p_values: Sequence[float], q: float) -> int:
+    """R: the largest i with p_(i) <= i q / m (0 when there is none)."""
+    ps = sorted(float(p) for p in p_values)
+    m = len(ps)
+    return max((i for i, p in enumerate(ps, 1) if p <= i * q / m), default=0)
+
+
+def bh_adjusted(p_values: Sequence[float]) -> list[float]:
+    """Benjamini–Hochberg adjusted p-values, in the given order: min over j >= i of m p_(j) / j,
+    at most 1. A comparison is clear at false discovery rate q exactly when its adjusted p <= q."""
+    m = len(p_values)
+    order = sorted(range(m), key=lambda i: p_values[i])
+    out = [1.0] * m
+    running = 1.0
+    for rank in range(m, 0, -1):
+        i = order[rank - 1]
+        running = min(running, float(p_values[i]) * m / rank)
+        out[i] = running
+    return out
 
 
 # Probabilities within this relative distance of the observed table's count as "as likely" (ties),
@@ -128,7 +249,12 @@ class Comparison:
     """Women against men on one measure. Percentages and points have one decimal (half up).
 
     difference, ci_low and ci_high are in percentage points, women minus men: a positive
-    difference means the women's share is higher. All figures are None when suppressed.
+    difference means the women's share is higher. The interval is drawn at level `alpha` (0.05
+    alone; smaller in a family, see family_adjust), and `clear` is True exactly when it excludes
+    0. `verdict` is VERDICT_CLEAR, VERDICT_NONE or VERDICT_TOO_FEW; p_adjusted is the
+    Benjamini–Hochberg adjusted p-value within the family (the p-value itself when alone).
+    `caution`: a share rests on fewer than rounding.CAUTION_BELOW valid answers. All figures are
+    None when suppressed.
     """
 
     k: int
@@ -145,6 +271,10 @@ class Comparison:
     ci_high: Decimal | None = None
     p_value: float | None = None
     clear: bool | None = None
+    verdict: str | None = None
+    p_adjusted: float | None = None
+    alpha: float | None = None
+    caution: bool | None = None
     _exact_gap: Fraction | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -154,6 +284,21 @@ class Comparison:
         if not self.clear or self._exact_gap is None or self._exact_gap == 0:
             return None
         return "kvinna" if self._exact_gap > 0 else "man"
+
+    @property
+    def confidence(self) -> float | None:
+        """The interval's confidence in percent (95.0 alone, more in a family)."""
+        return None if self.alpha is None else 100 * (1 - self.alpha)
+
+
+def verdict_of(low: float, high: float) -> str:
+    """The verdict an interval (as proportions) gives: clear when it excludes 0; too few answers
+    when it contains 0 but also a gap of GAP_TO_TELL either way; else no clear difference."""
+    if _excludes_zero(low, high):
+        return VERDICT_CLEAR
+    if low <= -GAP_TO_TELL or high >= GAP_TO_TELL:
+        return VERDICT_TOO_FEW
+    return VERDICT_NONE
 
 
 def compare(
@@ -165,6 +310,8 @@ def compare(
     *,
     responses_w: int | None = None,
     responses_m: int | None = None,
+    alpha: float = ALPHA,
+    p_adjusted: float | None = None,
 ) -> Comparison:
     """Compare women's share pos_w/n_w with men's pos_m/n_m.
 
@@ -172,6 +319,9 @@ def compare(
     a known outcome for a rate). The threshold applies to the number of responses a cell rests
     on, which for an indicator with several questions is smaller than its valid answers: pass it
     as responses_w / responses_m (default: n_w / n_m).
+
+    alpha: the level of the interval, ALPHA alone; family_adjust passes the family's level and
+    the comparison's adjusted p-value (default: its own p-value, a family of one).
     """
     k = check_k(k)
     for pos, n in ((pos_w, n_w), (pos_m, n_m)):
@@ -181,9 +331,10 @@ def compare(
     base_m = n_m if responses_m is None else responses_m
     if base_w < k or base_m < k:
         return _hidden(k)
-    low, high = newcombe_interval(pos_w, n_w, pos_m, n_m)
-    p_value = fisher_p_value(pos_w, n_w, pos_m, n_m)
+    low, high = newcombe_interval(pos_w, n_w, pos_m, n_m, z_for(alpha))
+    p_value = newcombe_p_value(pos_w, n_w, pos_m, n_m)
     gap = Fraction(pos_w, n_w) - Fraction(pos_m, n_m)
+    verdict = verdict_of(low, high)
     return Comparison(
         k=k,
         suppressed=False,
@@ -196,10 +347,16 @@ def compare(
         # The gap is rounded from the exact shares, so it can differ by 0.1 from the difference
         # of the two rounded percentages.
         difference=round_half_up(gap * 100),
+        # Rounding half up keeps weak inequalities, so a clear gap's interval never shows a
+        # bound across 0 (at most a bound of 0.0) and an unclear one's always spans 0.
         ci_low=round_half_up(low * 100),
         ci_high=round_half_up(high * 100),
         p_value=p_value,
-        clear=p_value < ALPHA,
+        clear=verdict == VERDICT_CLEAR,
+        verdict=verdict,
+        p_adjusted=p_value if p_adjusted is None else p_adjusted,
+        alpha=alpha,
+        caution=needs_caution(n_w) or needs_caution(n_m),
         _exact_gap=gap,
     )
 
@@ -216,7 +373,8 @@ def hidden_comparison(k: int, hidden_reason: str) -> Comparison:
 
 COMPARISON_COLUMNS = (
     "women", "n_women", "positive_women", "men", "n_men", "positive_men",
-    "difference", "ci_low", "ci_high", "p_value", "clear", SUPPRESSED,
+    "difference", "ci_low", "ci_high", "p_value", "clear", "verdict", "p_adjusted", "alpha", "caution",
+    SUPPRESSED,
 )
 
 
@@ -267,6 +425,106 @@ def compare_table(table: pd.DataFrame, k: int = DEFAULT_K) -> pd.DataFrame:
     return pd.concat([order, out], axis=1)
 
 
+def _shown(frame: pd.DataFrame) -> pd.Series:
+    return frame[SUPPRESSED].astype(int).eq(0)
+
+
+# The columns that say which comparison a compare_table row is (whatever else a caller adds).
+_IDENTITY = ("forbund", "year", "insats", "respondent_group", "indicator", "rate", "source",
+             "income_source", "question")
+_COUNTS = ("positive_women", "n_women", "positive_men", "n_men")
+
+
+def _identities(frame: pd.DataFrame) -> list[tuple]:
+    cols = [c for c in _IDENTITY if c in frame.columns]
+    values = zip(*(frame[c].astype(str).tolist() for c in cols)) if cols else ((),) * len(frame)
+    return [tuple(zip(cols, v)) for v in values]
+
+
+def _shown_keys(frame: pd.DataFrame) -> list[tuple]:
+    """(index, (identity, counts)) of the shown rows of a compare_table frame."""
+    if not len(frame):
+        return []
+    out = []
+    counts = zip(*(frame[c].tolist() for c in _COUNTS))
+    for index, ok, ident, cnt in zip(frame.index, _shown(frame).tolist(), _identities(frame), counts):
+        if ok:
+            out.append((index, (ident, tuple(int(v) for v in cnt))))
+    return out
+
+
+@dataclass(frozen=True)
+class Family:
+    """Comparisons shown together (a page, a report) under Benjamini–Hochberg: the level alpha at
+    which each of their intervals is drawn, how many there are (m) and how many are clear, and
+    each one's adjusted p-value. Build it with family_of() over every comparison shown, then
+    apply() it to each table that shows some of them."""
+
+    alpha: float
+    size: int
+    clear: int
+    q: float
+    _adjusted: dict = field(repr=False, compare=False)
+
+    @property
+    def confidence(self) -> float:
+        """The intervals' confidence in percent (95.0 for a family of one)."""
+        return 100 * (1 - self.alpha)
+
+    def apply(self, frame: pd.DataFrame, k: int = DEFAULT_K) -> pd.DataFrame:
+        """A copy of a compare_table frame with every shown comparison at the family's level: its
+        interval, verdict and `clear`, and its adjusted p-value. A comparison that is not part of
+        the family is an error: it would be shown without the control."""
+        k = check_k(k)
+        frame = frame.copy()
+        for index, key in _shown_keys(frame):
+            if key not in self._adjusted:
+                raise KeyError(f"comparison {key} is not part of this family")
+            cnt = key[1]
+            # Shown rows already passed the table's threshold on their responses (which the
+            # frame does not carry): pass k so that compare() does not check it on valid answers.
+            cmp = compare(*cnt, k, responses_w=k, responses_m=k, alpha=self.alpha,
+                          p_adjusted=self._adjusted[key])
+            for col in ("ci_low", "ci_high", "clear", "verdict", "p_adjusted", "alpha"):
+                frame.at[index, col] = getattr(cmp, col)
+        return frame
+
+
+def family_of(frames: Sequence[pd.DataFrame], q: float = ALPHA) -> Family:
+    """The Benjamini–Hochberg family (false discovery rate q) of every shown comparison in the
+    compare_table frames. The same comparison in two frames (a table and a trend) counts once."""
+    p_of: dict[tuple, float] = {}
+    for frame in frames:
+        for _index, key in _shown_keys(frame):
+            if key not in p_of:
+                p_of[key] = newcombe_p_value(*key[1])
+    ps = list(p_of.values())
+    alpha = family_alpha(ps, q)
+    return Family(alpha, len(ps), _bh_rejections(ps, q), q, dict(zip(p_of, bh_adjusted(ps))))
+
+
+def family_adjust(frames: Sequence[pd.DataFrame], k: int = DEFAULT_K, q: float = ALPHA
+                  ) -> tuple[float, list[pd.DataFrame]]:
+    """family_of(frames) applied to each of them: the family's level and the adjusted frames."""
+    family = family_of(frames, q)
+    return family.alpha, [family.apply(f, k) for f in frames]
+
+
+def comparison_from_row(row, k: int = DEFAULT_K) -> Comparison:
+    """The Comparison behind a (possibly family-adjusted) compare_table row, for sentence() and
+    for the cells of a page: the same interval, verdict and adjusted p-value as the row."""
+    if int(row[SUPPRESSED]) == 1:
+        return hidden_comparison(k, row.get("hidden_reason") or "few")
+    alpha = row.get("alpha")
+    alpha = ALPHA if alpha is None or alpha is pd.NA else float(alpha)
+    p_adjusted = row.get("p_adjusted")
+    counts = [int(row[c]) for c in _COUNTS]
+    k = check_k(k)
+    # The row is shown: its table already checked its responses against k.
+    return compare(*counts, k, responses_w=k, responses_m=k, alpha=alpha,
+                   p_adjusted=None if p_adjusted is None or p_adjusted is pd.NA else float(p_adjusted))
+
+
 def _hidden_reason(w, m) -> str:
     """Why a comparison is hidden: a gender missing or under k (few), or only hidden to protect
     another figure (protects)."""
@@ -279,9 +537,20 @@ def _hidden_reason(w, m) -> str:
 
 
 def format_percent(value: Decimal, lang: str) -> str:
-    """'88,0 %' in Swedish (decimal comma, space before %), '88.0%' in English."""
-    text = f"{value:.1f}"
+    """'88,0 %' in Swedish (decimal comma, space before %), '88.0%' in English; a whole
+    percentage (percent_whole, for a share on few answers) without decimals: '88 %'."""
+    text = f"{value:.1f}" if Decimal(value).as_tuple().exponent < 0 else f"{value:.0f}"
     return f"{text.replace('.', ',')} %" if _lang(lang) == "sv" else f"{text}%"
+
+
+CAUTION_SV = "osäker: få svar"
+CAUTION_EN = "uncertain: few answers"
+
+
+def _share_text(positive: int, n: int, lang: str) -> str:
+    """A share as a sentence shows it: one decimal, or whole on fewer than CAUTION_BELOW answers."""
+    value = percent_whole(positive, n) if needs_caution(n) else percent(positive, n)
+    return format_percent(value, lang)
 
 
 def sentence(comparison: Comparison, subject_sv: str, subject_en: str, lang: str) -> str:
@@ -293,9 +562,14 @@ def sentence(comparison: Comparison, subject_sv: str, subject_en: str, lang: str
     than one word ("känner sig | mer redo för arbete eller studier"); without "|" it goes after
     the first word. OUTCOME_PHRASES holds the phrases for the outcome rates.
 
+    The verdict decides the sentence: clear, no clear difference, or too few answers to tell.
+    A share on fewer than CAUTION_BELOW answers is whole and the parenthesis says "osäker: få svar".
+
     >>> c = compare(18, 100, 32, 100)
     >>> sentence(c, "går | till arbete med stöd", "go to subsidised work", "sv")
     'Män går i högre grad än kvinnor till arbete med stöd (32,0 % mot 18,0 %).'
+    >>> sentence(compare(3, 9, 2, 12), "går | till studier", "go on to studies", "sv")
+    'För få svar för att avgöra om kvinnor och män skiljer sig i andelen som går till studier (kvinnor 33 %, män 17 %; osäker: få svar).'
     """
     lang = _lang(lang)
     if comparison.suppressed and comparison.reason == REASON_PROTECTS:
@@ -307,24 +581,32 @@ def sentence(comparison: Comparison, subject_sv: str, subject_en: str, lang: str
             return f"Jämförelsen visas inte: färre än {comparison.k} svar bland kvinnor eller män."
         return f"The comparison is not shown: fewer than {comparison.k} responses among women or men."
     assert comparison.women is not None and comparison.men is not None
-    women, men = format_percent(comparison.women, lang), format_percent(comparison.men, lang)
+    women = _share_text(comparison.positive_women, comparison.n_women, lang)
+    men = _share_text(comparison.positive_men, comparison.n_men, lang)
+    caution = f"; {CAUTION_SV if lang == 'sv' else CAUTION_EN}" if comparison.caution else ""
     verb, rest = _split_predicate(subject_sv)
     predicate_sv = f"{verb} {rest}".strip()
     predicate_en = subject_en.replace("|", " ").split()
+    if comparison.verdict == VERDICT_TOO_FEW:
+        if lang == "sv":
+            return (f"För få svar för att avgöra om kvinnor och män skiljer sig i andelen som {predicate_sv} "
+                    f"(kvinnor {women}, män {men}{caution}).")
+        return (f"Too few answers to tell whether women and men differ in the share who "
+                f"{' '.join(predicate_en)} (women {women}, men {men}{caution}).")
     if comparison.higher is None:
         if lang == "sv":
             return (f"Ingen tydlig skillnad mellan kvinnor och män i andelen som {predicate_sv} "
-                    f"(kvinnor {women}, män {men}).")
+                    f"(kvinnor {women}, män {men}{caution}).")
         return (f"No clear difference between women and men in the share who {' '.join(predicate_en)} "
-                f"(women {women}, men {men}).")
+                f"(women {women}, men {men}{caution}).")
     women_first = comparison.higher == "kvinna"
     high, low = (women, men) if women_first else (men, women)
     if lang == "sv":
         first, second = ("Kvinnor", "män") if women_first else ("Män", "kvinnor")
         tail = f" {rest}" if rest else ""
-        return f"{first} {verb} i högre grad än {second}{tail} ({high} mot {low})."
+        return f"{first} {verb} i högre grad än {second}{tail} ({high} mot {low}{caution})."
     first, second = ("Women", "men") if women_first else ("Men", "women")
-    return f"{first} {' '.join(predicate_en)} more often than {second} ({high} vs {low})."
+    return f"{first} {' '.join(predicate_en)} more often than {second} ({high} vs {low}{caution})."
 
 
 def _lang(lang: str) -> str:

@@ -12,7 +12,13 @@ from fractions import Fraction
 
 import numpy as np
 
-__all__ = ["percent", "percent_array", "round_half_up"]
+__all__ = ["CAUTION_BELOW", "needs_caution", "percent", "percent_array", "percent_whole", "round_half_up"]
+
+CAUTION_BELOW = 20
+"""A percentage resting on fewer valid answers (or records) than this carries a caution and no
+decimal (GENUSKOMPASS.md: "osäker: få svar"). At 19 answers one answer moves the share by more
+than 5 points, so a tenth of a point would suggest a precision the figure does not have. The rule
+lives here, with the rounding, so that no view decides a "< n" of its own (DISCLOSURE.md rule 8)."""
 
 _TENTH = Decimal("0.1")
 # A percentage of a proportion in [0, 1] has at most 1001 possible tenths: build each Decimal once
@@ -40,6 +46,26 @@ def percent(positive: int, valid: int) -> Decimal | None:
     if valid == 0:
         return None
     return _TENTHS[_tenths(positive, valid)]
+
+
+def needs_caution(base) -> bool:
+    """True when a share rests on fewer than CAUTION_BELOW valid answers or records (and on any)."""
+    return base is not None and 0 < int(base) < CAUTION_BELOW
+
+
+def percent_whole(positive: int, valid: int) -> Decimal | None:
+    """positive / valid as a whole percentage, rounded half up from the exact share (never from
+    the one-decimal figure, which would round twice: 12.45 -> 12.5 -> 13).
+
+    >>> percent_whole(1, 8)
+    Decimal('13')
+    """
+    positive, valid = int(positive), int(valid)
+    if valid < 0 or not 0 <= positive <= valid:
+        raise ValueError(f"need 0 <= positive <= valid, got positive={positive}, valid={valid}")
+    if valid == 0:
+        return None
+    return round_half_up(Fraction(100 * positive, valid), 0)
 
 
 def percent_array(positive: np.ndarray, valid: np.ndarray) -> np.ndarray:

@@ -214,7 +214,7 @@ def _centre(values: list[float], cluster: list[int]) -> float:
 
 def gap_dots(rows: list[dict], *, title: str, x_title: str, hidden_text: str,
              clear_labels: tuple[str, str]) -> alt.LayerChart:
-    """The gap (women minus men, in points) per category (e.g. förbund) with its 95 % interval.
+    """The gap (women minus men, in points) per category (e.g. förbund) with its interval (95 % alone, wider in a family of comparisons).
 
     rows: {"category", "value" (float or None when hidden), "low", "high", "label", "clear" (bool)}.
     A clear difference is a filled diamond, an unclear one an open circle (shape, not colour);

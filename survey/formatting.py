@@ -44,12 +44,31 @@ def percent(value, lang: str | None = None) -> str:
     """A published percentage (88.0) as text; None (hidden or no data) as the dash."""
     if value is None:
         return DASH
-    return _percent(Decimal(value), _lang(lang))
+    value = Decimal(value)
+    # A whole percentage (indicators.rounding.percent_whole, for a share on few answers) keeps no
+    # decimal: '100 %', not '100,0 %'. (Part of the cache key: Decimal('100') == Decimal('100.0').)
+    return _percent(value, _lang(lang), value.as_tuple().exponent >= 0)
 
 
 @lru_cache(maxsize=8192)  # at most 1001 tenths per language: Babel is slow, a page shows hundreds
-def _percent(value: Decimal, lang: str) -> str:
-    return _babel_percent(value / 100, _percent_pattern(lang), locale=lang, decimal_quantization=False)
+def _percent(value: Decimal, lang: str, whole: bool) -> str:
+    pattern = Locale.parse(lang).percent_formats[None] if whole else _percent_pattern(lang)
+    return _babel_percent(value / 100, pattern, locale=lang, decimal_quantization=False)
+
+
+def confidence(level: float, lang: str | None = None) -> str:
+    """A confidence level in percent ('95 %', '99,75 %'): up to two decimals, more only when it
+    takes them to stay below 100, cut (never rounded up) so that 99.996 % never reads '100 %'."""
+    lang = _lang(lang)
+    exact = Decimal(repr(float(level)))
+    places = 2
+    while (cut := exact.quantize(Decimal(1).scaleb(-places), rounding="ROUND_DOWN")) >= 100 and places < 8:
+        places += 1
+    cut = cut.normalize()
+    decimals = max(0, -cut.as_tuple().exponent)
+    base = Locale.parse(lang).percent_formats[None].pattern
+    pattern = base.replace("#,##0", "#,##0." + "0" * decimals, 1) if decimals else base
+    return _babel_percent(cut / 100, pattern, locale=lang, decimal_quantization=False)
 
 
 def number(value, lang: str | None = None) -> str:

@@ -19,7 +19,7 @@ from flask import render_template
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from indicators.genuskompass import compare_table
+from indicators.genuskompass import VERDICT_CLEAR, VERDICT_TOO_FEW, Family, compare_table, family_of
 from indicators.instrument import GROUP_ORDER, PARTICIPANT_GROUPS
 
 from .. import charts, periods
@@ -119,15 +119,21 @@ def _report(scope: str, scope_name: str, year: int) -> Report:
     if staff.tables:
         report.sections.append(staff)
     report.sections.append(_outcomes(scope, year))
+    # Every comparison in the report is one Benjamini–Hochberg family (GENUSKOMPASS.md): the
+    # genuskompass of the year, the key gaps over the years and, nationally, every förbund's gap.
+    trend_frames = _trend_frames(scope, year)
+    gap_frames = _gap_frames(year) if national else []
+    family = family_of([*views.measure_frames(views.genuskompass_measures(scope, year)),
+                        *(f for *_key, f in trend_frames), *(f for *_key, f in gap_frames)])
     # On paper each sub-goal keeps its comparisons, sentences and questions on one page; the
     # gaps over the years of the key comparisons follow in their own section.
-    genuskompass = views.genuskompass(scope, scope_name, {"year": str(year)}, trend=False)
+    genuskompass = views.genuskompass(scope, scope_name, {"year": str(year)}, trend=False, family=family)
     for section in genuskompass.sections:
         section.title = _("Genuskompass %(goal)s", goal=section.title)
         report.sections.append(section)
-    report.sections.append(_gap_trend(scope, year))
+    report.sections.append(_gap_trend(scope, year, trend_frames, family))
     if national:
-        report.sections.append(_gaps_side_by_side(year))
+        report.sections.append(_gaps_side_by_side(year, gap_frames, family))
         all_ind = tables.indicators()
         all_ind = all_ind[all_ind["insats"].eq(INSATS_TOTAL) & all_ind["year"].eq(year)]
         for group in PARTICIPANT_GROUPS:
@@ -220,27 +226,43 @@ def _measure_label(kind: str, code, where: str) -> str:
     return f"{views.RATE_LABELS[code]} ({views.SOURCE_LABELS[where]})"
 
 
-def _clear_note() -> str:
-    return _("“clear” (in the PDF: *): a two-sided Fisher exact test gives p < 0.05.")
+def _clear_note(family: Family) -> str:
+    return " ".join([
+        _("“clear” (in the PDF: *): the difference's %(level)s confidence interval does not contain 0; "
+          "“too few answers” (in the PDF: ?): the interval contains 0 but also a difference of 10 points.",
+          level=fmt.confidence(family.confidence)),
+        views.family_note(family)])
 
 
 def _gap_cell(row) -> Cell:
     if row is None or int(row["suppressed"]) == 1:
         return views.hidden_cell()
     gap = fmt.points(row["difference"])
-    clear = _("clear") if row["clear"] else _("not clear")
-    return Cell(gap, clear, short=gap + ("*" if row["clear"] else ""))
+    verdict = row.get("verdict")
+    if verdict == VERDICT_CLEAR:
+        return Cell(gap, _("clear"), short=gap + "*")
+    if verdict == VERDICT_TOO_FEW:
+        return Cell(gap, _("too few answers"), short=gap + "?")
+    return Cell(gap, _("not clear"), short=gap)
 
 
-def _gap_trend(scope: str, year: int) -> Section:
-    """The gaps of the key comparisons over the years up to the report's year."""
-    frames, body, plot_rows, series = [], [], [], []
-    years = [y for y in views._years_of(scope) if y <= year]
+def _trend_frames(scope: str, year: int) -> list[tuple[str, object, str, pd.DataFrame]]:
+    """The compare_table rows of the key comparisons over the years up to the report's year."""
+    out = []
     for kind, code, where in TREND_MEASURES:
         cmp = compare_table(_measure_rows(kind, code, where, scope), fmt.k())
         cmp = cmp[cmp["year"].le(year)]
-        if cmp.empty:
-            continue
+        if not cmp.empty:
+            out.append((kind, code, where, cmp))
+    return out
+
+
+def _gap_trend(scope: str, year: int, trend_frames, family: Family) -> Section:
+    """The gaps of the key comparisons over the years up to the report's year."""
+    frames, body, plot_rows, series = [], [], [], []
+    years = [y for y in views._years_of(scope) if y <= year]
+    for kind, code, where, cmp in trend_frames:
+        cmp = family.apply(cmp, fmt.k())
         label, sid = _measure_label(kind, code, where), f"{kind}-{code}-{where}"
         series.append((sid, label))
         by = {int(r["year"]): r for r in cmp.to_dict("records")}
@@ -260,28 +282,38 @@ def _gap_trend(scope: str, year: int) -> Section:
     if not plot_rows:  # only the running year: its gaps stand in the table
         section.tables.append(Table("gap-trend", title, [_("Comparison"), *map(periods.year_label, years)], body,
                                     views._comparison_frame(pd.concat(frames, ignore_index=True)),
-                                    note=_clear_note()))
+                                    note=_clear_note(family)))
         return section
     reason = fmt.hidden_reason()
-    summary = _("Gap in points per year for %(n)s key comparisons, with 95 %% confidence intervals; points "
-                "resting on %(reason)s are not drawn.", n=len(series), reason=reason)
+    summary = _("Gap in points per year for %(n)s key comparisons, with %(level)s confidence intervals; points "
+                "resting on %(reason)s are not drawn.", n=len(series), reason=reason,
+                level=fmt.confidence(family.confidence))
     section.charts.append(ChartSpec("gap-trend", title, summary, lambda: charts.lines(
         plot_rows, title=title, y_title=_("Women minus men (points)"), hidden_text=reason, series=series,
         y_domain=None, intervals=True, zero_rule=True)))
     section.tables.append(Table("gap-trend", title, [_("Comparison"), *map(periods.year_label, years)], body,
-                                views._comparison_frame(pd.concat(frames, ignore_index=True)), note=_clear_note()))
+                                views._comparison_frame(pd.concat(frames, ignore_index=True)), note=_clear_note(family)))
     return section
 
 
-def _gaps_side_by_side(year: int) -> Section:
-    """Each förbund's gap on the key comparisons, disclosure applied per cell."""
-    names = views.forbund_names()
-    columns, frames, by = [], [], {}
+def _gap_frames(year: int) -> list[tuple[str, object, str, pd.DataFrame]]:
+    """Each förbund's compare_table row on the key comparisons in the report's year."""
+    out = []
     for kind, code, where in KEY_MEASURES:
         rows = _measure_rows(kind, code, where)
         cmp = compare_table(rows[rows["year"].eq(year)], fmt.k())  # this year's rows only: 80 tests, not 800
-        if cmp.empty:
-            continue
+        if not cmp.empty:
+            out.append((kind, code, where, cmp))
+    return out
+
+
+def _gaps_side_by_side(year: int, gap_frames, family: Family) -> Section:
+    """Each förbund's gap on the key comparisons, disclosure applied per cell; a förbund is only
+    marked clear when its gap holds up among every comparison of the report."""
+    names = views.forbund_names()
+    columns, frames, by = [], [], {}
+    for kind, code, where, cmp in gap_frames:
+        cmp = family.apply(cmp, fmt.k())
         columns.append(_measure_label(kind, code, where))
         frames.append(cmp.assign(measure=f"{kind}-{code}-{where}"))
         for r in cmp.to_dict("records"):
@@ -291,7 +323,7 @@ def _gaps_side_by_side(year: int) -> Section:
     title = _("The gap per förbund, %(year)s (women minus men, points)", year=year)
     frame = views._comparison_frame(pd.concat(frames, ignore_index=True)) if frames else pd.DataFrame()
     table = Table("gaps", title, [_("Förbund"), *columns], body, frame,
-                  note=_clear_note())
+                  note=_clear_note(family))
     return Section("gaps", _("The gap per förbund"), tables=[table])
 
 

@@ -27,6 +27,7 @@ from ..extensions import db
 from ..i18n import current_language
 from ..models import AuditLog, Forbund, Role
 from ..figures import tables
+from indicators.rounding import CAUTION_BELOW
 from . import bp, peers, views
 NATIONAL = tables.NATIONAL
 from .forms import CommentsFilter, CompareFilter, DashboardFilter, GenuskompassFilter, NationalFilter
@@ -39,8 +40,10 @@ SAFE_ID = re.compile(r"^[a-z0-9-]{1,60}$")
 EXTRA_HEADINGS = {
     "insats": "Insats", "measure": "Mått", "women": "Kvinnor (%)", "n_women": "Antal kvinnor",
     "positive_women": "Positiva kvinnor", "men": "Män (%)", "n_men": "Antal män", "positive_men": "Positiva män",
-    "difference": "Skillnad kvinnor − män (procentenheter)", "ci_low": "95 % KI, nedre", "ci_high": "95 % KI, övre",
-    "p_value": "p-värde (Fishers exakta test)", "clear": "Tydlig skillnad", "question": "Fråga",
+    "difference": "Skillnad kvinnor − män (procentenheter)", "ci_low": "KI, nedre (nivå i alpha)", "ci_high": "KI, övre (nivå i alpha)",
+    "p_value": "p-värde (Newcombes intervall)", "clear": "Tydlig skillnad",
+    "verdict": "Bedömning (clear / no_clear / too_few)", "p_adjusted": "p-värde justerat (Benjamini–Hochberg)",
+    "alpha": "Nivå efter justering (alpha; KI = 1 − alpha)", "caution": f"Osäker: färre än {CAUTION_BELOW} svar", "question": "Fråga",
     "income_source": "Försörjning efter", "campaign": "Kampanj", "opens_on": "Öppnar", "closes_on": "Stänger",
     "source_label": "Källa (text)", periods.PRELIMINARY_COLUMN: "Preliminär (året pågår)",
 }

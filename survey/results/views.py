@@ -15,21 +15,25 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from indicators.genuskompass import (
     INCOME_PHRASES,
     OUTCOME_PHRASES,
     SUBGOALS,
+    VERDICT_CLEAR,
+    VERDICT_TOO_FEW,
     Comparison,
+    Family,
     SubGoal,
-    compare,
     compare_table,
-    hidden_comparison,
+    comparison_from_row,
+    family_of,
     sentence,
 )
+from indicators.rounding import CAUTION_BELOW, needs_caution, percent_whole
 from indicators.instrument import (
     GROUP_ORDER,
     PARTICIPANT_GROUPS,
@@ -179,7 +183,21 @@ def share_cell(row, positive: str = "positive", base: str = "valid", n: str | No
     detail = _("%(positive)s of %(total)s", positive=fmt.number(row[positive]), total=fmt.number(row[base]))
     if n and row[n] != row[base]:
         detail += " · " + _("n = %(n)s", n=fmt.number(row[n]))
-    return Cell(fmt.percent(row["value"]), detail)
+    text, caution = cautious_percent(row["value"], row[positive], row[base])
+    return Cell(text, detail + (" · " + caution if caution else ""))
+
+
+def cautious_percent(value, positive, base) -> tuple[str, str]:
+    """A published percentage as text, and the caution it carries ("" if none): on fewer than
+    CAUTION_BELOW valid answers (indicators.rounding decides) it is whole, rounded from the
+    counts, and "uncertain: few answers" goes with it."""
+    if needs_caution(base):
+        return fmt.percent(percent_whole(positive, base)), caution_text()
+    return fmt.percent(value), ""
+
+
+def caution_text() -> str:
+    return _("uncertain: few answers")
 
 
 def count_cell(value, suppressed, reason: str | None = None) -> Cell:
@@ -451,17 +469,63 @@ class Measure:
 
 
 def _comparison(row) -> Comparison:
-    """The Comparison behind a compare_table row, for genuskompass.sentence()."""
-    if int(row["suppressed"]) == 1:
-        return hidden_comparison(fmt.k(), row["hidden_reason"])
-    return compare(int(row["positive_women"]), int(row["n_women"]), int(row["positive_men"]),
-                   int(row["n_men"]), fmt.k())
+    """The Comparison behind a (family-adjusted) compare_table row, for sentence() and cells."""
+    return comparison_from_row(row, fmt.k())
+
+
+def comparison_cells(cmp: Comparison) -> list[Cell]:
+    """Women, men, the gap, its interval and the verdict of a shown comparison: the five cells
+    the genuskompass and the national gap table show the same way."""
+    def share(value, positive, total):
+        text, caution = cautious_percent(value, positive, total)
+        detail = _("%(positive)s of %(total)s", positive=fmt.number(positive), total=fmt.number(total))
+        return Cell(text, detail + (" · " + caution if caution else ""))
+    return [
+        share(cmp.women, cmp.positive_women, cmp.n_women),
+        share(cmp.men, cmp.positive_men, cmp.n_men),
+        Cell(fmt.points(cmp.difference), _("points")),
+        Cell(_("%(low)s to %(high)s", low=fmt.points(cmp.ci_low), high=fmt.points(cmp.ci_high))),
+        verdict_cell(cmp),
+    ]
+
+
+def verdict_label(verdict: str | None) -> str:
+    if verdict == VERDICT_CLEAR:
+        return _("Yes")
+    if verdict == VERDICT_TOO_FEW:
+        return _("Too few answers to tell")
+    return _("No")
+
+
+def verdict_cell(cmp: Comparison) -> Cell:
+    """The verdict with the p-value it rests on, adjusted for the comparisons shown with it."""
+    return Cell(verdict_label(cmp.verdict), _("adjusted %(p)s", p=fmt.p_value(cmp.p_adjusted)))
+
+
+def interval_heading(family: Family) -> str:
+    return _("Confidence interval (%(level)s)", level=fmt.confidence(family.confidence))
+
+
+def family_note(family: Family) -> str:
+    """What the verdicts of a page or report mean, in plain words (GENUSKOMPASS.md)."""
+    return " ".join([
+        _("We have taken into account that many comparisons are made at the same time: here %(m)s comparisons "
+          "are tested together, and a difference is called clear only when it holds up when all of them are "
+          "tested at once (the Benjamini–Hochberg method: on average at most 5 %% of the differences called "
+          "clear are chance findings). So the confidence intervals are %(level)s intervals (95 %% for one comparison "
+          "alone), and a difference is clear exactly when its interval does not contain 0.",
+          m=fmt.number(family.size), level=fmt.confidence(family.confidence)),
+        _("When the interval contains 0 but also a difference of 10 percentage points, there are too few "
+          "answers to tell whether women and men differ."),
+        _("Percentages on fewer than %(n)s answers are uncertain: they are shown without decimals and marked "
+          "“uncertain: few answers”.", n=CAUTION_BELOW),
+    ])
 
 
 def _measures(goal: SubGoal, scope: str, year: int | None = None
               ) -> tuple[list[Measure], list[tuple[str, str, pd.DataFrame]]]:
     """The comparisons of one sub-goal, and its figures without a gender split (staff): over all
-    years, or over `year` only (every comparison runs a Fisher exact test, ten times as many over
+    years, or over `year` only (every comparison computes a p-value and an interval, ten times as many over
     ten years)."""
     k = fmt.k()
     measures: list[Measure] = []
@@ -527,16 +591,37 @@ def _years_of(scope: str) -> list[int]:
     return sorted(years)
 
 
-def genuskompass(scope: str, scope_name: str, args, *, trend: bool = True) -> View:
+def genuskompass_measures(scope: str, year: int | None = None
+                          ) -> list[tuple[SubGoal, list[Measure], list[tuple[str, str, pd.DataFrame]]]]:
+    """Every sub-goal with its comparisons and its unsplit staff figures, over all years or over
+    `year` only: what a genuskompass page or a report section shows, before the family control."""
+    return [(goal, *_measures(goal, scope, year)) for goal in SUBGOALS]
+
+
+def measure_frames(per_goal) -> list[pd.DataFrame]:
+    """The compare_table frames of genuskompass_measures(), to build their Family from."""
+    return [m.frame for _goal, measures, _single in per_goal for m in measures]
+
+
+def genuskompass(scope: str, scope_name: str, args, *, trend: bool = True, family: Family | None = None) -> View:
     """Women against men on every indicator and outcome rate, under the six sub-goals; with
-    `trend`, also each gap over the years (a table and a chart per sub-goal)."""
+    `trend`, also each gap over the years (a table and a chart per sub-goal).
+
+    Every comparison shown (the year's tables and, with `trend`, every year of the trends) is one
+    Benjamini–Hochberg family, unless the caller passes the family it belongs to (a report, whose
+    family is all of its comparisons)."""
     notices: list[str] = []
     years = _years_of(scope)
     year = _year(args.get("year"), years, notices)
     lang = current_language()
     view = View(_("Genuskompass for %(name)s", name=scope_name), {"year": year}, notices)
-    for goal in SUBGOALS:
-        measures, single = _measures(goal, scope, None if trend else year)
+    per_goal = genuskompass_measures(scope, None if trend else year)
+    if family is None:
+        family = family_of(measure_frames(per_goal) if trend else
+                           [m.frame[m.frame["year"].eq(year)] for _g, ms, _s in per_goal for m in ms])
+    k = fmt.k()
+    for goal, measures, single in per_goal:
+        measures = [Measure(m.id, m.label, m.source, family.apply(m.frame, k), m.phrase, m.chart) for m in measures]
         section = Section(f"goal-{goal.number}", subgoal_name(goal))
         body, frames, sentences = [], [], []
         for m in measures:
@@ -546,18 +631,7 @@ def genuskompass(scope: str, scope_name: str, args, *, trend: bool = True) -> Vi
             row = rows.iloc[0]
             cmp = _comparison(row)
             frames.append(rows.assign(measure=m.id, source_label=m.source))
-            if cmp.suppressed:
-                cells = [hidden_cell(row)] * 5
-            else:
-                cells = [
-                    Cell(fmt.percent(cmp.women), _("%(positive)s of %(total)s", positive=fmt.number(cmp.positive_women),
-                                                   total=fmt.number(cmp.n_women))),
-                    Cell(fmt.percent(cmp.men), _("%(positive)s of %(total)s", positive=fmt.number(cmp.positive_men),
-                                                 total=fmt.number(cmp.n_men))),
-                    Cell(fmt.points(cmp.difference), _("points")),
-                    Cell(_("%(low)s to %(high)s", low=fmt.points(cmp.ci_low), high=fmt.points(cmp.ci_high))),
-                    Cell(_("Yes") if cmp.clear else _("No"), fmt.p_value(cmp.p_value)),
-                ]
+            cells = [hidden_cell(row)] * 5 if cmp.suppressed else comparison_cells(cmp)
             body.append((f"{m.label} ({m.source})", cells))
             if m.phrase:
                 sentences.append(sentence(cmp, m.phrase[0], m.phrase[1], lang))
@@ -566,10 +640,10 @@ def genuskompass(scope: str, scope_name: str, args, *, trend: bool = True) -> Vi
             frame = pd.concat(frames, ignore_index=True)
             section.tables.append(Table(
                 f"compare-{goal.number}", title,
-                [_("Measure"), _("Women"), _("Men"), _("Difference, women minus men"), _("Confidence interval (95 %)"),
+                [_("Measure"), _("Women"), _("Men"), _("Difference, women minus men"), interval_heading(family),
                  _("Clear difference")], body, _comparison_frame(frame),
-                note=_("A difference is clear when a two-sided Fisher exact test gives p < 0.05. "
-                       "It is only tested when both cells rest on at least %(k)s responses.", k=fmt.k())))
+                note=" ".join([family_note(family), _(
+                    "A difference is only tested when both cells rest on at least %(k)s responses.", k=k)])))
         section.sentences = sentences
         staff_rows, staff_frames = [], []
         for label, group, rows in single:
@@ -585,7 +659,7 @@ def genuskompass(scope: str, scope_name: str, args, *, trend: bool = True) -> Vi
                                         [_("Measure"), str(GENDER_LABELS["alla"])], staff_rows,
                                         staff_frame.drop(columns=[c for c in ("insats",) if c in staff_frame])))
         if trend:
-            _gap_trend(section, goal, measures, years)
+            _gap_trend(section, goal, measures, years, family)
         section.reflection = list(goal.reflection_sv if lang == "sv" else goal.reflection_en)
         view.sections.append(section)
     return view
@@ -595,15 +669,16 @@ def _comparison_frame(frame: pd.DataFrame) -> pd.DataFrame:
     keep = [c for c in ("forbund", "year", "measure", "respondent_group", "source", "rate", "indicator",
                         "income_source", "question") if c in frame.columns]
     rest = ["women", "n_women", "positive_women", "men", "n_men", "positive_men", "difference", "ci_low",
-            "ci_high", "p_value", "clear", "suppressed", "hidden_reason"]
+            "ci_high", "p_value", "clear", "verdict", "p_adjusted", "alpha", "caution", "suppressed", "hidden_reason"]
     out = frame[keep + rest].copy()
-    out["clear"] = pd.array([None if v is None or v is pd.NA else int(bool(v)) for v in out["clear"]],
-                            dtype="Int64")
+    for col in ("clear", "caution"):  # 1/0 in a spreadsheet, empty when hidden
+        out[col] = pd.array([None if v is None or v is pd.NA else int(bool(v)) for v in out[col]], dtype="Int64")
     return out
 
 
-def _gap_trend(section: Section, goal: SubGoal, measures: list[Measure], years: list[int]) -> None:
-    """The gap of every comparison over the years, as a table; the main ones also as a chart."""
+def _gap_trend(section: Section, goal: SubGoal, measures: list[Measure], years: list[int], family: Family) -> None:
+    """The gap of every comparison over the years, as a table; the main ones also as a chart.
+    The measures' frames are already at the family's level, like the year's table above."""
     if not measures:
         return
     body, frames, plot_rows, series = [], [], [], []
@@ -631,8 +706,9 @@ def _gap_trend(section: Section, goal: SubGoal, measures: list[Measure], years: 
     title = _("The gap over the years (women minus men, points)")
     section.tables.append(Table(f"gaptrend-{goal.number}", title, [_("Measure"), *map(periods.year_label, years)], body,
                                 _comparison_frame(pd.concat(frames, ignore_index=True)),
-                                note=_("Each cell: the difference in percentage points and its "
-                                       "confidence interval (95 %).")))
+                                note=_("Each cell: the difference in percentage points and its confidence interval "
+                                       "(%(level)s, as in the table above).",
+                                       level=fmt.confidence(family.confidence))))
     if series and plot_rows:
         plot_rows = [r for r in plot_rows if r["series"] in dict(series)]
         shown = [r for r in plot_rows if r["value"] is not None]
@@ -771,6 +847,9 @@ def side_by_side(this: pd.DataFrame, group: str, year: int) -> Section:
 
 
 def gap_per_forbund(this: pd.DataFrame, group: str, indicator: int, year: int) -> Section:
+    """Each förbund's gap on one indicator in one year. The förbund are many comparisons at once:
+    they form one Benjamini–Hochberg family, so the chart names a förbund as having a clear gap
+    only when it holds up among all of them (GENUSKOMPASS.md)."""
     rows = this[this["indicator"].eq(indicator)].drop(columns=["insats"])
     title = _("The gap per förbund: %(indicator)s, %(group)s, %(year)s", indicator=indicator_name(indicator),
               group=group_name(group), year=periods.year_label(year))
@@ -779,6 +858,8 @@ def gap_per_forbund(this: pd.DataFrame, group: str, indicator: int, year: int) -
     if rows.empty:  # no responses from this group this year: nothing to compare, no chart
         return Section("gap", _("The gap per förbund"), tables=[Table("gap", title, columns, [], rows)])
     cmp = compare_table(rows, fmt.k())
+    family = family_of([cmp])
+    cmp = family.apply(cmp, fmt.k())
     names = forbund_names()
     by = {r["forbund"]: r for r in _records(cmp)}
     body, plot_rows = [], []
@@ -791,31 +872,30 @@ def gap_per_forbund(this: pd.DataFrame, group: str, indicator: int, year: int) -
         else:
             clear = r.get("clear")
             clear = False if clear is None or clear is pd.NA else bool(clear)
-            cells = [Cell(fmt.percent(r["women"]), _("%(positive)s of %(total)s", positive=fmt.number(r["positive_women"]),
-                                                    total=fmt.number(r["n_women"]))),
-                     Cell(fmt.percent(r["men"]), _("%(positive)s of %(total)s", positive=fmt.number(r["positive_men"]),
-                                                  total=fmt.number(r["n_men"]))),
-                     Cell(fmt.points(r["difference"]), _("points")),
-                     Cell(_("%(low)s to %(high)s", low=fmt.points(r["ci_low"]), high=fmt.points(r["ci_high"]))),
-                     Cell(_("Yes") if clear else _("No"), fmt.p_value(r["p_value"]))]
+            cells = comparison_cells(_comparison(r))
             plot_rows.append({"category": names.get(code, code), "value": float(r["difference"]),
                               "low": float(r["ci_low"]), "high": float(r["ci_high"]),
                               "label": fmt.points(r["difference"]), "clear": clear})
         body.append((names.get(code, code), cells))
-    table = Table("gap", title, columns, body, _comparison_frame(cmp))
     shown = [r for r in plot_rows if r["value"] is not None]
     clear = [r["category"] for r in shown if r["clear"]]
     n_forbund = sum(1 for code in by if code != NATIONAL)
-    summary = ngettext("Difference women minus men in points with 95 %% confidence interval for %(num)d förbund "
-                       "and riket; %(hidden)s cannot be shown (%(reason)s). Clear differences: %(clear)s.",
-                       "Difference women minus men in points with 95 %% confidence interval for %(num)d förbund "
-                       "and riket; %(hidden)s cannot be shown (%(reason)s). Clear differences: %(clear)s.",
-                       n_forbund, hidden=len(plot_rows) - len(shown), reason=fmt.hidden_reason(),
+    summary = ngettext("Difference women minus men in points with %(level)s confidence interval for %(num)d "
+                       "förbund and riket; %(hidden)s cannot be shown (%(reason)s). Clear differences, taking "
+                       "into account that %(m)s comparisons are made at once: %(clear)s.",
+                       "Difference women minus men in points with %(level)s confidence interval for %(num)d "
+                       "förbund and riket; %(hidden)s cannot be shown (%(reason)s). Clear differences, taking "
+                       "into account that %(m)s comparisons are made at once: %(clear)s.",
+                       n_forbund, level=fmt.confidence(family.confidence),
+                       hidden=len(plot_rows) - len(shown), reason=fmt.hidden_reason(), m=family.size,
                        clear=", ".join(clear) or _("none"))
     reason = fmt.hidden_reason()
     labels = (_("Clear difference"), _("No clear difference"))
     chart = ChartSpec("gap", title, summary, lambda: charts.gap_dots(
         plot_rows, title=title, x_title=_("Women minus men (points)"), hidden_text=reason, clear_labels=labels))
+    table = Table("gap", title, [_("Förbund"), _("Women"), _("Men"), _("Difference, women minus men"),
+                                 interval_heading(family), _("Clear difference")], body,
+                  _comparison_frame(cmp), note=family_note(family))
     return Section("gap", _("The gap per förbund"), charts=[chart], tables=[table])
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import subprocess
 
+import pandas as pd
 from openpyxl import load_workbook
 
 from survey.demo import COMMENTS
@@ -58,6 +59,18 @@ def test_report_command_writes_pdf_excel_and_html(demo, runner, tmp_path):
     with demo.test_request_context("/?lang=sv"):
         report = build.national_report(2024)
     assert len(report.sections) == sections and len(report.tables) == n_tables
+    # The whole report is one Benjamini–Hochberg family: every comparison shown in it has its
+    # interval at one level, max(R, 1) * 0.05 / m, worked out here from all their p-values.
+    compared = pd.concat([t.frame for t in report.tables if "p_value" in t.frame.columns], ignore_index=True)
+    compared = compared[compared["suppressed"].eq(0)]
+    identity = [c for c in ("forbund", "year", "respondent_group", "indicator", "rate", "source", "income_source",
+                            "question", "positive_women", "n_women", "positive_men", "n_men") if c in compared]
+    distinct = compared.astype(str).drop_duplicates(subset=identity)
+    ps = sorted(float(p) for p in distinct["p_value"])
+    m = len(ps)
+    r = max([i for i in range(1, m + 1) if ps[i - 1] <= i * 0.05 / m], default=0)
+    assert m > 20 and set(compared["alpha"].astype(float).round(15)) == {round(max(r, 1) * 0.05 / m, 15)}
+    assert (compared["clear"].astype(int) == compared["p_value"].astype(float).le(max(r, 1) * 0.05 / m)).all()
     pages = _pdf_pages(pdf)
     assert len(pages) == sections  # one page per section
     titles = [s.title for s in report.sections]
@@ -82,7 +95,21 @@ def test_report_command_writes_pdf_excel_and_html(demo, runner, tmp_path):
     # Gaps on paper: "+1,4*" for a clear one, the word only in the note.
     shorts = [cell.short for t in report.tables for _h, cells in t.rows for cell in cells if cell.short]
     assert shorts and all(short in everything for short in shorts)
-    assert "(inte tydlig)" not in everything and "”tydlig” (i pdf:en: *)" in everything
+    assert "(inte tydlig)" not in everything
+    # The legend and the plain-words note on many comparisons at once, in the report's language.
+    legend = flask_babel.gettext(
+        "“clear” (in the PDF: *): the difference's %(level)s confidence interval does not contain 0; "
+        "“too few answers” (in the PDF: ?): the interval contains 0 but also a difference of 10 points.",
+        level="\0").split("\0")[0].split(":")[0]
+    assert legend and legend in everything
+    bh = flask_babel.gettext("We have taken into account that many comparisons are made at the same time: here "
+                             "%(m)s comparisons are tested together, and a difference is called clear only when "
+                             "it holds up when all of them are tested at once (the Benjamini–Hochberg method: on "
+                             "average at most 5 %% of the differences called clear are chance findings). So the "
+                             "confidence intervals are %(level)s intervals (95 %% for one comparison alone), and a "
+                             "difference is clear exactly when its interval does not contain 0.", m="\0",
+                             level="\0").split("\0")[0]
+    assert " ".join(bh.split()[:6]) in " ".join(everything.split())
     assert not any(comment in everything for comment in COMMENTS)
 
     _check_workbook(xlsx.read_bytes(), n_tables)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask_babel import force_locale
+
 from survey.extensions import db
 from survey.figures import exports, tables
 from survey.models import AuditLog, Forbund
@@ -68,7 +70,8 @@ def test_every_compared_figure_is_the_published_cell(demo, login_demo):
 def test_no_peers_when_the_own_count_is_hidden_or_too_few_are_published(demo, login_demo):
     per = tables.responses()
     hidden = per[per["suppressed"].astype(int).eq(1) & per["forbund"].ne("riket")].iloc[0]
-    chosen, why = peers.similar_size(hidden["forbund"], int(hidden["year"]), hidden["respondent_group"])
+    with force_locale("en"):
+        chosen, why = peers.similar_size(hidden["forbund"], int(hidden["year"]), hidden["respondent_group"])
     assert chosen == [] and "is not published" in why
     # A year nobody answered in: no peers, a page that says so, never an error.
     client = login_demo("forbund_user")
