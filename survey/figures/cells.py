@@ -188,6 +188,29 @@ def apply(where, contrib: Contributions) -> None:
     _upsert(conn, QuestionCell.__table__, [*CELL_KEY, "question_id"], ["valid", "positive"], contrib.questions)
 
 
+def delete_responses(where, response_ids: list[int]) -> int:
+    """Delete stored responses with their answers in the caller's transaction, taking away their
+    contributions exactly as `add` gave them (read from the answers before they go) and counting
+    the data version up: the bulk counterpart of the importer's `apply`, for undoing an import."""
+    conn = _connection(where)
+    if not response_ids:
+        return 0
+    contrib = Contributions()
+    stored = _stored_answers(conn, sorted(response_ids))
+    r = Response.__table__.c
+    for start in range(0, len(response_ids), 1000):
+        chunk = response_ids[start:start + 1000]
+        for row in conn.execute(sa.select(r.id, *(r[c] for c in CELL_KEY)).where(r.id.in_(chunk))):
+            contrib.add(*row[1:], stored.get(row[0], {}), sign=-1)
+    apply(conn, contrib)  # bumps the version even when nothing counted (unknown versions)
+    deleted = 0
+    for start in range(0, len(response_ids), 1000):
+        chunk = response_ids[start:start + 1000]
+        conn.execute(Answer.__table__.delete().where(Answer.__table__.c.response_id.in_(chunk)))
+        deleted += conn.execute(Response.__table__.delete().where(r.id.in_(chunk))).rowcount or 0
+    return deleted
+
+
 def rebuild(where) -> tuple[int, int]:
     """Recount every cell from the raw answers (one GROUP BY pass, counts.py's reference count),
     replacing what the tables hold, in the caller's transaction. Returns (indicator cells,

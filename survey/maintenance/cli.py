@@ -5,7 +5,7 @@ import click
 from flask.cli import with_appcontext
 
 from .backup import BackupError, restore_backup, write_backup
-from .retention import apply_retention, delete_expired_drafts, rewrite_in_key_order
+from .retention import apply_retention, clear_import_links, delete_expired_drafts, rewrite_in_key_order
 
 
 @click.command("backup")
@@ -51,6 +51,8 @@ def retention_command(dry_run, as_of):
         raise click.BadParameter(str(exc), param_hint="--as-of") from None
     verb = "would delete" if dry_run else "deleted"
     click.echo(f"Unfinished questionnaires past their last day: {verb} {delete_expired_drafts(dry_run=dry_run)}.")
+    click.echo(f"Imported rows past the undo window: {'would unlink' if dry_run else 'unlinked'} "
+               f"{clear_import_links(dry_run=dry_run)} from their import.")
     if not dry_run:
         rewritten = rewrite_in_key_order()
         if rewritten:

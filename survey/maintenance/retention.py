@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, delete, func, or_, select, text, update
@@ -115,3 +115,36 @@ def apply_retention(as_of: str | None = None, dry_run: bool = False) -> list[For
     else:
         db.session.commit()
     return results
+
+
+def clear_import_links(now: datetime | None = None, *, dry_run: bool = False) -> int:
+    """Forget which import stored which rows once the undo window (IMPORT_UNDO_DAYS) has passed:
+    the import batch id ties an imported response to the time of its import, which nothing needs
+    after the window (survey/corrections.py). Returns the number of rows unlinked; logs per import."""
+    from flask import current_app
+
+    from ..models import AvslutRecord, ImportBatch, utcnow
+
+    cutoff = (now or utcnow()) - timedelta(days=int(current_app.config.get("IMPORT_UNDO_DAYS", 30)))
+    batches = db.session.execute(select(ImportBatch.id, ImportBatch.forbund_id).where(
+        ImportBatch.links_cleared.is_(False), ImportBatch.created_at < cutoff)).all()
+    total = 0
+    for batch_id, forbund_id in batches:
+        unlinked = 0
+        for model in (Response, AvslutRecord):
+            stmt = update(model).where(model.import_batch_id == batch_id).values(import_batch_id=None)
+            if dry_run:
+                unlinked += db.session.scalar(select(func.count()).select_from(model)
+                                              .where(model.import_batch_id == batch_id)) or 0
+            else:
+                unlinked += db.session.execute(stmt.execution_options(synchronize_session=False)).rowcount or 0
+        total += unlinked
+        if not dry_run:
+            db.session.execute(update(ImportBatch).where(ImportBatch.id == batch_id).values(links_cleared=True))
+            db.session.add(AuditLog(forbund_id=forbund_id, action="retention.import_links_cleared",
+                                    detail=json.dumps({"import_id": batch_id, "rows_unlinked": unlinked})))
+    if dry_run:
+        db.session.rollback()
+    else:
+        db.session.commit()
+    return total
