@@ -1,7 +1,7 @@
 """corrections: import batches (undo one import), archived campaigns and insatser
 
 Imported responses and avslut records carry the id of their import batch (a plain indexed column
-without a foreign key, so that SQLite adds it without rebuilding the big tables), cleared by
+without a foreign key, so that it is added without rebuilding the big tables), cleared by
 `flask retention` after the undo window.
 
 Revision ID: a3c9e1f7b254
@@ -40,13 +40,13 @@ def upgrade():
     )
     with op.batch_alter_table('import_batch', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_import_batch_created_at'), ['created_at'], unique=False)
+    # Plain ADD COLUMN (both databases have it): a batch copy of tables that others reference fails
+    # on SQLite's foreign keys, and would rewrite every response.
     for table in ('response', 'avslut_record'):
-        with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.add_column(sa.Column('import_batch_id', sa.Integer(), nullable=True))
-            batch_op.create_index(batch_op.f(f'ix_{table}_import_batch_id'), ['import_batch_id'], unique=False)
+        op.add_column(table, sa.Column('import_batch_id', sa.Integer(), nullable=True))
+        op.create_index(op.f(f'ix_{table}_import_batch_id'), table, ['import_batch_id'], unique=False)
     for table in ('campaign', 'insats'):
-        with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.add_column(sa.Column('archived', sa.Boolean(), nullable=False, server_default=sa.false()))
+        op.add_column(table, sa.Column('archived', sa.Boolean(), nullable=False, server_default=sa.false()))
 
 
 def downgrade():
