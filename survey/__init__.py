@@ -72,6 +72,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(results_bp)
     from .reports import bp as reports_bp
     app.register_blueprint(reports_bp)
+    from .audit import bp as audit_bp
+    app.register_blueprint(audit_bp)
 
     from .cli import register_cli
     register_cli(app)

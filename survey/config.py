@@ -33,6 +33,9 @@ def from_environment(instance_path: str) -> dict:
         "FIGURES_REFRESH": env.get("FIGURES_REFRESH") or ("background" if production else "wait"),
         # Drafts resume for 7 days (issue 2); a participant never waits for more than that.
         "DRAFT_DAYS": 7,
+        # Days in which an import can be undone as a whole; then `flask retention` clears the
+        # link between the imported rows and the import (its time) (survey/corrections.py).
+        "IMPORT_UNDO_DAYS": _whole_number(env.get("IMPORT_UNDO_DAYS", "30"), "IMPORT_UNDO_DAYS"),
         "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
         # Database errors name their statement, never its parameters (answers, comments) in logs.
         "SQLALCHEMY_ENGINE_OPTIONS": {"hide_parameters": True},

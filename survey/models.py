@@ -68,6 +68,10 @@ class Insats(db.Model):
     code: Mapped[str] = mapped_column(String(40))
     name: Mapped[str] = mapped_column(String(200))
 
+    # Archived: out of the default lists and choices (new campaigns, avslut form, imports,
+    # filters); its data and figures stay (survey/corrections.py).
+    archived: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+
     forbund: Mapped[Forbund] = relationship(back_populates="insatser")
     __table_args__ = (UniqueConstraint("forbund_id", "code"),)
 
@@ -144,11 +148,15 @@ class Campaign(db.Model):
                                                  server_default=str(DEFAULT_SEND_GRACE_DAYS))
     # Answered with single-use codes (answer_codes.py) instead of by anyone with the link.
     uses_codes: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    # Archived: out of the default lists; its link takes no answers; its data and figures stay.
+    archived: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
 
     forbund: Mapped[Forbund] = relationship()
     insats: Mapped[Insats | None] = relationship()
 
     def status(self, today: date) -> str:
+        if self.archived:
+            return "archived"
         if today < self.opens_on:
             return "not_open"
         if today > self.closes_on:
@@ -208,6 +216,9 @@ class Response(db.Model):
     alder: Mapped[str | None] = mapped_column(String(10))
     utfall: Mapped[str | None] = mapped_column(String(30))
     kommentar: Mapped[str | None] = mapped_column(Text)
+    # The import that stored it (ImportBatch), so that the import can be undone as a whole. It ties
+    # the response to an import time, so retention clears it after the undo window.
+    import_batch_id: Mapped[int | None] = mapped_column(Integer, index=True)
 
     answers: Mapped[list[Answer]] = relationship(
         back_populates="response", cascade="all, delete-orphan", passive_deletes=True
@@ -261,6 +272,7 @@ class AvslutRecord(db.Model):
     forsorjning_fore: Mapped[str | None] = mapped_column(String(30))
     forsorjning_efter: Mapped[str | None] = mapped_column(String(30))
     utfall: Mapped[str | None] = mapped_column(String(30))
+    import_batch_id: Mapped[int | None] = mapped_column(Integer, index=True)  # as Response's
 
     forbund: Mapped[Forbund] = relationship()
     insats: Mapped[Insats | None] = relationship()
@@ -288,6 +300,26 @@ class PasswordLink(db.Model):
     used: Mapped[bool] = mapped_column(Boolean, default=False)
 
     user: Mapped[User] = relationship()
+
+
+class ImportBatch(db.Model):
+    """One confirmed import (web or command line), so that it can be undone as a whole
+    (survey/corrections.py). The rows it stored carry its id (no foreign key: batches are never
+    deleted, and a plain column is added to the big tables without rebuilding them) until
+    `flask retention` clears the link after the undo window; `links_cleared` then says that
+    undo is no longer possible."""
+    __tablename__ = "import_batch"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # responses | avslut
+    forbund_id: Mapped[int | None] = mapped_column(ForeignKey("forbund.id", ondelete="SET NULL"))  # None: several
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    source: Mapped[str] = mapped_column(String(300), default="")
+    rows: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    undone_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    links_cleared: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+
+    forbund: Mapped[Forbund | None] = relationship()
 
 
 class PendingUpload(db.Model):

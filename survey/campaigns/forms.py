@@ -271,3 +271,7 @@ class CodesForm(FlaskForm):
         InputRequired(message=_l("Enter how many codes to make, from 1 to 500.")),
         NumberRange(min=1, max=500, message=_l("Enter how many codes to make, from 1 to 500.")),
     ], invalid_message=_l("Enter how many codes to make, from 1 to 500."))
+
+
+class ArchiveForm(FlaskForm):
+    """Archive or restore: the button's `action` says which; only the CSRF token besides."""

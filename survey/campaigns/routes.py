@@ -20,7 +20,7 @@ from sqlalchemy.orm import joinedload
 
 from indicators.instrument import get_instrument, instruments, latest_version
 
-from .. import navigation
+from .. import corrections, navigation
 from ..access import check_forbund, roles_required
 from ..extensions import db
 from ..figures import tables
@@ -28,7 +28,7 @@ from ..i18n import current_language
 from ..models import DEFAULT_SEND_GRACE_DAYS, Campaign, Forbund, Insats, Response, Role
 from . import bp, qr
 from .. import answer_codes
-from .forms import CampaignForm, CodesForm, InsatsForm, ParticipantInformationForm
+from .forms import ArchiveForm, CampaignForm, CodesForm, InsatsForm, ParticipantInformationForm
 
 VIEW_ROLES = (Role.ADMIN, Role.FORBUND_ADMIN, Role.FORBUND_USER)
 EDIT_ROLES = (Role.ADMIN, Role.FORBUND_ADMIN)
@@ -88,7 +88,7 @@ def participant_url(campaign: Campaign) -> str:
 
 
 def status_labels() -> dict[str, str]:
-    return {"not_open": _("Not open yet"), "open": _("Open"), "closed": _("Closed")}
+    return {"not_open": _("Not open yet"), "open": _("Open"), "closed": _("Closed"), "archived": _("Archived")}
 
 
 def group_label(version: str, group: str) -> str:
@@ -119,9 +119,12 @@ def forbund_choices(first_label: str) -> list[tuple[str, str]]:
 @bp.get("/insatser/")
 @roles_required(*VIEW_ROLES)
 def insatser():
+    archived = request.args.get("archived") == "1"
     stmt = visible(select(Insats).options(joinedload(Insats.forbund)), Insats.forbund_id)
     rows = db.session.scalars(stmt.join(Insats.forbund).order_by(Forbund.name, Insats.code)).all()
-    return render_template("campaigns/insatser.html", insatser=rows, can_edit=can_edit(), show_forbund=is_admin())
+    shown = [i for i in rows if bool(i.archived) == archived]
+    return render_template("campaigns/insatser.html", insatser=shown, can_edit=can_edit(), show_forbund=is_admin(),
+                           archived=archived, other_count=len(rows) - len(shown), form=ArchiveForm())
 
 
 def _insats_form(insats: Insats | None = None) -> InsatsForm:
@@ -183,6 +186,36 @@ def insats_edit(insats_id: int):
     return render_template("campaigns/insats_form.html", form=form, insats=insats)
 
 
+def _archive(obj, back: str):
+    """Archive (action=archive) or restore (action=restore) a campaign or insats."""
+    action = request.form.get("action")
+    if not ArchiveForm().validate_on_submit() or action not in ("archive", "restore"):
+        flash(_("Nothing was changed."))
+        return redirect(back)
+    changed = corrections.set_archived(obj, action == "archive", user_id=current_user.id)
+    if not changed:
+        flash(_("Nothing was changed."))
+    elif action == "archive":
+        flash(_("Archived. It no longer appears in the lists and choices; its data and figures stay."))
+    else:
+        flash(_("Restored from the archive."))
+    return redirect(back)
+
+
+@bp.post("/insatser/<int:insats_id>/archive")
+@roles_required(*EDIT_ROLES)
+def insats_archive(insats_id: int):
+    insats = get_insats(insats_id)
+    return _archive(insats, url_for("campaigns.insatser", **({"archived": "1"} if insats.archived else {})))
+
+
+@bp.post("/campaigns/<int:campaign_id>/archive")
+@roles_required(*EDIT_ROLES)
+def archive(campaign_id: int):
+    campaign = get_campaign(campaign_id)
+    return _archive(campaign, url_for("campaigns.show", campaign_id=campaign.id))
+
+
 # ---------------------------------------------------------------------------------- campaigns
 @bp.get("/campaigns/")
 @roles_required(*VIEW_ROLES)
@@ -190,6 +223,7 @@ def index():
     # Released counts through the disclosure engine, per förbund (rule 4 and complementary
     # suppression: the same figures as the förbund's dashboard), before the campaigns are loaded
     # (taking a release commits).
+    archived = request.args.get("archived") == "1"
     keys = db.session.execute(visible(select(Campaign.id, Campaign.forbund_id, Campaign.opens_on,
                                              Campaign.respondent_group), Campaign.forbund_id)).all()
     shown: dict[int, tuple[int, bool, str]] = {}
@@ -198,7 +232,9 @@ def index():
                                                          for k in keys if k.forbund_id == forbund_id]))
     stmt = (select(Campaign).options(joinedload(Campaign.forbund), joinedload(Campaign.insats))
             .order_by(Campaign.opens_on.desc(), Campaign.id.desc()))
-    rows = db.session.scalars(visible(stmt, Campaign.forbund_id)).unique().all()
+    every = db.session.scalars(visible(stmt, Campaign.forbund_id)).unique().all()
+    # Archived campaigns keep their place in the figures above (siblings), only the list hides them.
+    rows = [c for c in every if bool(c.archived) == archived]
     day = today()
     campaigns = [
         {"campaign": c, "responses": None if shown[c.id][1] else shown[c.id][0], "reason": shown[c.id][2],
@@ -206,7 +242,8 @@ def index():
         for c in rows
     ]
     return render_template("campaigns/index.html", campaigns=campaigns, statuses=status_labels(),
-                           can_edit=can_edit(), show_forbund=is_admin(), k=current_app.config["DISCLOSURE_K"])
+                           can_edit=can_edit(), show_forbund=is_admin(), k=current_app.config["DISCLOSURE_K"],
+                           archived=archived, other_count=len(every) - len(rows))
 
 
 def _campaign_form(campaign: Campaign | None) -> tuple[CampaignForm, dict]:
@@ -234,7 +271,9 @@ def _campaign_form(campaign: Campaign | None) -> tuple[CampaignForm, dict]:
 
     insats_stmt = visible(select(Insats).join(Insats.forbund).options(joinedload(Insats.forbund)),
                           Insats.forbund_id).order_by(Forbund.name, Insats.code)
-    insatser = db.session.scalars(insats_stmt).all()
+    # Archived insatser are not offered, except the one the campaign already has.
+    insatser = [i for i in db.session.scalars(insats_stmt).all()
+                if not i.archived or (campaign is not None and i.id == campaign.insats_id)]
     form.insats.choices = [("", _("No insats (staff groups only)"))] + [
         (str(i.id), f"{i.forbund.name}: {i.name} ({i.code})" if is_admin() else f"{i.name} ({i.code})")
         for i in insatser
@@ -333,6 +372,7 @@ def show(campaign_id: int):
         working=bool(instrument and instrument.status == "working"), optional_labels=optional_labels,
         can_edit=can_edit(), k=current_app.config["DISCLOSURE_K"],
         codes=answer_codes.handed_out(campaign.id) if campaign.uses_codes else None, codes_form=CodesForm(),
+        archive_form=ArchiveForm(),
     )
 
 

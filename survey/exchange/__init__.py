@@ -8,4 +8,4 @@ from flask import Blueprint
 bp = Blueprint("exchange", __name__, url_prefix="/data", static_folder="static",
                static_url_path="/exchange/static")
 
-from . import routes  # noqa: E402,F401
+from . import corrections, routes  # noqa: E402,F401

@@ -3,7 +3,9 @@
 Two steps: `check_file` reads and checks the WHOLE file and returns every problem with its line and
 column, plus what would be stored; `store` writes a checked file in one transaction with bulk
 inserts. Nothing is stored unless the whole file is valid; rows whose response_id/record_id is
-already known are skipped, so importing the same file twice changes nothing.
+already known are skipped, so importing the same file twice changes nothing. Every stored file
+is an import batch (models.ImportBatch) whose id its new rows carry, so that it can be undone as
+a whole within the undo window (survey/corrections.py).
 """
 from __future__ import annotations
 
@@ -24,7 +26,7 @@ from indicators.outcomes import INCOME_CODES, UTFALL_CODES
 
 from ..extensions import db
 from ..formatting import number
-from ..models import Answer, AuditLog, AvslutRecord, Forbund, Insats, Response, new_token
+from ..models import Answer, AuditLog, AvslutRecord, Forbund, ImportBatch, Insats, Response, new_token
 from ..figures import cells as count_cells
 from ..figures.exports import AVSLUT_COLUMNS, RESPONSE_FIXED, answer_columns
 
@@ -88,6 +90,7 @@ class Result:
     known: int
     new_forbund: list[str]
     new_insats: list[str]
+    batch_id: int | None = None
 
 
 class FileProblem(Exception):
@@ -185,6 +188,11 @@ class _Checker:
             (fc, ic) for fc, ic in db.session.execute(
                 select(Forbund.code, Insats.code).join(Insats, Insats.forbund_id == Forbund.id))
         }
+        self.archived_insats = {
+            (fc, ic) for fc, ic in db.session.execute(
+                select(Forbund.code, Insats.code).join(Insats, Insats.forbund_id == Forbund.id)
+                .where(Insats.archived))
+        }
         self.instruments = instruments()
         latest = self.instruments[latest_version()]
         self.choices = {q: set(latest.questions[q].choice_codes) for q in ("kon", "alder", "utfall")}
@@ -277,6 +285,10 @@ class _Checker:
                                                  code=_short(code), box=_("Add insats codes that do not exist yet")))
                 return None
             self.out.new_insats.add((forbund, code))
+        elif (forbund, code) in self.archived_insats:
+            self.error(line, "insats", _("the insats '%(code)s' is archived; restore it on the insatser page "
+                                         "to import data for it", code=_short(code)))
+            return None
         return code
 
     def check_year(self, line: int, value: str) -> int | None:
@@ -558,23 +570,29 @@ def _store(checked: Checked, *, user_id, source) -> Result:
         return insats_ids[(row["forbund"], row["insats"])] if row["insats"] else None
 
     rows = checked.rows
+    codes = {r["forbund"] for r in rows}
+    batch = ImportBatch(kind=checked.kind, user_id=user_id, source=source[:300], rows=len(rows),
+                        forbund_id=forbund_ids[codes.pop()] if len(codes) == 1 else None)
+    session.add(batch)
+    session.flush()
     if checked.kind == "responses":
         counted = count_cells.Contributions()  # the whole file's, written as one upsert below
         for start in range(0, len(rows), _BATCH):
-            batch = rows[start:start + _BATCH]
+            chunk = rows[start:start + _BATCH]
             params = [{
                 "response_key": r["key"] or new_token(16), "forbund_id": forbund_ids[r["forbund"]],
                 "insats_id": insats_id(r), "year": r["year"], "respondent_group": r["respondent_group"],
                 "instrument_version": r["instrument_version"], "kon": r["kon"], "alder": r["alder"],
                 "utfall": r["utfall"], "kommentar": r["kommentar"], "month": r.get("month"),
-            } for r in batch]
+                "import_batch_id": batch.id,
+            } for r in chunk]
             ids = session.scalars(
                 insert(Response).returning(Response.id, sort_by_parameter_order=True), params).all()
             answers = [{"response_id": rid, "question_id": q, "value": v}
-                       for rid, r in zip(ids, batch) for q, v in r["answers"].items()]
+                       for rid, r in zip(ids, chunk) for q, v in r["answers"].items()]
             if answers:
                 session.execute(insert(Answer), answers)
-            for p, r in zip(params, batch):
+            for p, r in zip(params, chunk):
                 counted.add(p["forbund_id"], p["insats_id"], p["year"], p["respondent_group"],
                             p["instrument_version"], p["kon"], r["answers"])
         count_cells.apply(session, counted)
@@ -583,18 +601,18 @@ def _store(checked: Checked, *, user_id, source) -> Result:
             "record_key": r["key"] or new_token(16), "forbund_id": forbund_ids[r["forbund"]],
             "insats_id": insats_id(r), "year": r["year"], "kon": r["kon"], "alder": r["alder"],
             "manader": r["manader"], "forsorjning_fore": r["forsorjning_fore"],
-            "forsorjning_efter": r["forsorjning_efter"], "utfall": r["utfall"],
+            "forsorjning_efter": r["forsorjning_efter"], "utfall": r["utfall"], "import_batch_id": batch.id,
         } for r in rows]
         for start in range(0, len(params), _BATCH):
             session.execute(insert(AvslutRecord), params[start:start + _BATCH])
         count_cells.bump_version(session)
     result = Result(checked.kind, added=len(rows), known=checked.known,
                     new_forbund=sorted(checked.new_forbund),
-                    new_insats=[f"{f}/{i}" for f, i in sorted(checked.new_insats)])
+                    new_insats=[f"{f}/{i}" for f, i in sorted(checked.new_insats)], batch_id=batch.id)
     per_forbund = Counter(r["forbund"] for r in rows) or Counter({None: 0})
     for code, n in sorted(per_forbund.items(), key=lambda kv: str(kv[0])):
         session.add(AuditLog(user_id=user_id, forbund_id=forbund_ids.get(code), action=f"import_{checked.kind}",
-                             detail=f"{source}: {n} new, {checked.known} already known"))
+                             detail=f"{source}: {n} new, {checked.known} already known (import {batch.id})"))
     return result
 
 

@@ -161,9 +161,11 @@ def _choice_list(question_id: str) -> list[tuple[str, str]]:
     return [(c["code"], inst.label(c, lang)) for c in inst.questions[question_id].choices]
 
 
-def _fill_avslut_choices(form: AvslutForm, forbund: Forbund) -> None:
+def _fill_avslut_choices(form: AvslutForm, forbund: Forbund, keep_insats_id: int | None = None) -> None:
+    """Archived insatser are not offered, except the one a corrected record already has."""
     empty = [("", _("– not stated –"))]
-    form.insats.choices = [("", _("– no particular insats –"))] + [(i.code, f"{i.name} ({i.code})") for i in forbund.insatser]
+    form.insats.choices = [("", _("– no particular insats –"))] + [
+        (i.code, f"{i.name} ({i.code})") for i in forbund.insatser if not i.archived or i.id == keep_insats_id]
     form.kon.choices = [("", _("– choose –"))] + _choice_list("kon")
     form.alder.choices = empty + _choice_list("alder")
     form.utfall.choices = [("", _("– choose –"))] + _choice_list("utfall")

@@ -204,6 +204,22 @@ def take_away(where, response_ids: Sequence[int], into: Contributions | None = N
     return out
 
 
+def delete_responses(where, response_ids: list[int]) -> int:
+    """Delete stored responses with their answers in the caller's transaction, taking away their
+    contributions (take_away) and counting the data version up: for undoing an import."""
+    conn = _connection(where)
+    if not response_ids:
+        return 0
+    apply(conn, take_away(conn, response_ids))  # bumps the version even when nothing counted
+    r = Response.__table__.c
+    deleted = 0
+    for start in range(0, len(response_ids), 1000):
+        chunk = response_ids[start:start + 1000]
+        conn.execute(Answer.__table__.delete().where(Answer.__table__.c.response_id.in_(chunk)))
+        deleted += conn.execute(Response.__table__.delete().where(r.id.in_(chunk))).rowcount or 0
+    return deleted
+
+
 def rebuild(where) -> tuple[int, int]:
     """Recount every cell from the raw answers (one GROUP BY pass, counts.py's reference count),
     replacing what the tables hold, in the caller's transaction. Returns (indicator cells,

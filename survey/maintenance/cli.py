@@ -102,6 +102,7 @@ def retention_command(dry_run, as_of):
         click.echo(f"{kind}: {verb} {sum(d.count for d in run.results if d.kind == kind)}.")
     drafts = sum(d.count for d in run.results if d.kind == "drafts")
     click.echo(f"Unfinished questionnaires past their last day: {verb} {drafts}.")
+    click.echo(f"Links from imported rows to their import, past the undo window: {verb} {run.unlinked}.")
     if not dry_run:
         rewritten = rewrite_in_key_order()
         if rewritten:

@@ -67,6 +67,7 @@ class Run:
     results: list[Deleted] = field(default_factory=list)
     comments: list[ForbundResult] = field(default_factory=list)
     rules: dict[str, dict] = field(default_factory=dict)  # kind → its period and cutoff; absent: kept for good
+    unlinked: int = 0  # imported rows whose import batch id was cleared (clear_import_links)
 
     @property
     def today(self) -> date:
@@ -233,7 +234,12 @@ def drafts(run: Run) -> None:
 
 # Responses before comments (a deleted response's comment is not counted twice); the audit log
 # before the rows this run writes.
-STEPS = (responses, comments, avslut, audit_log, pending_uploads, drafts)
+def import_links(run: Run) -> None:
+    """Imported rows past the undo window forget their import (its own audit rows per import)."""
+    run.unlinked = clear_import_links(run.now, commit=False)
+
+
+STEPS = (import_links, responses, comments, avslut, audit_log, pending_uploads, drafts)
 
 
 def upload_cutoff(now: datetime | None = None) -> datetime:
@@ -294,3 +300,36 @@ def apply_retention(as_of: str | None = None, dry_run: bool = False, commit: boo
     else:
         db.session.commit()
     return results
+
+
+def clear_import_links(now: datetime | None = None, *, dry_run: bool = False, commit: bool = True) -> int:
+    """Forget which import stored which rows once the undo window (IMPORT_UNDO_DAYS) has passed:
+    the import batch id ties an imported response to the time of its import, which nothing needs
+    after the window (survey/corrections.py). Returns the number of rows unlinked; logs per import."""
+    from ..models import ImportBatch, utcnow
+
+    cutoff = (now or utcnow()) - timedelta(days=int(current_app.config.get("IMPORT_UNDO_DAYS", 30)))
+    batches = db.session.execute(select(ImportBatch.id, ImportBatch.forbund_id).where(
+        ImportBatch.links_cleared.is_(False), ImportBatch.created_at < cutoff)).all()
+    total = 0
+    for batch_id, forbund_id in batches:
+        unlinked = 0
+        for model in (Response, AvslutRecord):
+            stmt = update(model).where(model.import_batch_id == batch_id).values(import_batch_id=None)
+            if dry_run:
+                unlinked += db.session.scalar(select(func.count()).select_from(model)
+                                              .where(model.import_batch_id == batch_id)) or 0
+            else:
+                unlinked += db.session.execute(stmt.execution_options(synchronize_session=False)).rowcount or 0
+        total += unlinked
+        if not dry_run:
+            db.session.execute(update(ImportBatch).where(ImportBatch.id == batch_id).values(links_cleared=True))
+            db.session.add(AuditLog(forbund_id=forbund_id, action="retention.import_links_cleared",
+                                    detail=json.dumps({"import_id": batch_id, "rows_unlinked": unlinked})))
+    if not commit:
+        return total
+    if dry_run:
+        db.session.rollback()
+    else:
+        db.session.commit()
+    return total

@@ -124,7 +124,9 @@ def dashboard(code):
     forbund = ctx["forbund"]
     form = DashboardFilter(data={k: str(v) for k, v in view.filters.items() if v is not None})
     form.year.choices = _year_choices(tables.years_with_data(forbund.code))
-    form.insats.choices = [("", _l("All interventions"))] + [(i.code, i.name) for i in forbund.insatser]
+    # Archived insatser leave the choices (their figures stay in the totals), unless chosen by link.
+    form.insats.choices = [("", _l("All interventions"))] + [
+        (i.code, i.name) for i in forbund.insatser if not i.archived or i.code == view.filters.get("insats")]
     form.group.choices = [("", _l("All respondent groups"))] + [(g, views.group_name(g)) for g in GROUP_ORDER]
     form.indicator.choices = [(str(n), f"{n}. {views.indicator_name(n)}") for n in views.instrument().indicators]
     return render_template("results/dashboard.html", view=view, form=form, forbund=forbund,

@@ -61,8 +61,9 @@ def test_stored_response_has_month_only_and_nothing_about_the_device(client, fac
     row = db.session.execute(select(Response.__table__).where(Response.id == stored.id)).mappings().one()
     assert set(row.keys()) == {
         "id", "response_key", "forbund_id", "insats_id", "campaign_id", "year", "month", "respondent_group",
-        "instrument_version", "kon", "alder", "utfall", "kommentar",
+        "instrument_version", "kon", "alder", "utfall", "kommentar", "import_batch_id",
     }
+    assert row["import_batch_id"] is None  # only imported rows carry their import, for the undo window
     text = " ".join(str(v) for v in row.values())
     for secret in ("203.0.113.77", "UniqueAgent", cookie, "Android"):
         assert secret not in text

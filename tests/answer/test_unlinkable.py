@@ -79,7 +79,9 @@ def test_no_response_can_be_matched_to_its_draft_language_time_or_request(app, f
         assert len(rows) == PEOPLE
         assert set(rows[0].keys()) == {
             "id", "response_key", "forbund_id", "insats_id", "campaign_id", "year", "month", "respondent_group",
-            "instrument_version", "kon", "alder", "utfall", "kommentar"}, "no language, time or request column"
+            "instrument_version", "kon", "alder", "utfall", "kommentar", "import_batch_id"}, "no language, time or request column"
+        # Only imported rows carry their import (for the undo window); a participant's send never does.
+        assert all(row["import_batch_id"] is None for row in rows)
         dump = " ".join(str(v) for row in rows for v in row.values())
         assert not any(token in dump for token in tokens)
         assert all(re.fullmatch(r"\d{4}-\d{2}", row["month"]) for row in rows)

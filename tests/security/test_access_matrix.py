@@ -109,6 +109,16 @@ RULES: dict[str, dict[str, dict]] = {
     "/insatser/new": {"GET": staff("admin", "forbund_admin"), "POST": staff("admin", "forbund_admin")},
     "/insatser/<int:insats_id>/edit": {"GET": staff("admin", "forbund_admin", other="404"),
                                        "POST": staff("admin", "forbund_admin", other="404")},
+    # corrections (issue 12 point 3): archive, avslut records, undo of an import; audit log
+    "/campaigns/<int:campaign_id>/archive": {"POST": staff("admin", "forbund_admin", other="404")},
+    "/insatser/<int:insats_id>/archive": {"POST": staff("admin", "forbund_admin", other="404")},
+    "/data/avslut/records": {"GET": staff("admin", "forbund_admin")},
+    "/data/avslut/<int:record_id>/edit": {"GET": staff("admin", "forbund_admin", other="404"),
+                                          "POST": staff("admin", "forbund_admin", other="404")},
+    "/data/avslut/<int:record_id>/delete": {"POST": staff("admin", "forbund_admin", other="404")},
+    "/data/imports": {"GET": staff("admin", "forbund_admin")},
+    "/data/imports/<int:batch_id>/undo": {"POST": staff("admin", "forbund_admin", other="404")},
+    "/admin/audit/": {"GET": staff("admin")},
     # data exchange
     "/data/": {"GET": staff(*STAFF)},
     "/data/avslut": {"GET": staff("forbund_admin", "forbund_user")},
@@ -205,6 +215,25 @@ def _password_token(world: World) -> str:
     return url.rsplit("/", 1)[1]
 
 
+def _avslut_record(world: World) -> int:
+    from survey.models import AvslutRecord
+
+    record = AvslutRecord(forbund_id=world.own.id, year=2024, kon="kvinna", utfall="arbete")
+    db.session.add(record)
+    db.session.commit()
+    return record.id
+
+
+def _import_batch(world: World) -> int:
+    """An import of norrby's (with no rows left), fresh per visitor: an undo uses it up."""
+    from survey.models import ImportBatch
+
+    batch = ImportBatch(kind="avslut", forbund_id=world.own.id, source="test", rows=0)
+    db.session.add(batch)
+    db.session.commit()
+    return batch.id
+
+
 STATIC_FILES = {"static": "site.css", "campaigns.static": "campaigns.css", "exchange.static": "exchange.css",
                 "results.static": "results.css"}
 
@@ -230,6 +259,10 @@ def build_url(app, rule, actor: str, world: World) -> str:
             values[name] = _draft(world.other_campaign if actor == "other_forbund" else world.campaign)
         elif name == "n":
             values[name] = 1
+        elif name == "record_id":  # a fresh one per visitor: a delete takes it away
+            values[name] = _avslut_record(world)
+        elif name == "batch_id":
+            values[name] = _import_batch(world)
         elif name == "filename":
             values[name] = STATIC_FILES[rule.endpoint]
         elif name == "code":

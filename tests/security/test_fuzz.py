@@ -90,12 +90,14 @@ def test_participant_urls(client, setting, token, draft, lang):
 
 
 STAFF_GETS = ["/", "/campaigns/", "/insatser/", "/data/", "/data/avslut", "/data/export/indicators.csv",
-              "/data/export/outcomes.csv", "/data/export/norrby/responses.csv", "/admin/users", "/login"]
+              "/data/export/outcomes.csv", "/data/export/norrby/responses.csv", "/admin/users", "/login",
+              "/admin/audit/", "/data/imports", "/data/avslut/records"]
 
 
 @FUZZ
 @given(params=st.dictionaries(st.sampled_from(["year", "forbund", "by", "group", "lang", "next", "page", "insats",
-                                               "source", "gender", "q"]), nasty, max_size=4),
+                                               "source", "gender", "q", "action", "user", "date_from",
+                                               "date_to", "archived"]), nasty, max_size=4),
        role=st.sampled_from(["admin", "nns", "forbund_admin", "forbund_user"]))
 def test_url_parameters_on_staff_pages(app, setting, params, role):
     _, _, users = setting
@@ -113,10 +115,16 @@ def test_url_parameters_on_staff_pages(app, setting, params, role):
                                                "manader", "year", "optional_questions", "forbund"]),
                               nasty, max_size=8))
 def test_staff_forms(app, setting, fields):
-    _, campaign, users = setting
+    forbund, campaign, users = setting
+    from survey.models import AvslutRecord
+
+    record = AvslutRecord(forbund_id=forbund.id, year=2024, kon="man", utfall="arbete")
+    db.session.add(record)
+    db.session.commit()
     client = app.test_client()
     log_in(client, users["forbund_admin"])
-    for path in ("/campaigns/new", f"/campaigns/{campaign.id}/edit", "/insatser/new", "/data/avslut/new"):
+    for path in ("/campaigns/new", f"/campaigns/{campaign.id}/edit", "/insatser/new", "/data/avslut/new",
+                 f"/data/avslut/{record.id}/edit"):
         with app.app_context():
             ok(client.post(path, data=fields), path)
     admin = app.test_client()
