@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import date
+from datetime import date, timezone
 
 from flask import Response as HttpResponse
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
@@ -142,6 +142,12 @@ def confirm(token):
     if request.form.get("action") == "cancel":
         db.session.commit()
         flash(_("The upload was cancelled; nothing was imported."))
+        return redirect(url_for("exchange.upload"))
+    created = upload.created_at if upload.created_at.tzinfo else upload.created_at.replace(tzinfo=timezone.utc)
+    if created < upload_cutoff(utcnow()):  # not swept yet, but past its hours all the same
+        db.session.commit()
+        flash(_("A checked file is kept for at most %(hours)s hours before it is imported; this one has been "
+                "deleted. Upload it again.", hours=current_app.config["RETENTION_UPLOAD_HOURS"]))
         return redirect(url_for("exchange.upload"))
     # Checked again: the database may have changed since the preview.
     checked = importing.check_file(data, filename, kind, create=create, only_forbund=forbund.code)

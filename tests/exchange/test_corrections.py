@@ -237,7 +237,7 @@ def test_undo_after_the_window_is_refused_and_retention_clears_the_link(app, set
     assert _count(Response) == 6
     # Retention forgets which import stored which rows once the window is over, and only then.
     result = runner.invoke(args=["retention"])
-    assert result.exit_code == 0 and "unlinked 3 from their import" in result.output
+    assert result.exit_code == 0 and "to their import, past the undo window: deleted 3." in result.output
     db.session.expire_all()
     assert db.session.scalar(select(func.count()).select_from(Response)
                              .where(Response.import_batch_id == old.id)) == 0

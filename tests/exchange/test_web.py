@@ -266,3 +266,19 @@ def test_import_templates_carry_the_columns_the_import_reads(client, setup):
            "instrument_version": "2021-A", "S1": "2"}
     filled = ",".join(header) + "\n" + ",".join(row.get(c, "") for c in header) + "\n"
     assert _upload(client, filled).status_code == 200  # the preview: no problem
+
+
+def test_an_upload_past_its_hours_cannot_be_confirmed_even_before_the_sweep(client, setup):
+    """Nothing has swept it yet (no new upload, no nightly retention): the confirm itself refuses
+    a checked file older than RETENTION_UPLOAD_HOURS, deletes it and says so."""
+    _alfa, _beta, users = setup
+    login(client, users["alfa_admin"])
+    text = "\n".join([HEAD, "x1,alfa,,2023,styrelse,2021-A,,,2"])
+    token = _upload(client, text).get_data(as_text=True).split("/data/import/")[1].split('"')[0]
+    db.session.get(PendingUpload, token).created_at = datetime.now(timezone.utc) - timedelta(hours=25)
+    db.session.commit()
+    page = client.post(f"/data/import/{token}", data={"action": "confirm"}, follow_redirects=True)
+    assert page.status_code == 200 and "24" in page.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(PendingUpload, token) is None
+    assert _responses() == 0

@@ -17,6 +17,16 @@ from tests.support.factories import PASSWORD, forget_cached_user_per_request, lo
 NATIONAL = "/results/riket/"  # admin and NNS only
 
 
+@pytest.fixture(autouse=True)
+def english(request):
+    """These tests read the English texts."""
+    from tests.support.factories import speak_english
+
+    for name in ("app", "required"):
+        if name in request.fixturenames:
+            speak_english(request.getfixturevalue(name))
+
+
 def _code(secret: str, offset_steps: int = 0) -> str:
     return pyotp.TOTP(secret).at(time.time() + offset_steps * twofactor.STEP)
 

@@ -57,3 +57,15 @@ def forget_cached_user_per_request(app) -> None:
     @app.before_request
     def forget_cached_user():
         g.pop("_login_user", None)
+
+
+def speak_english(app) -> None:
+    """Pages in English for tests that read the English texts (Swedish is the default). Requests
+    share the test's app context and so Flask-Babel's cached locale: forget it on every request."""
+    import flask_babel
+    from flask import g
+
+    @app.before_request
+    def english():
+        g.lang = "en"
+        flask_babel.refresh()
