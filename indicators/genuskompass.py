@@ -76,6 +76,11 @@ __all__ = [
     "newcombe_interval",
     "newcombe_p_value",
     "sentence",
+    "SOURCE_PHRASES",
+    "SOURCE_REGISTERED",
+    "SOURCE_SELF_REPORTED",
+    "SentenceContext",
+    "standalone_sentence",
     "verdict_of",
     "wilson_interval",
     "z_for",
@@ -607,6 +612,59 @@ def sentence(comparison: Comparison, subject_sv: str, subject_en: str, lang: str
         return f"{first} {verb} i högre grad än {second}{tail} ({high} mot {low}{caution})."
     first, second = ("Women", "men") if women_first else ("Men", "women")
     return f"{first} {' '.join(predicate_en)} more often than {second} ({high} vs {low}{caution})."
+
+
+SOURCE_SELF_REPORTED = "self_reported"
+SOURCE_REGISTERED = "registered"
+# Where a share comes from, as a sentence names it (GENUSKOMPASS.md: självrapporterat /
+# registrerade avslut): two sentences from different sources may rightly disagree.
+SOURCE_PHRASES: dict[str, tuple[str, str]] = {
+    SOURCE_SELF_REPORTED: ("självrapporterat", "self-reported"),
+    SOURCE_REGISTERED: ("registrerade avslut", "registered avslut records"),
+}
+
+
+@dataclass(frozen=True)
+class SentenceContext:
+    """What a sentence needs to stand alone beside others: the year (as the page labels it), the
+    respondent group as a sentence names it (sv, en; instrument.group_phrase) and the source."""
+
+    year: str
+    group: tuple[str, str]
+    source: str  # SOURCE_SELF_REPORTED or SOURCE_REGISTERED
+
+
+def standalone_sentence(comparison: Comparison, phrase: tuple[str, str], context: SentenceContext,
+                        lang: str) -> str:
+    """sentence() led by the year, the respondent group and the source, so that it names its
+    measure, group, source and year on its own (GENUSKOMPASS.md: "every sentence stands alone").
+    A hidden comparison still names the measure it does not show.
+
+    >>> ctx = SentenceContext("2024", ("deltagare som avslutat insatsen",
+    ...                       "participants who completed the intervention"), SOURCE_REGISTERED)
+    >>> standalone_sentence(compare(18, 100, 32, 100), OUTCOME_PHRASES["subsidised_work"], ctx, "sv")
+    '2024, deltagare som avslutat insatsen (registrerade avslut): Män går i högre grad än kvinnor till arbete med stöd (32,0 % mot 18,0 %).'
+    >>> standalone_sentence(hidden_comparison(5, "few"), OUTCOME_PHRASES["subsidised_work"], ctx, "en")
+    '2024, participants who completed the intervention (registered avslut records): The share who go to subsidised work is not compared: fewer than 5 responses among women or men.'
+    """
+    lang = _lang(lang)
+    index = 0 if lang == "sv" else 1
+    if context.source not in SOURCE_PHRASES:
+        raise ValueError(f"unknown source {context.source!r}")
+    lead = f"{context.year}, {context.group[index]} ({SOURCE_PHRASES[context.source][index]}): "
+    if not comparison.suppressed:
+        return lead + sentence(comparison, phrase[0], phrase[1], lang)
+    verb, rest = _split_predicate(phrase[0])
+    measure_sv, measure_en = f"{verb} {rest}".strip(), " ".join(phrase[1].replace("|", " ").split())
+    if comparison.reason == REASON_PROTECTS:
+        why = ("värdena för kvinnor eller män döljs för att skydda en annan uppgift" if lang == "sv" else
+               "the figures for women or men are hidden to protect another figure")
+    else:
+        why = (f"färre än {comparison.k} svar bland kvinnor eller män" if lang == "sv" else
+               f"fewer than {comparison.k} responses among women or men")
+    if lang == "sv":
+        return f"{lead}Andelen som {measure_sv} jämförs inte: {why}."
+    return f"{lead}The share who {measure_en} is not compared: {why}."
 
 
 def _lang(lang: str) -> str:
