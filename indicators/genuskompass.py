@@ -81,6 +81,7 @@ __all__ = [
     "SOURCE_SELF_REPORTED",
     "SentenceContext",
     "standalone_sentence",
+    "standalone_sentences",
     "verdict_of",
     "wilson_interval",
     "z_for",
@@ -648,14 +649,46 @@ def standalone_sentence(comparison: Comparison, phrase: tuple[str, str], context
     '2024, participants who completed the intervention (registered avslut records): The share who go to subsidised work is not compared: fewer than 5 responses among women or men.'
     """
     lang = _lang(lang)
-    index = 0 if lang == "sv" else 1
-    if context.source not in SOURCE_PHRASES:
-        raise ValueError(f"unknown source {context.source!r}")
-    lead = f"{context.year}, {context.group[index]} ({SOURCE_PHRASES[context.source][index]}): "
+    lead = _lead(context, lang)
     if not comparison.suppressed:
         return lead + sentence(comparison, phrase[0], phrase[1], lang)
-    verb, rest = _split_predicate(phrase[0])
-    measure_sv, measure_en = f"{verb} {rest}".strip(), " ".join(phrase[1].replace("|", " ").split())
+    return lead + _not_compared([phrase], comparison, lang)
+
+
+def standalone_sentences(items: Sequence[tuple[Comparison, tuple[str, str], SentenceContext]], lang: str
+                         ) -> list[str]:
+    """standalone_sentence() for each (comparison, phrase, context), findings first; hidden
+    comparisons of one year, group and source, hidden for one reason, share one sentence that
+    names each of their measures (a dozen near-identical lines would bury the findings).
+
+    >>> ctx = SentenceContext("2024", ("deltagare som avslutat insatsen",
+    ...                       "participants who completed the intervention"), SOURCE_REGISTERED)
+    >>> hidden = hidden_comparison(5, "few")
+    >>> standalone_sentences([(hidden, OUTCOME_PHRASES["work"], ctx), (compare(18, 100, 32, 100),
+    ...     OUTCOME_PHRASES["subsidised_work"], ctx), (hidden, OUTCOME_PHRASES["studies"], ctx)], "sv")[1]
+    '2024, deltagare som avslutat insatsen (registrerade avslut): Andelarna som går till arbete och som går till studier jämförs inte: färre än 5 svar bland kvinnor eller män.'
+    """
+    lang = _lang(lang)
+    shown = [standalone_sentence(c, p, ctx, lang) for c, p, ctx in items if not c.suppressed]
+    hidden: dict[tuple, list] = {}
+    for c, p, ctx in items:
+        if c.suppressed:
+            hidden.setdefault((ctx, c.reason == REASON_PROTECTS, c.k), []).append((c, p))
+    for (ctx, _protects, _k), members in hidden.items():
+        shown.append(_lead(ctx, lang) + _not_compared([p for _c, p in members], members[0][0], lang))
+    return shown
+
+
+def _lead(context: SentenceContext, lang: str) -> str:
+    if context.source not in SOURCE_PHRASES:
+        raise ValueError(f"unknown source {context.source!r}")
+    index = 0 if lang == "sv" else 1
+    return f"{context.year}, {context.group[index]} ({SOURCE_PHRASES[context.source][index]}): "
+
+
+def _not_compared(phrases: Sequence[tuple[str, str]], comparison: Comparison, lang: str) -> str:
+    """'Andelen som … jämförs inte: why.' for one hidden measure, 'Andelarna som …, som … och
+    som … jämförs inte' for several."""
     if comparison.reason == REASON_PROTECTS:
         why = ("värdena för kvinnor eller män döljs för att skydda en annan uppgift" if lang == "sv" else
                "the figures for women or men are hidden to protect another figure")
@@ -663,8 +696,20 @@ def standalone_sentence(comparison: Comparison, phrase: tuple[str, str], context
         why = (f"färre än {comparison.k} svar bland kvinnor eller män" if lang == "sv" else
                f"fewer than {comparison.k} responses among women or men")
     if lang == "sv":
-        return f"{lead}Andelen som {measure_sv} jämförs inte: {why}."
-    return f"{lead}The share who {measure_en} is not compared: {why}."
+        measures = [" ".join(_split_predicate(sv)).strip() for sv, _en in phrases]
+        if len(measures) == 1:
+            return f"Andelen som {measures[0]} jämförs inte: {why}."
+        return f"Andelarna som {_join(measures, 'som ', 'och')} jämförs inte: {why}."
+    measures = [" ".join(en.replace("|", " ").split()) for _sv, en in phrases]
+    if len(measures) == 1:
+        return f"The share who {measures[0]} is not compared: {why}."
+    return f"The shares who {_join(measures, 'who ', 'and')} are not compared: {why}."
+
+
+def _join(parts: list[str], repeat: str, conjunction: str) -> str:
+    """'a, who b and who c': the first part bare, the others led by `repeat`."""
+    led = [parts[0], *(repeat + p for p in parts[1:])]
+    return f"{', '.join(led[:-1])} {conjunction} {led[-1]}"
 
 
 def _lang(lang: str) -> str:

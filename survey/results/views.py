@@ -34,7 +34,7 @@ from indicators.genuskompass import (
     comparison_from_row,
     family_of,
     SentenceContext,
-    standalone_sentence,
+    standalone_sentences,
 )
 from indicators.rounding import CAUTION_BELOW, needs_caution, percent_whole
 from indicators.instrument import (
@@ -466,15 +466,14 @@ class Measure:
     source_kind: str = SOURCE_SELF_REPORTED
 
 
-def measure_sentence(m: Measure, cmp: Comparison, year: int, lang: str) -> str | None:
-    """The measure's plain-language sentence for `year`, naming measure, group, source and year;
+def sentence_context(m: Measure, year: int) -> SentenceContext | None:
+    """What the measure's plain-language sentence for `year` is led by (year, group, source);
     None when the definitions give it no phrase. Only assembles: the wording is the instrument's
     (indicators, groups, background questions) and genuskompass.py's (outcomes, sources)."""
     group = instrument().group_phrase(m.group)
     if not m.phrase or not group:
         return None
-    context = SentenceContext(periods.year_label(year), group, m.source_kind)
-    return standalone_sentence(cmp, m.phrase, context, lang)
+    return SentenceContext(periods.year_label(year), group, m.source_kind)
 
 
 def _comparison(row) -> Comparison:
@@ -633,7 +632,7 @@ def genuskompass(scope: str, scope_name: str, args, *, trend: bool = True, famil
     for goal, measures, single in per_goal:
         measures = [replace(m, frame=family.apply(m.frame, k)) for m in measures]
         section = Section(f"goal-{goal.number}", subgoal_name(goal))
-        body, frames, sentences = [], [], []
+        body, frames, said = [], [], []
         for m in measures:
             rows = m.frame[m.frame["year"].eq(year)]
             if rows.empty:
@@ -643,9 +642,9 @@ def genuskompass(scope: str, scope_name: str, args, *, trend: bool = True, famil
             frames.append(rows.assign(measure=m.id, source_label=m.source))
             cells = [hidden_cell(row)] * 5 if cmp.suppressed else comparison_cells(cmp)
             body.append((f"{m.label} ({m.source})", cells))
-            said = measure_sentence(m, cmp, year, lang)
-            if said:
-                sentences.append(said)
+            context = sentence_context(m, year)
+            if context:
+                said.append((cmp, m.phrase, context))
         title = _("Women and men, %(year)s", year=periods.year_label(year))
         if body:
             frame = pd.concat(frames, ignore_index=True)
@@ -655,7 +654,7 @@ def genuskompass(scope: str, scope_name: str, args, *, trend: bool = True, famil
                  _("Clear difference")], body, _comparison_frame(frame),
                 note=" ".join([family_note(family), _(
                     "A difference is only tested when both cells rest on at least %(k)s responses.", k=k)])))
-        section.sentences = sentences
+        section.sentences = standalone_sentences(said, lang)
         staff_rows, staff_frames = [], []
         for label, group, rows in single:
             rows_year = rows[rows["year"].eq(year)]

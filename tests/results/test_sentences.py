@@ -74,6 +74,13 @@ def test_genuskompass_sentences_name_measure_group_source_and_year(client, small
             "how they were treated more often than men (80.0% vs 40.0%).") in en
     assert ("2024, deltagare i pågående insats (självrapporterat): Andelen som är nöjda med bemötandet "
             "jämförs inte: färre än 5 svar bland kvinnor eller män.") in sv
+    # Hidden comparisons of one group and source, hidden for one reason, share one sentence.
+    assert ("2024, deltagare som avslutat insatsen (självrapporterat): Andelarna som går till arbete, som går till "
+            "arbete med stöd och som får arbete med stöd när de går till arbete jämförs inte: färre än 5 svar bland "
+            "kvinnor eller män.") in sv
+    assert ("2024, participants who completed the intervention (self-reported): The shares who go to work, who go "
+            "to subsidised work and who get subsidised work when they go to work are not compared: fewer than 5 "
+            "responses among women or men.") in en
     registered = [s for s in sv if s.startswith("2024, deltagare som avslutat insatsen (registrerade avslut): ")]
     assert any(_names_measure(s, OUTCOME_PHRASES["work"], "sv") for s in registered), sv
     assert any("(registered avslut records): " in s and "go to work" in s for s in en), en
