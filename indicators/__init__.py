@@ -12,6 +12,7 @@ from .compute import (
     NATIONAL,
     indicator_counts,
     indicator_table,
+    question_table,
 )
 from .disclosure import (
     DEFAULT_K,
@@ -85,6 +86,7 @@ __all__ = [
     "outcome_counts",
     "outcome_table",
     "percent",
+    "question_table",
     "sentence",
     "suppress",
 ]

@@ -48,8 +48,10 @@ __all__ = [
     "INDICATOR_COLUMNS",
     "INSATS_TOTAL",
     "NATIONAL",
+    "QUESTION_COLUMNS",
     "indicator_counts",
     "indicator_table",
+    "question_table",
 ]
 
 COUNT_COLUMNS = ("n_responses", "valid", "positive")
@@ -58,10 +60,12 @@ INDICATOR_COLUMNS = (
     *COUNT_COLUMNS, "value", SUPPRESSED, HIDDEN_REASON,
 )
 """Columns of `indicator_table` (EXCHANGE.md); with by_insats, `insats` follows `forbund`."""
+QUESTION_COLUMNS = tuple("question" if c == "indicator" else c for c in INDICATOR_COLUMNS)
+"""Columns of `question_table`: a question id where an indicator table has its number."""
 
 
-def _keys(by_insats: bool) -> list[str]:
-    return ["forbund", *(["insats"] if by_insats else []), "year", "respondent_group", "indicator", "gender"]
+def _keys(by_insats: bool, measure: str = "indicator") -> list[str]:
+    return ["forbund", *(["insats"] if by_insats else []), "year", "respondent_group", measure, "gender"]
 
 
 def indicator_counts(
@@ -86,16 +90,20 @@ def indicator_counts(
     return decode(_pooled(counts, by_gender=by_gender, national=national, by_insats=by_insats))
 
 
-def _pooled(counts: pd.DataFrame, *, by_gender: bool, national: bool, by_insats: bool) -> pd.DataFrame:
-    """indicator_counts with categorical key columns (see _tables.clean_keys)."""
-    str_keys = ["forbund", *(["insats"] if by_insats else []), "respondent_group"]
-    require_columns(counts, [*str_keys, "year", "indicator", *COUNT_COLUMNS,
+def _pooled(counts: pd.DataFrame, *, by_gender: bool, national: bool, by_insats: bool,
+            measure: str = "indicator") -> pd.DataFrame:
+    """indicator_counts with categorical key columns (see _tables.clean_keys). measure: the key
+    of what is counted, `indicator` (a number) or `question` (a question id, question_table)."""
+    str_keys = ["forbund", *(["insats"] if by_insats else []), "respondent_group",
+                *(["question"] if measure == "question" else [])]
+    int_keys = ["year", *(["indicator"] if measure == "indicator" else [])]
+    require_columns(counts, [*str_keys, *int_keys, *COUNT_COLUMNS,
                              *(["gender"] if by_gender else [])], "counts")
     keyed = counts
     if by_insats:  # responses not tied to an insats are a sibling of their own
         keyed = counts.assign(insats=counts["insats"].astype(object).where(counts["insats"].notna(), NO_INSATS))
     frame = pd.concat(
-        [clean_keys(keyed, str_keys, ["year", "indicator"], RESERVED), count_columns(counts, COUNT_COLUMNS)],
+        [clean_keys(keyed, str_keys, int_keys, RESERVED), count_columns(counts, COUNT_COLUMNS)],
         axis=1,
     )
     if (frame["positive"] > frame["valid"]).any() or (frame["n_responses"] > frame["valid"]).any():
@@ -105,7 +113,7 @@ def _pooled(counts: pd.DataFrame, *, by_gender: bool, national: bool, by_insats:
         else pd.Categorical.from_codes(np.zeros(len(frame), np.int8), categories=REPORT_GENDERS)
     )
 
-    keys = _keys(by_insats)
+    keys = _keys(by_insats, measure)
     counts_ = list(COUNT_COLUMNS)
     rows = pool(frame, keys, "gender", GENDER_TOTAL, counts_)
     if by_gender:
@@ -149,9 +157,26 @@ def indicator_table(
     Disclosure: rule 1 on n_responses, then rule 2 over gender siblings (under `alla`), förbund
     siblings (under `riket`) and insats siblings (under `alla`) until no set changes.
     """
+    return _table(counts, k, by_gender=by_gender, national=national, by_insats=by_insats, measure="indicator")
+
+
+def question_table(counts: pd.DataFrame, k: int = DEFAULT_K, by_gender: bool = True, national: bool = True
+                   ) -> pd.DataFrame:
+    """indicator_table for questions that are not indicators (the genuskompass's optional
+    background and staff questions, e.g. `omsorg`, `vald_rutin`): the same pooling, threshold and
+    complementary suppression, keyed by the question id instead of an indicator number.
+
+    counts: columns forbund, year, respondent_group, question, gender, n_responses, valid,
+        positive (as counted per question cell). Returns QUESTION_COLUMNS.
+    """
+    return _table(counts, k, by_gender=by_gender, national=national, by_insats=False, measure="question")
+
+
+def _table(counts: pd.DataFrame, k: int, *, by_gender: bool, national: bool, by_insats: bool,
+           measure: str) -> pd.DataFrame:
     k = check_k(k)
-    rows = _pooled(counts, by_gender=by_gender, national=national, by_insats=by_insats)
-    keys = _keys(by_insats)
+    rows = _pooled(counts, by_gender=by_gender, national=national, by_insats=by_insats, measure=measure)
+    keys = _keys(by_insats, measure)
     rows = protect_indicator_cells(rows, keys, k, audit=LIVE_AUDIT)
     rows["value"] = percent_array(rows["positive"].to_numpy(), rows["valid"].to_numpy())
     rows = blank_suppressed(rows, [*COUNT_COLUMNS, "value"])

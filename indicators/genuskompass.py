@@ -76,6 +76,12 @@ __all__ = [
     "newcombe_interval",
     "newcombe_p_value",
     "sentence",
+    "SOURCE_PHRASES",
+    "SOURCE_REGISTERED",
+    "SOURCE_SELF_REPORTED",
+    "SentenceContext",
+    "standalone_sentence",
+    "standalone_sentences",
     "verdict_of",
     "wilson_interval",
     "z_for",
@@ -607,6 +613,103 @@ def sentence(comparison: Comparison, subject_sv: str, subject_en: str, lang: str
         return f"{first} {verb} i högre grad än {second}{tail} ({high} mot {low}{caution})."
     first, second = ("Women", "men") if women_first else ("Men", "women")
     return f"{first} {' '.join(predicate_en)} more often than {second} ({high} vs {low}{caution})."
+
+
+SOURCE_SELF_REPORTED = "self_reported"
+SOURCE_REGISTERED = "registered"
+# Where a share comes from, as a sentence names it (GENUSKOMPASS.md: självrapporterat /
+# registrerade avslut): two sentences from different sources may rightly disagree.
+SOURCE_PHRASES: dict[str, tuple[str, str]] = {
+    SOURCE_SELF_REPORTED: ("självrapporterat", "self-reported"),
+    SOURCE_REGISTERED: ("registrerade avslut", "registered avslut records"),
+}
+
+
+@dataclass(frozen=True)
+class SentenceContext:
+    """What a sentence needs to stand alone beside others: the year (as the page labels it), the
+    respondent group as a sentence names it (sv, en; instrument.group_phrase) and the source."""
+
+    year: str
+    group: tuple[str, str]
+    source: str  # SOURCE_SELF_REPORTED or SOURCE_REGISTERED
+
+
+def standalone_sentence(comparison: Comparison, phrase: tuple[str, str], context: SentenceContext,
+                        lang: str) -> str:
+    """sentence() led by the year, the respondent group and the source, so that it names its
+    measure, group, source and year on its own (GENUSKOMPASS.md: "every sentence stands alone").
+    A hidden comparison still names the measure it does not show.
+
+    >>> ctx = SentenceContext("2024", ("deltagare som avslutat insatsen",
+    ...                       "participants who completed the intervention"), SOURCE_REGISTERED)
+    >>> standalone_sentence(compare(18, 100, 32, 100), OUTCOME_PHRASES["subsidised_work"], ctx, "sv")
+    '2024, deltagare som avslutat insatsen (registrerade avslut): Män går i högre grad än kvinnor till arbete med stöd (32,0 % mot 18,0 %).'
+    >>> standalone_sentence(hidden_comparison(5, "few"), OUTCOME_PHRASES["subsidised_work"], ctx, "en")
+    '2024, participants who completed the intervention (registered avslut records): The share who go to subsidised work is not compared: fewer than 5 responses among women or men.'
+    """
+    lang = _lang(lang)
+    lead = _lead(context, lang)
+    if not comparison.suppressed:
+        return lead + sentence(comparison, phrase[0], phrase[1], lang)
+    return lead + _not_compared([phrase], comparison, lang)
+
+
+def standalone_sentences(items: Sequence[tuple[Comparison, tuple[str, str], SentenceContext]], lang: str
+                         ) -> list[str]:
+    """standalone_sentence() for each (comparison, phrase, context), findings first; hidden
+    comparisons of one year, group and source, hidden for one reason, share one sentence that
+    names each of their measures (a dozen near-identical lines would bury the findings).
+
+    >>> ctx = SentenceContext("2024", ("deltagare som avslutat insatsen",
+    ...                       "participants who completed the intervention"), SOURCE_REGISTERED)
+    >>> hidden = hidden_comparison(5, "few")
+    >>> standalone_sentences([(hidden, OUTCOME_PHRASES["work"], ctx), (compare(18, 100, 32, 100),
+    ...     OUTCOME_PHRASES["subsidised_work"], ctx), (hidden, OUTCOME_PHRASES["studies"], ctx)], "sv")[1]
+    '2024, deltagare som avslutat insatsen (registrerade avslut): Andelarna som går till arbete och som går till studier jämförs inte: färre än 5 svar bland kvinnor eller män.'
+    """
+    lang = _lang(lang)
+    shown = [standalone_sentence(c, p, ctx, lang) for c, p, ctx in items if not c.suppressed]
+    hidden: dict[tuple, list] = {}
+    for c, p, ctx in items:
+        if c.suppressed:
+            hidden.setdefault((ctx, c.reason == REASON_PROTECTS, c.k), []).append((c, p))
+    for (ctx, _protects, _k), members in hidden.items():
+        shown.append(_lead(ctx, lang) + _not_compared([p for _c, p in members], members[0][0], lang))
+    return shown
+
+
+def _lead(context: SentenceContext, lang: str) -> str:
+    if context.source not in SOURCE_PHRASES:
+        raise ValueError(f"unknown source {context.source!r}")
+    index = 0 if lang == "sv" else 1
+    return f"{context.year}, {context.group[index]} ({SOURCE_PHRASES[context.source][index]}): "
+
+
+def _not_compared(phrases: Sequence[tuple[str, str]], comparison: Comparison, lang: str) -> str:
+    """'Andelen som … jämförs inte: why.' for one hidden measure, 'Andelarna som …, som … och
+    som … jämförs inte' for several."""
+    if comparison.reason == REASON_PROTECTS:
+        why = ("värdena för kvinnor eller män döljs för att skydda en annan uppgift" if lang == "sv" else
+               "the figures for women or men are hidden to protect another figure")
+    else:
+        why = (f"färre än {comparison.k} svar bland kvinnor eller män" if lang == "sv" else
+               f"fewer than {comparison.k} responses among women or men")
+    if lang == "sv":
+        measures = [" ".join(_split_predicate(sv)).strip() for sv, _en in phrases]
+        if len(measures) == 1:
+            return f"Andelen som {measures[0]} jämförs inte: {why}."
+        return f"Andelarna som {_join(measures, 'som ', 'och')} jämförs inte: {why}."
+    measures = [" ".join(en.replace("|", " ").split()) for _sv, en in phrases]
+    if len(measures) == 1:
+        return f"The share who {measures[0]} is not compared: {why}."
+    return f"The shares who {_join(measures, 'who ', 'and')} are not compared: {why}."
+
+
+def _join(parts: list[str], repeat: str, conjunction: str) -> str:
+    """'a, who b and who c': the first part bare, the others led by `repeat`."""
+    led = [parts[0], *(repeat + p for p in parts[1:])]
+    return f"{', '.join(led[:-1])} {conjunction} {led[-1]}"
 
 
 def _lang(lang: str) -> str:

@@ -45,6 +45,9 @@ class Question:
     indicator: int | None = None
     optional: bool = False  # the campaign decides whether to ask it
     free_text: bool = False
+    # What a "yes"/positive answer means, as a predicate for genuskompass sentences (sv, en), with
+    # "|" after the verb; only for questions compared between women and men.
+    phrase: dict[str, str] = field(default_factory=dict)
 
     @property
     def kind(self) -> str:
@@ -67,6 +70,9 @@ class Indicator:
     area: str
     name: dict[str, str]
     questions: tuple[str, ...]
+    # What a positive answer means, as a predicate for the genuskompass sentences (sv, en): the
+    # wording lives with the indicator so that pages and reports only assemble sentences.
+    phrase: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -120,6 +126,24 @@ class Instrument:
     def label(self, mapping: dict[str, str], lang: str) -> str:
         return mapping.get(lang) or mapping.get("en") or mapping["sv"]
 
+    # -- sentence phrases (genuskompass "I klartext") --------------------------------------------
+    @staticmethod
+    def _pair(mapping: dict[str, str] | None) -> tuple[str, str] | None:
+        return (mapping["sv"], mapping["en"]) if mapping else None
+
+    def indicator_phrase(self, number: int) -> tuple[str, str] | None:
+        """(sv, en) predicate of an indicator's positive share, or None when it has none."""
+        ind = self.indicators.get(int(number))
+        return self._pair(ind.phrase) if ind else None
+
+    def question_phrase(self, question_id: str) -> tuple[str, str] | None:
+        q = self.questions.get(question_id)
+        return self._pair(q.phrase) if q else None
+
+    def group_phrase(self, code: str) -> tuple[str, str] | None:
+        """(sv, en) respondent group as a sentence names it ("deltagare som avslutat insatsen")."""
+        return self._pair(self.groups.get(code, {}).get("phrase"))
+
 
 # ---------------------------------------------------------------------------------- loading
 def _raw(path: Path) -> dict:
@@ -166,8 +190,14 @@ def load_instrument(path: str | Path) -> Instrument:
             break
 
     groups = dict(data.get("groups", {}))
+    def phrase(raw: dict, what: str) -> dict[str, str]:
+        # Sentences exist in Swedish and English (genuskompass.sentence); a phrase is optional,
+        # but one given must have both.
+        return need(raw["phrase"], ("sv", "en"), f"{what} phrase") if raw.get("phrase") else {}
+
     for code, group in groups.items():
         need(group.get("label"), p_langs if group.get("participant") else s_langs, f"group {code}")
+        phrase(group, f"group {code}")
 
     def langs_for_groups(group_codes) -> tuple[str, ...]:
         participant = any(groups.get(g, {}).get("participant") for g in group_codes)
@@ -221,6 +251,7 @@ def load_instrument(path: str | Path) -> Instrument:
                 id=qid, text=text, groups=q_groups, scale=scale, choices=choices,
                 indicator=question_indicator.get(qid) if kind == "question" else None,
                 optional=bool(raw.get("optional")), free_text=bool(raw.get("free_text")),
+                phrase=phrase(raw, f"question {qid}"),
             )
 
     indicators: dict[int, Indicator] = {}
@@ -235,7 +266,7 @@ def load_instrument(path: str | Path) -> Instrument:
             errors.append(f"{where}: indicator {number}: unknown area '{raw.get('area')}'")
         indicators[number] = Indicator(
             number=number, area=raw.get("area", ""), name=need(raw.get("name"), s_langs, f"indicator {number}"),
-            questions=tuple(raw.get("questions", [])),
+            questions=tuple(raw.get("questions", [])), phrase=phrase(raw, f"indicator {number}"),
         )
     if errors:
         raise InstrumentError("\n".join(errors))

@@ -3,7 +3,13 @@ from pathlib import Path
 
 import pytest
 
-from indicators.instrument import InstrumentError, get_instrument, instruments, load_instrument
+from indicators.instrument import (
+    PARTICIPANT_GROUPS,
+    InstrumentError,
+    get_instrument,
+    instruments,
+    load_instrument,
+)
 
 SHIPPED = Path(__file__).resolve().parents[1] / "indicators" / "definitions" / "2021-A.toml"
 
@@ -84,4 +90,21 @@ def test_unreadable_file_is_a_clear_error(tmp_path):
     path = tmp_path / "bad.toml"
     path.write_text("version = \n", encoding="utf-8")
     with pytest.raises(InstrumentError, match="cannot be read"):
+        load_instrument(path)
+
+
+def test_every_participant_indicator_and_group_has_a_sentence_phrase():
+    for version in ("2017-A", "2021-A"):
+        instrument = get_instrument(version)
+        for group in PARTICIPANT_GROUPS:
+            assert all(instrument.group_phrase(group)), (version, group)
+            for number in instrument.indicator_questions(group):
+                sv, en = instrument.indicator_phrase(number)
+                assert "|" in sv and sv.strip() and en.strip(), (version, number)
+        assert instrument.question_phrase("omsorg")
+
+
+def test_a_phrase_without_english_is_a_clear_error(tmp_path):
+    path = _broken(tmp_path, 'phrase.en = "are satisfied with how they were treated"\n', "")
+    with pytest.raises(InstrumentError, match="indicator 1 phrase: missing translation for en"):
         load_instrument(path)

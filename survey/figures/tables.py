@@ -16,8 +16,9 @@ from __future__ import annotations
 import pandas as pd
 from flask import current_app
 
-from indicators.compute import indicator_table
+from indicators.compute import indicator_table, question_table
 from indicators.disclosure import SiblingSet, blank_suppressed, suppress
+from indicators.genuskompass import SUBGOALS
 from indicators.outcomes import ALL_RATES, income_after_table, outcome_table
 from indicators.protection import FEW, remembered_in
 
@@ -25,9 +26,9 @@ from . import cache, patterns, releases
 
 NATIONAL = "riket"
 INSATS_TOTAL = "alla"
-# Background and staff questions of the genuskompass (sub-goals 4 and 6), run through the
-# indicator table under stand-in numbers so that they get exactly the same disclosure.
-QUESTION_NUMBERS = {"omsorg": 901, "vald_rutin": 902}
+# Background and staff questions of the genuskompass (sub-goals 4 and 6): each gets a question
+# table of its own (indicators.compute.question_table, the indicator table's disclosure).
+GENUSKOMPASS_QUESTIONS = tuple(dict.fromkeys(q.question for goal in SUBGOALS for q in goal.questions))
 
 
 def k() -> int:
@@ -76,15 +77,13 @@ def income_after() -> pd.DataFrame:
 
 
 def question(question_id: str) -> pd.DataFrame:
-    """An indicator-style table (by gender, with riket) for one background/staff question."""
-    number = QUESTION_NUMBERS[question_id]
-
-    def build():
-        raw = releases.question_counts(question_id)
-        raw = raw.rename(columns={"question": "indicator"}).assign(indicator=number)
-        table = indicator_table(raw, k=k(), by_gender=True, national=True)
-        return table.assign(question=question_id).drop(columns="indicator")
-    return _published(f"question:{question_id}", build)
+    """question_table (by gender, with riket) for one background/staff question of the
+    genuskompass: columns forbund, year, respondent_group, question, gender, n_responses, valid,
+    positive, value, suppressed, hidden_reason."""
+    if question_id not in GENUSKOMPASS_QUESTIONS:
+        raise KeyError(f"'{question_id}' is not a genuskompass question")
+    return _published(f"question:{question_id}", lambda: question_table(
+        releases.question_counts(question_id), k=k(), by_gender=True, national=True))
 
 
 def responses() -> pd.DataFrame:
@@ -104,7 +103,7 @@ def build_all() -> None:
     """Compute every published table now (a release, then disclosure with its audit), so that
     the first visitor after a data load does not wait for them."""
     indicators(), outcomes(), income_after(), responses()
-    for question_id in QUESTION_NUMBERS:
+    for question_id in GENUSKOMPASS_QUESTIONS:
         question(question_id)
 
 

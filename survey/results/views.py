@@ -11,7 +11,7 @@ Rows are only ever picked from figures/tables.py's tables, never recomputed on a
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 from flask_babel import gettext as _
@@ -22,6 +22,8 @@ from sqlalchemy import select
 from indicators.genuskompass import (
     INCOME_PHRASES,
     OUTCOME_PHRASES,
+    SOURCE_REGISTERED,
+    SOURCE_SELF_REPORTED,
     SUBGOALS,
     VERDICT_CLEAR,
     VERDICT_TOO_FEW,
@@ -31,7 +33,8 @@ from indicators.genuskompass import (
     compare_table,
     comparison_from_row,
     family_of,
-    sentence,
+    SentenceContext,
+    standalone_sentences,
 )
 from indicators.rounding import CAUTION_BELOW, needs_caution, percent_whole
 from indicators.instrument import (
@@ -64,17 +67,10 @@ QUESTION_LABELS = {
     "omsorg": _l("Care for children or relatives limits participation"),
     "vald_rutin": _l("Staff routinely ask about violence"),
 }
-# Predicates for genuskompass.sentence() (sv, en): what a positive share of an indicator means.
-INDICATOR_PHRASES = {
-    1: ("är | nöjda med bemötandet", "are satisfied with how they were treated"),
-    3: ("upplever | att de får vara med och bestämma om sitt stöd",
-        "feel they have a say in the support they get"),
-    6: ("känner sig | mer redo för arbete eller studier", "feel more ready for work or studies"),
-}
-QUESTION_PHRASES = {
-    "omsorg": ("säger | att ansvar för barn eller anhöriga begränsar deras deltagande",
-               "say that care for children or relatives limits their participation"),
-}
+# Outcomes come from avslut records (registered by staff) or from the participants' own answers.
+SOURCE_KINDS = {"avslut": SOURCE_REGISTERED, "enkat": SOURCE_SELF_REPORTED}
+# Who an outcome rate speaks of: participants who completed the intervention, by either source.
+OUTCOME_GROUP = "deltagare_avslut"
 
 
 # --------------------------------------------------------------------------- the view model
@@ -464,8 +460,20 @@ class Measure:
     label: str
     source: str
     frame: pd.DataFrame        # compare_table rows of this measure, all years
-    phrase: tuple[str, str] | None
+    phrase: tuple[str, str] | None   # (sv, en) predicate from the instrument or genuskompass.py
     chart: bool = True
+    group: str = OUTCOME_GROUP         # respondent group the sentence names
+    source_kind: str = SOURCE_SELF_REPORTED
+
+
+def sentence_context(m: Measure, year: int) -> SentenceContext | None:
+    """What the measure's plain-language sentence for `year` is led by (year, group, source);
+    None when the definitions give it no phrase. Only assembles: the wording is the instrument's
+    (indicators, groups, background questions) and genuskompass.py's (outcomes, sources)."""
+    group = instrument().group_phrase(m.group)
+    if not m.phrase or not group:
+        return None
+    return SentenceContext(periods.year_label(year), group, m.source_kind)
 
 
 def _comparison(row) -> Comparison:
@@ -547,7 +555,7 @@ def _measures(goal: SubGoal, scope: str, year: int | None = None
                 cmp = tables.cached(("compare", scope, year, "indicator", number, group),
                                   lambda: compare_table(grows.drop(columns=["insats"]), k))
                 measures.append(Measure(f"i{number}-{group}", indicator_name(number), group_name(group), cmp,
-                                        INDICATOR_PHRASES.get(number)))
+                                        instrument().indicator_phrase(number), group=group))
             else:
                 single.append((indicator_name(number), group_name(group), grows[grows["gender"].eq("alla")]))
     if goal.outcome_rates:
@@ -559,7 +567,7 @@ def _measures(goal: SubGoal, scope: str, year: int | None = None
                     continue
                 cmp = tables.cached(("compare", scope, year, "rate", rate, source), lambda: compare_table(rows, k))
                 measures.append(Measure(f"{rate}-{source}", str(RATE_LABELS[rate]), str(SOURCE_LABELS[source]),
-                                        cmp, OUTCOME_PHRASES.get(rate)))
+                                        cmp, OUTCOME_PHRASES.get(rate), source_kind=SOURCE_KINDS[source]))
     if goal.income_after:
         inc = pick(tables.income_after())
         for code, phrase in INCOME_PHRASES.items():
@@ -568,7 +576,8 @@ def _measures(goal: SubGoal, scope: str, year: int | None = None
                 continue
             cmp = tables.cached(("compare", scope, year, "income", code), lambda: compare_table(rows, k))
             measures.append(Measure(f"income-{code}", _("Income after: %(source)s", source=INCOME_LABELS[code]),
-                                    str(SOURCE_LABELS["avslut"]), cmp, phrase, chart=False))
+                                    str(SOURCE_LABELS["avslut"]), cmp, phrase, chart=False,
+                                    source_kind=SOURCE_KINDS["avslut"]))
     for q in goal.questions:
         table = pick(tables.question(q.question))
         for group in GROUP_ORDER:
@@ -578,7 +587,7 @@ def _measures(goal: SubGoal, scope: str, year: int | None = None
             if q.by_gender and group in PARTICIPANT_GROUPS:
                 cmp = tables.cached(("compare", scope, year, q.question, group), lambda: compare_table(grows, k))
                 measures.append(Measure(f"{q.question}-{group}", str(QUESTION_LABELS[q.question]), group_name(group),
-                                        cmp, QUESTION_PHRASES.get(q.question)))
+                                        cmp, instrument().question_phrase(q.question), group=group))
             else:
                 single.append((str(QUESTION_LABELS[q.question]), group_name(group), grows[grows["gender"].eq("alla")]))
     return measures, single
@@ -621,9 +630,9 @@ def genuskompass(scope: str, scope_name: str, args, *, trend: bool = True, famil
                            [m.frame[m.frame["year"].eq(year)] for _g, ms, _s in per_goal for m in ms])
     k = fmt.k()
     for goal, measures, single in per_goal:
-        measures = [Measure(m.id, m.label, m.source, family.apply(m.frame, k), m.phrase, m.chart) for m in measures]
+        measures = [replace(m, frame=family.apply(m.frame, k)) for m in measures]
         section = Section(f"goal-{goal.number}", subgoal_name(goal))
-        body, frames, sentences = [], [], []
+        body, frames, said = [], [], []
         for m in measures:
             rows = m.frame[m.frame["year"].eq(year)]
             if rows.empty:
@@ -633,8 +642,9 @@ def genuskompass(scope: str, scope_name: str, args, *, trend: bool = True, famil
             frames.append(rows.assign(measure=m.id, source_label=m.source))
             cells = [hidden_cell(row)] * 5 if cmp.suppressed else comparison_cells(cmp)
             body.append((f"{m.label} ({m.source})", cells))
-            if m.phrase:
-                sentences.append(sentence(cmp, m.phrase[0], m.phrase[1], lang))
+            context = sentence_context(m, year)
+            if context:
+                said.append((cmp, m.phrase, context))
         title = _("Women and men, %(year)s", year=periods.year_label(year))
         if body:
             frame = pd.concat(frames, ignore_index=True)
@@ -644,7 +654,7 @@ def genuskompass(scope: str, scope_name: str, args, *, trend: bool = True, famil
                  _("Clear difference")], body, _comparison_frame(frame),
                 note=" ".join([family_note(family), _(
                     "A difference is only tested when both cells rest on at least %(k)s responses.", k=k)])))
-        section.sentences = sentences
+        section.sentences = standalone_sentences(said, lang)
         staff_rows, staff_frames = [], []
         for label, group, rows in single:
             rows_year = rows[rows["year"].eq(year)]
