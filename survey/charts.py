@@ -132,7 +132,7 @@ def gender_bars(rows: list[dict], *, title: str, axis_title: str, hidden_text: s
                                                   color=HIDDEN_GREY).encode(
             y=y, yOffset=y_offset, x="value:Q", text="text:N", description="text:N"))
     height = max(60, 16 * len(codes) * len(order))
-    chart = alt.layer(*layers).properties(width=_plot_width(240), height=height)
+    chart = alt.layer(*layers).properties(width=_plot_width(300), height=height)
     return _base(chart, title)
 
 
