@@ -16,10 +16,12 @@ would pay before its first chart.
 """
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import json
 import threading
 from collections import OrderedDict
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pandas as pd
@@ -35,6 +37,13 @@ HIDDEN_GREY = "#505a5f"
 # them with Arial or its metric twin Liberation Sans, so labels fit wherever the SVG is shown.
 FONT = "Liberation Sans, Arial, Helvetica, sans-serif"
 WIDTH = 640
+# The report's text width on A4 landscape (269 mm at 96 px per inch): a report chart drawn at this
+# width is shown at its own size, its text as large as the page's.
+REPORT_WIDTH = 1000
+# Room on either side for text drawn wider than vl-convert measured it: it measures with Liberation
+# Sans, but the reader's font (Noto Sans or DejaVu Sans where Arial is missing) runs up to a fifth
+# wider, and a long förbund name right-aligned at the axis would be cut at the edge.
+PADDING = {"left": 48, "right": 48, "top": 4, "bottom": 4}
 PLOT_HEIGHT, LABEL_HEIGHT = 240, 16  # px: a line chart's plot; an 11 px label with room for a rounder domain
 LOCALES = {"sv": "sv-SE", "en": "en-GB"}
 _CACHE_SIZE = 512
@@ -49,14 +58,38 @@ class ChartRef:
     url: str
 
 
+_layout: contextvars.ContextVar[tuple[int, bool]] = contextvars.ContextVar("chart_layout", default=(WIDTH, True))
+
+
+@contextmanager
+def layout(width: int, *, titled: bool = True):
+    """Charts built inside are `width` px wide; without their own title when the page around
+    them names them already (a report's figure caption), so a title is not read out twice."""
+    token = _layout.set((width, titled))
+    try:
+        yield
+    finally:
+        _layout.reset(token)
+
+
+def _plot_width(labels: int) -> int:
+    """The plot's width: the chart's less `labels` px for the axis and end labels and the padding."""
+    return _layout.get()[0] - labels - PADDING["left"] - PADDING["right"]
+
+
 def _base(chart: alt.Chart | alt.LayerChart, title: str) -> alt.Chart | alt.LayerChart:
     import altair as alt
-    return chart.properties(title=alt.TitleParams(title, anchor="start", fontSize=15, font=FONT)).configure(
-        font=FONT, background="white",
+    if _layout.get()[1]:
+        chart = chart.properties(title=alt.TitleParams(title, anchor="start", fontSize=15, font=FONT))
+    else:
+        chart = chart.properties(description=title)
+    return chart.configure(
+        font=FONT, background="white", padding=PADDING,
     ).configure_axis(labelFontSize=12, titleFontSize=12, labelColor="#1b1b1b", titleColor="#1b1b1b",
                      domainColor="#505a5f", tickColor="#505a5f", gridColor="#d7d7d7",
                      labelLimit=260).configure_view(stroke=None).configure_legend(
-        labelFontSize=12, titleFontSize=12, orient="bottom", labelColor="#1b1b1b", titleColor="#1b1b1b")
+        labelFontSize=12, titleFontSize=12, orient="bottom", labelColor="#1b1b1b", titleColor="#1b1b1b",
+        labelLimit=400)  # a measure named whole, not "1. Bemötande (Deltagare, a…"
 
 
 # --------------------------------------------------------------------------- builders
@@ -99,7 +132,7 @@ def gender_bars(rows: list[dict], *, title: str, axis_title: str, hidden_text: s
                                                   color=HIDDEN_GREY).encode(
             y=y, yOffset=y_offset, x="value:Q", text="text:N", description="text:N"))
     height = max(60, 16 * len(codes) * len(order))
-    chart = alt.layer(*layers).properties(width=WIDTH - 240, height=height)
+    chart = alt.layer(*layers).properties(width=_plot_width(300), height=height)
     return _base(chart, title)
 
 
@@ -183,7 +216,7 @@ def lines(rows: list[dict], *, title: str, y_title: str, hidden_text: str,
         note = pd.DataFrame({"year": sorted(hidden["year"].unique()), "text": "–"})
         layers.append(alt.Chart(note).mark_text(fontSize=14, color=HIDDEN_GREY, baseline="bottom").encode(
             x=x, y=alt.value(236), text="text:N"))
-    chart = alt.layer(*layers).properties(width=WIDTH - 220, height=PLOT_HEIGHT)
+    chart = alt.layer(*layers).properties(width=_plot_width(220), height=PLOT_HEIGHT)
     return _base(chart, title)
 
 
@@ -248,7 +281,7 @@ def gap_dots(rows: list[dict], *, title: str, x_title: str, hidden_text: str,
         layers.append(alt.Chart(hidden).mark_text(align="center", fontSize=11, fontStyle="italic",
                                                   color=HIDDEN_GREY).encode(
             y=y, x=alt.X("value:Q", scale=x_scale), text=alt.value(hidden_text)))
-    chart = alt.layer(*layers).properties(width=WIDTH - 200, height=max(60, 26 * len(order)))
+    chart = alt.layer(*layers).properties(width=_plot_width(200), height=max(60, 26 * len(order)))
     return _base(chart, title)
 
 
@@ -258,7 +291,7 @@ def message(title: str, text: str) -> alt.Chart:
     import altair as alt
     chart = alt.Chart(pd.DataFrame({"text": [text]})).mark_text(
         align="left", fontSize=13, color=HIDDEN_GREY).encode(text="text:N", x=alt.value(0), y=alt.value(20))
-    return _base(chart.properties(width=WIDTH - 40, height=40), title)
+    return _base(chart.properties(width=_plot_width(40), height=40), title)
 
 
 # --------------------------------------------------------------------------- rendering
@@ -292,7 +325,7 @@ def svg(chart, lang: str) -> tuple[str, str]:
 
 def _accessible(text: str, spec: dict) -> str:
     """Give the SVG document a role and a <title>, so that it names itself when opened alone."""
-    title = spec.get("title", {})
+    title = spec.get("title", spec.get("description", ""))
     title = title.get("text", "") if isinstance(title, dict) else str(title)
     from markupsafe import escape
 

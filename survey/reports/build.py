@@ -328,32 +328,30 @@ def _gaps_side_by_side(year: int, gap_frames, family: Family) -> Section:
 
 
 # --------------------------------------------------------------------------- output
-def render_html(report: Report, *, mode: str = "web", continued: bool = False) -> str:
+def render_html(report: Report, *, mode: str = "web") -> str:
     """The report page. mode "web": a link to the app's stylesheet (the strict CSP forbids inline
     style); "file": the CSS inside the file, so a saved .html stands alone; "pdf": a link relative
-    to the static folder, which WeasyPrint resolves through base_url. `continued`: the later part
-    of a PDF laid out in parts (its first section is not the title)."""
+    to the static folder, which WeasyPrint resolves through base_url."""
     from flask import url_for
 
     lang = current_language()
     svgs = {}
-    for section in report.sections:
-        for chart in section.charts:
-            svgs[chart.id + section.id] = charts.data_uri(charts.svg(chart.build(), lang)[1])
+    # At the page's text width, titled by the figure caption.
+    with charts.layout(charts.REPORT_WIDTH, titled=False):
+        for section in report.sections:
+            for chart in section.charts:
+                svgs[chart.id + section.id] = charts.data_uri(charts.svg(chart.build(), lang)[1])
     css = (STATIC / CSS_FILE).read_text(encoding="utf-8") if mode == "file" else None
     href = url_for("static", filename=CSS_FILE) if mode == "web" else CSS_FILE
     return render_template("reports/report.html", report=report, css=css, css_href=href, mode=mode,
-                           continued=continued, chart_src=lambda section: (lambda chart: svgs[chart.id + section.id]))
+                           chart_src=lambda section: (lambda chart: svgs[chart.id + section.id]))
 
 
 @_without_cyclic_gc()
 def render_pdf(report: Report) -> bytes:
-    """The PDF, laid out in up to two processes (reports/pdf.py). Charts are data: URIs
-    (WeasyPrint draws the SVG); the stylesheet comes through base_url."""
-    parts = [lambda part=part, i=i: render_html(part, mode="pdf", continued=i > 0)
-             for i, part in enumerate(pdf.split(report))]
-    return pdf.render(parts, str(STATIC) + "/", lambda pages: render_template(
-        "reports/page_numbers.html", title=report.title, pages=pages, css_href=CSS_FILE), report.title)
+    """The tagged PDF (reports/pdf.py). Charts are data: URIs (WeasyPrint draws the SVG); the
+    stylesheet comes through base_url."""
+    return pdf.render(render_html(report, mode="pdf"), str(STATIC) + "/")
 
 
 def _sheet_name(index: int, title: str, used: set[str]) -> str:
