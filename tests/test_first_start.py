@@ -34,14 +34,14 @@ def serving(flask: list[str], *, env: dict, cwd: Path):
     server = subprocess.Popen([*flask, "--app", "survey", "demo", "--port", str(port)], env=env, cwd=cwd,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + 300  # it builds every published table first (about 40 s on an idle demo)
         while True:
             assert server.poll() is None, server.stdout.read().decode()
             try:
                 fetch(f"http://127.0.0.1:{port}/login")
                 break
             except (urllib.error.URLError, ConnectionError):
-                assert time.monotonic() < deadline, "the demo command did not serve a page within 90 s"
+                assert time.monotonic() < deadline, "the demo command did not serve a page within 300 s"
                 time.sleep(0.5)
         yield f"http://127.0.0.1:{port}"
     finally:
