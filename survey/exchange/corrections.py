@@ -15,10 +15,10 @@ from sqlalchemy import func, select
 from .. import corrections, navigation
 from ..access import check_forbund, roles_required
 from ..extensions import db
-from ..models import AvslutRecord, Forbund, ImportBatch, Insats, Role, User
+from ..models import AvslutRecord, Forbund, ImportBatch, Role, User
 from . import bp
 from .forms import AvslutForm, ConfirmForm
-from .routes import _fill_avslut_choices
+from .routes import _fill_avslut_choices, record_rows, record_years
 
 CORRECT_ROLES = (Role.ADMIN, Role.FORBUND_ADMIN)
 PAGE_SIZE = 50
@@ -57,16 +57,11 @@ def avslut_records():
             abort(403)
         return render_template("exchange/avslut_records.html", forbund=None, all_forbund=all_forbund,
                                years=[], year=None, records=[])
-    t = AvslutRecord
-    years = list(db.session.scalars(select(t.year).where(t.forbund_id == forbund.id).distinct()
-                                    .order_by(t.year.desc())))
+    years = record_years(forbund.id)
     year = request.args.get("year", type=int)
     if year not in years:
         year = years[0] if years else None
-    records = db.session.execute(
-        select(t.id, Insats.code, t.kon, t.alder, t.manader, t.forsorjning_fore, t.forsorjning_efter, t.utfall)
-        .outerjoin(Insats, Insats.id == t.insats_id).where(t.forbund_id == forbund.id, t.year == year)
-        .order_by(t.id)).all() if year is not None else []
+    records = record_rows(forbund.id, year) if year is not None else []
     return render_template("exchange/avslut_records.html", forbund=forbund, all_forbund=all_forbund,
                            years=years, year=year, records=records)
 

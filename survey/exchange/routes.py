@@ -203,17 +203,31 @@ def avslut_new():
     return render_template("exchange/avslut_form.html", form=form, forbund=forbund)
 
 
+def record_years(forbund_id: int) -> list[int]:
+    """The years a förbund has avslut records for, newest first."""
+    t = AvslutRecord
+    return list(db.session.scalars(select(t.year).where(t.forbund_id == forbund_id).distinct().order_by(t.year.desc())))
+
+
+def record_rows(forbund_id: int, year: int) -> list:
+    """One year's avslut records of a förbund as (id, insats code, kön, ålder, månader, försörjning
+    före, efter, utfall), for the records table (templates/exchange/_avslut.html)."""
+    t = AvslutRecord
+    return db.session.execute(
+        select(t.id, Insats.code, t.kon, t.alder, t.manader, t.forsorjning_fore, t.forsorjning_efter, t.utfall)
+        .outerjoin(Insats, Insats.id == t.insats_id).where(t.forbund_id == forbund_id, t.year == year)
+        .order_by(t.id)).all()
+
+
 @bp.get("/avslut")
 @roles_required(*FORBUND_ROLES)
 def avslut_list():
     forbund = _own_forbund()
-    t = AvslutRecord
     released = releases.outcome_counts()
     released = released[released["source"].eq("avslut") & released["forbund"].eq(forbund.code)]
     # Years from the records themselves (an administrator lists this year's records as soon as
     # they are entered); their counts as released, so they move in steps of k.
-    years = list(db.session.execute(select(t.year).where(t.forbund_id == forbund.id).distinct()
-                                    .order_by(t.year.desc())).scalars())
+    years = record_years(forbund.id)
     released_per_year = released.groupby("year")["n"].sum()
     per_year = [(y, int(released_per_year.get(y, 0))) for y in years]
     year = request.args.get("year", type=int)
@@ -227,11 +241,7 @@ def avslut_list():
     if year is not None:
         table = _avslut_overview(released[released["year"].eq(year)], k)
         if current_user.role == Role.FORBUND_ADMIN:  # the förbund's own data, its admins only
-            records = db.session.execute(
-                select(t.id, Insats.code, t.kon, t.alder, t.manader, t.forsorjning_fore, t.forsorjning_efter, t.utfall)
-                .outerjoin(Insats, Insats.id == t.insats_id)
-                .where(t.forbund_id == forbund.id, t.year == year).order_by(t.id)
-            ).all()
+            records = record_rows(forbund.id, year)
     utfall_codes = [c for c, _l2 in _choice_list("utfall")] + ([""] if any(u == "" for u, _g in table) else [])
     genders = [("kvinna", _("Women")), ("man", _("Men")), ("ovriga", _("Other / not stated")), ("alla", _("All"))]
     return render_template("exchange/avslut_list.html", forbund=forbund, per_year=per_year, year=year,
