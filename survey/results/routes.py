@@ -117,6 +117,14 @@ def _year_choices(years) -> list[tuple[str, str]]:
     return [(str(y), periods.year_label(y)) for y in reversed(years)]
 
 
+def _group_choices() -> list[tuple[str, str]]:
+    return [(g, views.group_name(g)) for g in GROUP_ORDER]
+
+
+def _indicator_choices() -> list[tuple[str, str]]:
+    return [(str(n), f"{n}. {views.indicator_name(n)}") for n in views.instrument().indicators]
+
+
 @bp.get("/forbund/<code>/")
 @roles_required(*STAFF_ROLES)
 def dashboard(code):
@@ -127,8 +135,8 @@ def dashboard(code):
     # Archived insatser leave the choices (their figures stay in the totals), unless chosen by link.
     form.insats.choices = [("", _l("All interventions"))] + [
         (i.code, i.name) for i in forbund.insatser if not i.archived or i.code == view.filters.get("insats")]
-    form.group.choices = [("", _l("All respondent groups"))] + [(g, views.group_name(g)) for g in GROUP_ORDER]
-    form.indicator.choices = [(str(n), f"{n}. {views.indicator_name(n)}") for n in views.instrument().indicators]
+    form.group.choices = [("", _l("All respondent groups"))] + _group_choices()
+    form.indicator.choices = _indicator_choices()
     return render_template("results/dashboard.html", view=view, form=form, forbund=forbund,
                            links=_links("dashboard", code, view))
 
@@ -159,8 +167,8 @@ def national():
     view, _ctx = build("national", NATIONAL)
     form = NationalFilter(data={k: str(v) for k, v in view.filters.items() if v is not None})
     form.year.choices = _year_choices(tables.years_with_data())
-    form.group.choices = [(g, views.group_name(g)) for g in GROUP_ORDER]
-    form.indicator.choices = [(str(n), f"{n}. {views.indicator_name(n)}") for n in views.instrument().indicators]
+    form.group.choices = _group_choices()
+    form.indicator.choices = _indicator_choices()
     return render_template("results/national.html", view=view, form=form,
                            links=_links("national", NATIONAL, view))
 
@@ -173,7 +181,7 @@ def compare(code):
     forbund = ctx["forbund"]
     form = CompareFilter(data={k: str(v) for k, v in view.filters.items() if v is not None})
     form.year.choices = _year_choices(tables.years_with_data(forbund.code))
-    form.group.choices = [(g, views.group_name(g)) for g in GROUP_ORDER]
+    form.group.choices = _group_choices()
     return render_template("results/compare.html", view=view, form=form, forbund=forbund,
                            links=_links("compare", code, view))
 
