@@ -28,13 +28,13 @@ from ..i18n import current_language
 from ..models import AuditLog, Forbund, Role
 from ..figures import tables
 from indicators.rounding import CAUTION_BELOW
-from . import bp, peers, views
+from . import bp, breakdowns, peers, views
 NATIONAL = tables.NATIONAL
 from .forms import CommentsFilter, CompareFilter, DashboardFilter, GenuskompassFilter, NationalFilter
 
 NATIONAL_ROLES = (Role.ADMIN, Role.NNS)
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-KINDS = ("dashboard", "genuskompass", "national", "compare")
+KINDS = ("dashboard", "genuskompass", "national", "compare", "outcomes")
 SAFE_ID = re.compile(r"^[a-z0-9-]{1,60}$")
 # Excel headings for the columns the exchange headings do not name (the rest come from there).
 EXTRA_HEADINGS = {
@@ -50,6 +50,7 @@ EXTRA_HEADINGS = {
 
 navigation.register_link("results.index", _l("Results and genuskompass"), STAFF_ROLES)
 navigation.register_link("results.national", _l("National view"), NATIONAL_ROLES)
+navigation.register_link("results.outcomes_index", _l("Outcomes by intervention, age and income"), STAFF_ROLES)
 
 
 bp.add_app_template_filter(periods.year_label, "year_label")
@@ -76,6 +77,8 @@ def build(kind: str, code: str) -> tuple[views.View, dict]:
             return views.national(request.args), {}
         if kind == "genuskompass":
             return views.genuskompass(NATIONAL, str(views.forbund_names()[NATIONAL]), request.args), {}
+        if kind == "outcomes":
+            return breakdowns.breakdowns(NATIONAL, views.national_label(), request.args), {}
         abort(404)
     forbund = forbund_or_404(code)
     if kind == "dashboard":
@@ -84,6 +87,9 @@ def build(kind: str, code: str) -> tuple[views.View, dict]:
         return views.genuskompass(forbund.code, forbund.name, request.args), {"forbund": forbund}
     if kind == "compare":
         return peers.comparison(forbund, request.args), {"forbund": forbund}
+    if kind == "outcomes":
+        names = {i.code: i.name for i in forbund.insatser}
+        return breakdowns.breakdowns(forbund.code, forbund.name, request.args, names), {"forbund": forbund}
     abort(404)
 
 
@@ -184,6 +190,38 @@ def compare(code):
     form.group.choices = _group_choices()
     return render_template("results/compare.html", view=view, form=form, forbund=forbund,
                            links=_links("compare", code, view))
+
+
+@bp.get("/outcomes/")
+@roles_required(*STAFF_ROLES)
+def outcomes_index():
+    """The navigation's way in: a förbund's own page, the national one for NNS."""
+    if not is_national_user():
+        if current_user.forbund is None:
+            abort(403)
+        return redirect(url_for("results.forbund_outcomes", code=current_user.forbund.code))
+    return redirect(url_for("results.national_outcomes"))
+
+
+@bp.get("/forbund/<code>/outcomes")
+@roles_required(*STAFF_ROLES)
+def forbund_outcomes(code):
+    """Outcomes per insats and age band, income before → after and months, by gender."""
+    return _outcomes_page(code)
+
+
+@bp.get("/riket/outcomes")
+@roles_required(*NATIONAL_ROLES)
+def national_outcomes():
+    return _outcomes_page(NATIONAL)
+
+
+def _outcomes_page(code: str):
+    view, ctx = build("outcomes", code)
+    form = breakdowns.filter_form(view, breakdowns.years_of(code))
+    return render_template("results/outcomes.html", view=view, form=form, forbund=ctx.get("forbund"), code=code,
+                           caution_below=CAUTION_BELOW,
+                           links=_links("outcomes", code, view))
 
 
 @bp.get("/forbund/<code>/comments")
