@@ -79,7 +79,8 @@ def month_band(months) -> str | None:
 
 
 def outcome_breakdown_table(records: pd.DataFrame, published: pd.DataFrame, k: int = DEFAULT_K, *,
-                            rates: Sequence[str] = ALL_RATES) -> pd.DataFrame:
+                            rates: Sequence[str] = ALL_RATES, by: Sequence[str] = ("insats",),
+                            national_age: bool = True) -> pd.DataFrame:
     """Outcome rates per insats (förbund only) and per age band (förbund and riket), by gender.
 
     records: columns forbund, insats (code, None/"" for records without one), alder (an AGE_BANDS
@@ -87,6 +88,11 @@ def outcome_breakdown_table(records: pd.DataFrame, published: pd.DataFrame, k: i
         the counts `published` was made from.
     published: the outcome table (outcomes.outcome_table with national=True and these `rates`),
         whose rows are the totals of the breakdown: their pattern is kept, and protected.
+
+    by: the breakdowns made, together in one call: "insats", "alder" or both. The joint audit of
+        both at once over a year of the demo took minutes per block (eight age bands by four
+        genders per förbund and riket: hundreds of repair rounds), so the published table has
+        insatser only for now (survey/figures/tables.py).
 
     Returns BREAKDOWN_COLUMNS: rows of one insats have alder `alla`, rows of one age band insats
     `alla`; the totals themselves are left out (they are the outcome table's rows).
@@ -97,11 +103,11 @@ def outcome_breakdown_table(records: pd.DataFrame, published: pd.DataFrame, k: i
     records["insats"] = _blank_to(records["insats"], NO_INSATS)
     records["alder"] = _blank_to(records["alder"], "ej_svar")
     keys = ["forbund", "year", "source"]
-    levels = [
-        ([*keys], True, {"insats": INSATS_TOTAL, "alder": AGE_TOTAL}),
-        ([*keys, "insats"], False, {"alder": AGE_TOTAL}),
-        ([*keys, "alder"], True, {"insats": INSATS_TOTAL}),
-    ]
+    levels = [([*keys], True, {"insats": INSATS_TOTAL, "alder": AGE_TOTAL})]
+    if "insats" in by:
+        levels.append(([*keys, "insats"], False, {"alder": AGE_TOTAL}))
+    if "alder" in by:
+        levels.append(([*keys, "alder"], national_age, {"insats": INSATS_TOTAL}))
     cells = _cells(records, levels, "utfall", UTFALL_CODES)
     cell_keys = ["forbund", "year", "source", "insats", "alder", "gender"]
     totals = cells["insats"].eq(INSATS_TOTAL) & cells["alder"].eq(AGE_TOTAL)

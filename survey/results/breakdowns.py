@@ -146,11 +146,12 @@ def breakdowns(scope: str, scope_name: str, args, insats_names: dict | None = No
         view.sections.append(section)
 
     per_age = mine[mine["insats"].eq("alla")]
-    section = Section("age", _("Outcomes per age band"))
-    section.tables.append(_by_gender(
-        "age", _("%(rate)s per age band, %(where)s", rate=what, where=where),
-        per_age[per_age["rate"].eq(rate)], "alder", AGE_BANDS, _age_label, per_age, _("Age")))
-    view.sections.append(section)
+    if not per_age.empty:  # the published table has no age bands yet (indicators.breakdowns)
+        section = Section("age", _("Outcomes per age band"))
+        section.tables.append(_by_gender(
+            "age", _("%(rate)s per age band, %(where)s", rate=what, where=where),
+            per_age[per_age["rate"].eq(rate)], "alder", AGE_BANDS, _age_label, per_age, _("Age")))
+        view.sections.append(section)
 
     view.sections.append(_income_section(scope, year, after))
     view.sections.append(_months_section(scope, year))
