@@ -145,7 +145,6 @@ def build_all() -> None:
     """Compute every published table now (a release, then disclosure with its audit), so that
     the first visitor after a data load does not wait for them."""
     indicators(), outcomes(), income_after(), responses()
-    outcome_breakdowns(), income_transitions(), months()
     for question_id in GENUSKOMPASS_QUESTIONS:
         question(question_id)
 
