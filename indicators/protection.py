@@ -150,7 +150,10 @@ def protect(
         np.asarray(locked_hidden, bool).reshape(len(kinds), len(cells)) & locked[None, :]
     # A block's pattern depends on what is locked in it: fold it into the digest.
     lock_bits = locked.astype(np.int64) + sum((locked_hidden[i].astype(np.int64) << (i + 1)) for i in range(len(kinds)))
-    block_id, digests = _block_digests(cells, block, (priority * 65_537 + weight) * 1024 + lock_bits)
+    salt = priority * 65_537 + weight
+    if locked.any():  # tables without locked rows keep their digests (and stored patterns)
+        salt = salt * 1024 + lock_bits
+    block_id, digests = _block_digests(cells, block, salt)
     memo = _MEMO.setdefault(settings, {})
     if len(memo) > _MEMO_BLOCKS:
         memo.clear()
