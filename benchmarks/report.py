@@ -71,7 +71,7 @@ def build(path: Path, args) -> None:
                              utfall[rng.integers(0, 8)], income[rng.integers(0, 8)]))
     con.executemany("INSERT INTO avslut_record (id, record_key, forbund_id, insats_id, year, kon, utfall, "
                     "forsorjning_efter) VALUES (?,?,?,?,?,?,?,?)", rows)
-    from survey.auth.passwords import hash_password
+    from survey.credentials.passwords import hash_password
 
     con.execute("INSERT INTO user (email, name, password_hash, role, forbund_id, failed_logins, active) "
                 "VALUES (?, 'bench', ?, 'forbund_user', 1, 0, 1)", (EMAIL, hash_password(PASSWORD)))

@@ -1,7 +1,7 @@
 """The equality report for a year: national (NNS) or for one förbund, as printable HTML, a PDF
 (WeasyPrint, one page per section) and an Excel workbook (one sheet per table).
 
-The sections are assembled from the same builders as the results pages (survey/results/views.py),
+The sections are assembled from the same builders as the results pages (survey/pages/),
 so a report shows exactly the figures, and hides exactly the cells, that the pages do. Charts are
 the same SVGs, embedded as data: URIs so that the files stand alone. Free text is never read.
 """
@@ -27,11 +27,13 @@ from .. import formatting as fmt
 from ..figures import exports
 from ..i18n import current_language
 from ..figures import tables
-from ..results import views
+from ..pages import cells, gender_tables, labels, spreadsheet
+from ..pages import genuskompass as genuskompass_page
+from ..pages import national as national_page
+from ..pages.model import Cell, ChartSpec, Section, Table
+from . import pdf
 
 INSATS_TOTAL, NATIONAL = tables.INSATS_TOTAL, tables.NATIONAL
-from ..results.views import Cell, ChartSpec, Section, Table
-from . import pdf
 
 STATIC = Path(__file__).resolve().parents[1] / "static"
 CSS_FILE = "report.css"
@@ -80,7 +82,7 @@ def _without_cyclic_gc():
 
 # --------------------------------------------------------------------------- assembling
 def national_report(year: int) -> Report:
-    return _report(NATIONAL, str(views.forbund_names()[NATIONAL]), year)
+    return _report(NATIONAL, str(labels.forbund_names()[NATIONAL]), year)
 
 
 def forbund_report(forbund, year: int) -> Report:
@@ -89,7 +91,7 @@ def forbund_report(forbund, year: int) -> Report:
 
 @_without_cyclic_gc()
 def _report(scope: str, scope_name: str, year: int) -> Report:
-    if year not in views._years_of(scope):
+    if year not in genuskompass_page.years_of(scope):
         raise NoData(_("There are no figures for %(name)s in %(year)s.", name=scope_name, year=year))
     national = scope == NATIONAL
     shown_year = periods.year_label(year)  # the running year is marked preliminary
@@ -103,11 +105,11 @@ def _report(scope: str, scope_name: str, year: int) -> Report:
         rows = ind[ind["respondent_group"].eq(group)]
         if rows.empty:
             continue
-        name = views.group_name(group)
+        name = labels.group_name(group)
         section = Section(f"group-{group}", _("Indicators by gender: %(group)s", group=name))
-        section.charts.append(views.gender_bar_chart(f"indicators-{group}", _("%(group)s, %(year)s", group=name, year=year),
+        section.charts.append(gender_tables.gender_bar_chart(f"indicators-{group}", _("%(group)s, %(year)s", group=name, year=year),
                                                      rows, group))
-        section.tables.append(views.gender_table(f"indicators-{group}", _("%(group)s, %(year)s", group=name, year=year),
+        section.tables.append(gender_tables.gender_table(f"indicators-{group}", _("%(group)s, %(year)s", group=name, year=year),
                                                  rows, group))
         report.sections.append(section)
     staff = Section("staff", _("Staff, management, board and referrers"),
@@ -115,7 +117,7 @@ def _report(scope: str, scope_name: str, year: int) -> Report:
     for group in GROUP_ORDER:
         rows = ind[ind["respondent_group"].eq(group)]
         if group not in PARTICIPANT_GROUPS and not rows.empty:
-            staff.tables.append(views.gender_table(f"indicators-{group}", views.group_name(group), rows, group))
+            staff.tables.append(gender_tables.gender_table(f"indicators-{group}", labels.group_name(group), rows, group))
     if staff.tables:
         report.sections.append(staff)
     report.sections.append(_outcomes(scope, year))
@@ -123,11 +125,11 @@ def _report(scope: str, scope_name: str, year: int) -> Report:
     # genuskompass of the year, the key gaps over the years and, nationally, every förbund's gap.
     trend_frames = _trend_frames(scope, year)
     gap_frames = _gap_frames(year) if national else []
-    family = family_of([*views.measure_frames(views.genuskompass_measures(scope, year)),
+    family = family_of([*genuskompass_page.measure_frames(genuskompass_page.genuskompass_measures(scope, year)),
                         *(f for *_key, f in trend_frames), *(f for *_key, f in gap_frames)])
     # On paper each sub-goal keeps its comparisons, sentences and questions on one page; the
     # gaps over the years of the key comparisons follow in their own section.
-    genuskompass = views.genuskompass(scope, scope_name, {"year": str(year)}, trend=False, family=family)
+    genuskompass = genuskompass_page.genuskompass(scope, scope_name, {"year": str(year)}, trend=False, family=family)
     for section in genuskompass.sections:
         section.title = _("Genuskompass %(goal)s", goal=section.title)
         report.sections.append(section)
@@ -139,12 +141,12 @@ def _report(scope: str, scope_name: str, year: int) -> Report:
         for group in PARTICIPANT_GROUPS:
             rows = all_ind[all_ind["respondent_group"].eq(group)]
             if not rows.empty:
-                section = views.side_by_side(rows, group, year)
+                section = national_page.side_by_side(rows, group, year)
                 section.id = f"forbund-{group}"
                 section.tables[0].id = f"forbund-{group}"
-                section.title = _("Every förbund side by side: %(group)s", group=views.group_name(group))
+                section.title = _("Every förbund side by side: %(group)s", group=labels.group_name(group))
                 report.sections.append(section)
-    who = views.responses_section(year, None if national else scope)
+    who = national_page.responses_section(year, None if national else scope)
     report.sections.append(who)
     _number_tables(report)
     return report
@@ -164,7 +166,7 @@ def _about(report: Report) -> Section:
     per = per[per["forbund"].eq(report.scope) & per["year"].eq(report.year)]
     groups = [g for g in GROUP_ORDER if g in set(per["respondent_group"])]
     by = {r["respondent_group"]: r for r in per.to_dict("records")}
-    body = [(views.group_name(g), [views.count_cell(by[g]["n"], by[g]["suppressed"])]) for g in groups]
+    body = [(labels.group_name(g), [cells.count_cell(by[g]["n"], by[g]["suppressed"])]) for g in groups]
     table = Table("about-responses", _("Questionnaires answered in %(year)s", year=report.year),
                   [_("Respondent group"), _("Responses")], body, per.reset_index(drop=True))
     intro = " ".join([
@@ -186,10 +188,10 @@ def _pooled(report: Report) -> list[str]:
     if report.scope != NATIONAL:
         return []
     ind = tables.indicators()
-    members = views.participating(ind[ind["year"].eq(report.year) & ind["insats"].eq(INSATS_TOTAL)])
+    members = national_page.participating(ind[ind["year"].eq(report.year) & ind["insats"].eq(INSATS_TOTAL)])
     return [ngettext("%(label)s pools the counts of the %(num)d förbund with responses in %(year)s: %(names)s.",
                      "%(label)s pools the counts of the %(num)d förbund with responses in %(year)s: %(names)s.",
-                     len(members), label=views.national_label(), year=report.year, names=", ".join(members))]
+                     len(members), label=labels.national_label(), year=report.year, names=", ".join(members))]
 
 
 def _outcomes(scope: str, year: int) -> Section:
@@ -201,9 +203,9 @@ def _outcomes(scope: str, year: int) -> Section:
         rows = out[out["source"].eq(source)]
         if rows.empty:
             continue
-        section.tables.append(views.gender_table(
-            f"outcomes-{source}", _("Outcomes by gender (%(source)s)", source=views.SOURCE_LABELS[source]), rows,
-            PARTICIPANT_GROUPS[0], key="rate", label=lambda r: str(views.RATE_LABELS[r]),
+        section.tables.append(gender_tables.gender_table(
+            f"outcomes-{source}", _("Outcomes by gender (%(source)s)", source=labels.SOURCE_LABELS[source]), rows,
+            PARTICIPANT_GROUPS[0], key="rate", label=lambda r: str(labels.RATE_LABELS[r]),
             figures=("numerator", "n", None)))
     return section
 
@@ -222,8 +224,8 @@ def _measure_rows(kind: str, code, where: str, forbund: str | None = None) -> pd
 
 def _measure_label(kind: str, code, where: str) -> str:
     if kind == "indicator":
-        return f"{code}. {views.indicator_name(code)} ({views.group_name(where)})"
-    return f"{views.RATE_LABELS[code]} ({views.SOURCE_LABELS[where]})"
+        return f"{code}. {labels.indicator_name(code)} ({labels.group_name(where)})"
+    return f"{labels.RATE_LABELS[code]} ({labels.SOURCE_LABELS[where]})"
 
 
 def _clear_note(family: Family) -> str:
@@ -231,12 +233,12 @@ def _clear_note(family: Family) -> str:
         _("“clear” (in the PDF: *): the difference's %(level)s confidence interval does not contain 0; "
           "“too few answers” (in the PDF: ?): the interval contains 0 but also a difference of 10 points.",
           level=fmt.confidence(family.confidence)),
-        views.family_note(family)])
+        genuskompass_page.family_note(family)])
 
 
 def _gap_cell(row) -> Cell:
     if row is None or int(row["suppressed"]) == 1:
-        return views.hidden_cell()
+        return cells.hidden_cell()
     gap = fmt.points(row["difference"])
     verdict = row.get("verdict")
     if verdict == VERDICT_CLEAR:
@@ -260,7 +262,7 @@ def _trend_frames(scope: str, year: int) -> list[tuple[str, object, str, pd.Data
 def _gap_trend(scope: str, year: int, trend_frames, family: Family) -> Section:
     """The gaps of the key comparisons over the years up to the report's year."""
     frames, body, plot_rows, series = [], [], [], []
-    years = [y for y in views._years_of(scope) if y <= year]
+    years = [y for y in genuskompass_page.years_of(scope) if y <= year]
     for kind, code, where, cmp in trend_frames:
         cmp = family.apply(cmp, fmt.k())
         label, sid = _measure_label(kind, code, where), f"{kind}-{code}-{where}"
@@ -281,7 +283,7 @@ def _gap_trend(scope: str, year: int, trend_frames, family: Family) -> Section:
         return section
     if not plot_rows:  # only the running year: its gaps stand in the table
         section.tables.append(Table("gap-trend", title, [_("Comparison"), *map(periods.year_label, years)], body,
-                                    views._comparison_frame(pd.concat(frames, ignore_index=True)),
+                                    genuskompass_page.comparison_frame(pd.concat(frames, ignore_index=True)),
                                     note=_clear_note(family)))
         return section
     reason = fmt.hidden_reason()
@@ -292,7 +294,7 @@ def _gap_trend(scope: str, year: int, trend_frames, family: Family) -> Section:
         plot_rows, title=title, y_title=_("Women minus men (points)"), hidden_text=reason, series=series,
         y_domain=None, intervals=True, zero_rule=True)))
     section.tables.append(Table("gap-trend", title, [_("Comparison"), *map(periods.year_label, years)], body,
-                                views._comparison_frame(pd.concat(frames, ignore_index=True)), note=_clear_note(family)))
+                                genuskompass_page.comparison_frame(pd.concat(frames, ignore_index=True)), note=_clear_note(family)))
     return section
 
 
@@ -310,7 +312,7 @@ def _gap_frames(year: int) -> list[tuple[str, object, str, pd.DataFrame]]:
 def _gaps_side_by_side(year: int, gap_frames, family: Family) -> Section:
     """Each förbund's gap on the key comparisons, disclosure applied per cell; a förbund is only
     marked clear when its gap holds up among every comparison of the report."""
-    names = views.forbund_names()
+    names = labels.forbund_names()
     columns, frames, by = [], [], {}
     for kind, code, where, cmp in gap_frames:
         cmp = family.apply(cmp, fmt.k())
@@ -318,10 +320,10 @@ def _gaps_side_by_side(year: int, gap_frames, family: Family) -> Section:
         frames.append(cmp.assign(measure=f"{kind}-{code}-{where}"))
         for r in cmp.to_dict("records"):
             by[(r["forbund"], len(columns) - 1)] = r
-    codes = views._forbund_order({f for f, _i in by})
+    codes = labels.forbund_order({f for f, _i in by})
     body = [(names.get(c, c), [_gap_cell(by.get((c, i))) for i in range(len(columns))]) for c in codes]
     title = _("The gap per förbund, %(year)s (women minus men, points)", year=year)
-    frame = views._comparison_frame(pd.concat(frames, ignore_index=True)) if frames else pd.DataFrame()
+    frame = genuskompass_page.comparison_frame(pd.concat(frames, ignore_index=True)) if frames else pd.DataFrame()
     table = Table("gaps", title, [_("Förbund"), *columns], body, frame,
                   note=_clear_note(family))
     return Section("gaps", _("The gap per förbund"), tables=[table])
@@ -365,8 +367,6 @@ def _sheet_name(index: int, title: str, used: set[str]) -> str:
 def render_xlsx(report: Report) -> bytes:
     """One sheet per table: the published rows (hidden cells empty, suppressed = 1), Swedish
     headings, text made formula-safe by the exchange writer."""
-    from ..results.routes import EXTRA_HEADINGS
-
     wb = exports.new_workbook()
     used: set[str] = set()
     contents = wb.create_sheet(_sheet_name(0, _("Contents"), used))
@@ -379,7 +379,7 @@ def render_xlsx(report: Report) -> bytes:
     for index, table in enumerate(report.tables, 1):
         name = _sheet_name(index, table.title, used)
         contents.append([name, table.title])
-        headings = [exports.SWEDISH_HEADINGS.get(c) or EXTRA_HEADINGS.get(c, c) for c in table.frame.columns]
+        headings = spreadsheet.headings(table.frame.columns)
         exports.append_sheet(wb, name, table.frame, headings)
     return exports.workbook_bytes(wb)
 

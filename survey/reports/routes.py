@@ -6,13 +6,13 @@ from flask import Response as HttpResponse
 from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 
-from ..access import STAFF_ROLES, roles_required
+from ..access import STAFF_ROLES, forbund_or_404, roles_required
 from ..extensions import EXPENSIVE, limiter, per_user
+from ..figures import exports
 from ..models import Role
-from ..results.routes import XLSX_MIME, forbund_or_404
 from . import bp, build
 
-MIME = {"pdf": "application/pdf", "xlsx": XLSX_MIME, "html": "text/html; charset=utf-8"}
+MIME = {"pdf": "application/pdf", "xlsx": exports.XLSX_MIME, "html": "text/html; charset=utf-8"}
 
 
 def _year() -> int | None:
