@@ -13,7 +13,7 @@ from indicators.genuskompass import (
     INCOME_PHRASES,
     OUTCOME_PHRASES,
     SOURCE_SELF_REPORTED,
-    SUBGOALS,
+    GENUSKOMPASS_GROUPS,
     VERDICT_CLEAR,
     VERDICT_TOO_FEW,
     Comparison,
@@ -204,7 +204,7 @@ def genuskompass_measures(scope: str, year: int | None = None
                           ) -> list[tuple[SubGoal, list[Measure], list[tuple[str, str, pd.DataFrame]]]]:
     """Every sub-goal with its comparisons and its unsplit staff figures, over all years or over
     `year` only: what a genuskompass page or a report section shows, before the family control."""
-    return [(goal, *_measures(goal, scope, year)) for goal in SUBGOALS]
+    return [(goal, *_measures(goal, scope, year)) for goal in GENUSKOMPASS_GROUPS]
 
 
 def measure_frames(per_goal) -> list[pd.DataFrame]:

@@ -51,9 +51,10 @@ def group_name(code: str) -> str:
 
 def subgoal_name(goal: SubGoal) -> str:
     """The exact Swedish name always; in English its translation follows in parentheses."""
+    number = f"{goal.number}. " if goal.number else ""  # the comparisons outside the six have none
     if current_language() == "sv":
-        return f"{goal.number}. {goal.name_sv}"
-    return f"{goal.number}. {goal.name_sv} ({goal.name_en})"
+        return f"{number}{goal.name_sv}"
+    return f"{number}{goal.name_sv} ({goal.name_en})"
 
 
 
