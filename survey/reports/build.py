@@ -1,5 +1,6 @@
-"""The equality report for a year: national (NNS) or for one förbund, as printable HTML, a PDF
-(WeasyPrint, one page per section) and an Excel workbook (one sheet per table).
+"""The equality report for a year: national (NNS) or for one förbund, as printable HTML, a tagged
+PDF (WeasyPrint), an editable Word document (python-docx) and an Excel workbook (one sheet per
+table). One builder makes the sections; each renderer only shows them.
 
 The sections are assembled from the same builders as the results pages (survey/results/views.py),
 so a report shows exactly the figures, and hides exactly the cells, that the pages do. Charts are
@@ -31,7 +32,7 @@ from ..results import views
 
 INSATS_TOTAL, NATIONAL = tables.INSATS_TOTAL, tables.NATIONAL
 from ..results.views import Cell, ChartSpec, Section, Table
-from . import pdf
+from . import guide, pdf
 
 STATIC = Path(__file__).resolve().parents[1] / "static"
 CSS_FILE = "report.css"
@@ -79,6 +80,19 @@ def _without_cyclic_gc():
 
 
 # --------------------------------------------------------------------------- assembling
+def default_year(scope: str) -> int | None:
+    """The year a report opens on when none is asked for: the one the results pages open on
+    (the latest ended year with a shown figure)."""
+    ind = tables.indicators()
+    ind = ind[ind["forbund"].eq(scope)]
+    return periods.default_year(views._years_of(scope), periods.shown_years(ind))
+
+
+def file_stem(forbund=None) -> str:
+    """The download's name without year and suffix, the same from the command and the web."""
+    return f"jamstalldhetsrapport-{forbund.code}" if forbund is not None else "jamstalldhetsrapport-riket"
+
+
 def national_report(year: int) -> Report:
     return _report(NATIONAL, str(views.forbund_names()[NATIONAL]), year)
 
@@ -96,7 +110,17 @@ def _report(scope: str, scope_name: str, year: int) -> Report:
     title = (_("National equality report %(year)s", year=shown_year) if national
              else _("Equality report %(year)s: %(name)s", year=shown_year, name=scope_name))
     report = Report(title, scope, scope_name, year, date.today())
+    # Every comparison in the report is one Benjamini–Hochberg family (GENUSKOMPASS.md): the
+    # genuskompass of the year, the key gaps over the years and, nationally, every förbund's gap.
+    trend_frames = _trend_frames(scope, year)
+    gap_frames = _gap_frames(year) if national else []
+    family = family_of([*views.measure_frames(views.genuskompass_measures(scope, year)),
+                        *(f for *_key, f in trend_frames), *(f for *_key, f in gap_frames)])
+    # Words first: the title, what holds up, how to read it and what it rests on; then the figures.
     report.sections.append(_about(report))
+    report.sections.append(guide.key_findings(scope, year, family, gap_frames))
+    report.sections.append(guide.method(family))
+    report.sections.append(guide.data_sources(scope, year, report.generated))
     ind = tables.indicators()
     ind = ind[ind["forbund"].eq(scope) & ind["insats"].eq(INSATS_TOTAL) & ind["year"].eq(year)]
     for group in PARTICIPANT_GROUPS:
@@ -119,12 +143,6 @@ def _report(scope: str, scope_name: str, year: int) -> Report:
     if staff.tables:
         report.sections.append(staff)
     report.sections.append(_outcomes(scope, year))
-    # Every comparison in the report is one Benjamini–Hochberg family (GENUSKOMPASS.md): the
-    # genuskompass of the year, the key gaps over the years and, nationally, every förbund's gap.
-    trend_frames = _trend_frames(scope, year)
-    gap_frames = _gap_frames(year) if national else []
-    family = family_of([*views.measure_frames(views.genuskompass_measures(scope, year)),
-                        *(f for *_key, f in trend_frames), *(f for *_key, f in gap_frames)])
     # On paper each sub-goal keeps its comparisons, sentences and questions on one page; the
     # gaps over the years of the key comparisons follow in their own section.
     genuskompass = views.genuskompass(scope, scope_name, {"year": str(year)}, trend=False, family=family)
@@ -144,8 +162,6 @@ def _report(scope: str, scope_name: str, year: int) -> Report:
                 section.tables[0].id = f"forbund-{group}"
                 section.title = _("Every förbund side by side: %(group)s", group=views.group_name(group))
                 report.sections.append(section)
-    who = views.responses_section(year, None if national else scope)
-    report.sections.append(who)
     _number_tables(report)
     return report
 
@@ -160,13 +176,6 @@ def _number_tables(report: Report) -> None:
 
 
 def _about(report: Report) -> Section:
-    per = tables.responses()
-    per = per[per["forbund"].eq(report.scope) & per["year"].eq(report.year)]
-    groups = [g for g in GROUP_ORDER if g in set(per["respondent_group"])]
-    by = {r["respondent_group"]: r for r in per.to_dict("records")}
-    body = [(views.group_name(g), [views.count_cell(by[g]["n"], by[g]["suppressed"])]) for g in groups]
-    table = Table("about-responses", _("Questionnaires answered in %(year)s", year=report.year),
-                  [_("Respondent group"), _("Responses")], body, per.reset_index(drop=True))
     intro = " ".join([
         _("The NNS indicators split by gender, the genuskompass comparisons under the six gender-equality "
           "sub-goals and the outcomes after the interventions, for %(name)s in %(year)s.",
@@ -177,7 +186,7 @@ def _about(report: Report) -> Section:
         *_pooled(report),
         _("Free-text comments are never part of a report."),
     ])
-    return Section("about", report.title, intro=intro, tables=[table],
+    return Section("about", report.title, intro=intro,
                    subtitle=_("Produced %(date)s", date=fmt.long_date(report.generated)))
 
 
@@ -354,6 +363,14 @@ def render_pdf(report: Report) -> bytes:
     return pdf.render(render_html(report, mode="pdf"), str(STATIC) + "/")
 
 
+@_without_cyclic_gc()
+def render_docx(report: Report) -> bytes:
+    """The editable Word document (reports/word.py), from the same sections as the PDF."""
+    from . import word
+
+    return word.render(report)
+
+
 def _sheet_name(index: int, title: str, used: set[str]) -> str:
     name = re.sub(r"[\[\]:*?/\\]", " ", f"{index:02d} {title}")[:31].strip()
     while name in used:
@@ -390,8 +407,10 @@ def write(report: Report, out: str) -> None:
         Path(out).write_bytes(render_pdf(report))
     elif lower.endswith(".xlsx"):
         Path(out).write_bytes(render_xlsx(report))
+    elif lower.endswith(".docx"):
+        Path(out).write_bytes(render_docx(report))
     elif lower.endswith((".html", ".htm")):
         Path(out).write_text(render_html(report, mode="file"), encoding="utf-8")
     else:
-        raise ValueError(_("The report can be written as .pdf, .xlsx or .html."))
+        raise ValueError(_("The report can be written as .pdf, .docx, .xlsx or .html."))
 
