@@ -36,6 +36,7 @@ from . import guide, pdf
 
 STATIC = Path(__file__).resolve().parents[1] / "static"
 CSS_FILE = "report.css"
+SCRIPT_FILE = "scroll-cue.js"  # shows "scroll sideways" where a chart or table is wider than the screen
 # The comparisons NNS follows in the side-by-side and trend sections: (kind, code, group/source).
 KEY_MEASURES = (
     ("indicator", 1, "deltagare_avslut"), ("indicator", 3, "deltagare_avslut"),
@@ -345,14 +346,19 @@ def render_html(report: Report, *, mode: str = "web") -> str:
 
     lang = current_language()
     svgs = {}
-    # At the page's text width, titled by the figure caption.
-    with charts.layout(charts.REPORT_WIDTH, titled=False):
+    # On paper at the page's text width; on screen at the results pages' width, so that a chart
+    # kept at its drawn size on a phone (report.css) needs less sideways scrolling. Titled by
+    # the figure caption either way.
+    with charts.layout(charts.REPORT_WIDTH if mode == "pdf" else charts.WIDTH, titled=False):
         for section in report.sections:
             for chart in section.charts:
                 svgs[chart.id + section.id] = charts.data_uri(charts.svg(chart.build(), lang)[1])
     css = (STATIC / CSS_FILE).read_text(encoding="utf-8") if mode == "file" else None
+    script = (STATIC / SCRIPT_FILE).read_text(encoding="utf-8") if mode == "file" else None
     href = url_for("static", filename=CSS_FILE) if mode == "web" else CSS_FILE
+    script_href = url_for("static", filename=SCRIPT_FILE) if mode == "web" else None
     return render_template("reports/report.html", report=report, css=css, css_href=href, mode=mode,
+                           script=script, script_href=script_href,
                            chart_src=lambda section: (lambda chart: svgs[chart.id + section.id]))
 
 
