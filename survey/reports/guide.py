@@ -230,12 +230,35 @@ def _records_table(scope: str, year: int) -> Table | None:
                  [_("Source"), _("Number")], body, out.reset_index(drop=True))
 
 
+def instrument_versions(scope: str, year: int) -> list:
+    """The instrument versions the year's answers were given under (each stored answer records
+    its version), oldest first; the latest version when the counts name none. Only the names of
+    versions are read, never a count."""
+    from sqlalchemy import select
+
+    from indicators.instrument import InstrumentError, get_instrument
+
+    from ..extensions import db
+    from ..models import Forbund, IndicatorCell
+
+    query = select(IndicatorCell.instrument_version).where(IndicatorCell.year == year).distinct()
+    if scope != NATIONAL:
+        query = query.join(Forbund, Forbund.id == IndicatorCell.forbund_id).where(Forbund.code == scope)
+    found = []
+    for version in sorted(db.session.scalars(query)):
+        try:
+            found.append(get_instrument(version))
+        except InstrumentError:  # a version this installation does not ship: nothing to name it by
+            continue
+    return found or [views.instrument()]
+
+
 def data_sources(scope: str, year: int, generated) -> TextSection:
     """Which questionnaires and records, which period, as released when, under which instrument
     version, and who took part (the published response counts per förbund and group)."""
     lang = current_language()
-    instrument = views.instrument()
-    title = instrument.label(instrument.title, lang) if instrument.title else instrument.version
+    versions = instrument_versions(scope, year)
+    titles = ", ".join(i.label(i.title, lang) if i.title else i.version for i in versions)
     preliminary = periods.preliminary_notice(year)
     paragraphs = [
         _("The report rests on the questionnaires answered in %(year)s by participants (during and at the end of "
@@ -245,9 +268,9 @@ def data_sources(scope: str, year: int, generated) -> TextSection:
         _("Period: 1 January to 31 December %(year)s. The figures are those released on %(date)s.",
           year=year, date=fmt.long_date(generated)),
         *([preliminary] if preliminary else []),
-        _("Instrument version: %(title)s.", title=title)
+        _("Instrument version: %(title)s.", title=titles)
         + (" " + _("This is a working version, labelled as such until NNS's official definitions are loaded.")
-           if instrument.status == "working" else ""),
+           if any(i.status == "working" for i in versions) else ""),
     ]
     section = TextSection("data-sources", _("Data sources and instrument version"),
                           blocks=[Block(paragraphs=paragraphs)])
