@@ -226,8 +226,8 @@ def main() -> None:
     references = []
     for _ in range(args.runs):
         references.append(_cpu_reference())
-        for kind in commands:  # alternately, so that a slow spell of the machine hits both
-            commands[kind].append(_command(args, env, folder / f"national.{kind}"))
+        for kind, runs in commands.items():  # alternately, so that a slow spell of the machine hits both
+            runs.append(_command(args, env, folder / f"national.{kind}"))
     print(f"tables (SQL counts + disclosure): cold {m['tables_cold']:6.2f} s | warm {m['tables_warm']:6.3f} s")
     print(f"national report PDF:   cold {m['pdf_cold']:6.2f} s | warm {m['pdf_warm']:6.2f} s "
           f"({m['sections']} sections, {m['pdf_bytes'] / 1024:,.0f} KiB)")

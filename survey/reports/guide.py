@@ -10,12 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import pandas as pd
 from flask_babel import gettext as _
 
 from indicators.genuskompass import (
     OUTCOME_PHRASES,
-    SOURCE_REGISTERED,
     SUBGOALS,
     VERDICT_CLEAR,
     VERDICT_TOO_FEW,
@@ -26,12 +24,12 @@ from indicators.genuskompass import (
 )
 from indicators.rounding import CAUTION_BELOW
 
-from .. import periods
 from .. import formatting as fmt
+from .. import periods
 from ..figures import tables
 from ..i18n import current_language
 from ..results import views
-from ..results.views import Cell, Section, Table
+from ..results.views import Section, Table
 
 NATIONAL, INSATS_TOTAL = tables.NATIONAL, tables.INSATS_TOTAL
 # The riket figure of a cell is shown only when this many förbund contribute (DISCLOSURE.md rule 4).
@@ -159,7 +157,6 @@ def key_findings(scope: str, year: int, family: Family, gap_frames=()) -> TextSe
 # --------------------------------------------------------------------------- method and reading guide
 def method(family: Family) -> TextSection:
     """What the indicators are, how a gap and its verdict are read, and what hides a figure."""
-    k = fmt.k()
     section = TextSection("method", _("Method and reading guide"))
     section.blocks = [
         Block(_("What the indicators measure"), [

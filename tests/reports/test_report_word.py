@@ -14,7 +14,12 @@ import pytest
 from docx import Document
 from docx.oxml.ns import qn
 
-from indicators.genuskompass import VERDICT_CLEAR, VERDICT_TOO_FEW, compare_table, family_of
+from indicators.genuskompass import (
+    VERDICT_CLEAR,
+    VERDICT_TOO_FEW,
+    compare_table,
+    family_of,
+)
 from survey.demo import COMMENTS
 from survey.reports import build, guide, word
 from tests.results.conftest import OTHER, OWN
