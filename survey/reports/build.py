@@ -1,5 +1,6 @@
-"""The equality report for a year: national (NNS) or for one förbund, as printable HTML, a PDF
-(WeasyPrint, one page per section) and an Excel workbook (one sheet per table).
+"""The equality report for a year: national (NNS) or for one förbund, as printable HTML, a tagged
+PDF (WeasyPrint), an editable Word document (python-docx) and an Excel workbook (one sheet per
+table). One builder makes the sections; each renderer only shows them.
 
 The sections are assembled from the same builders as the results pages (survey/pages/),
 so a report shows exactly the figures, and hides exactly the cells, that the pages do. Charts are
@@ -31,12 +32,13 @@ from ..pages import cells, gender_tables, labels, spreadsheet
 from ..pages import genuskompass as genuskompass_page
 from ..pages import national as national_page
 from ..pages.model import Cell, ChartSpec, Section, Table
-from . import pdf
+from . import guide, pdf
 
 INSATS_TOTAL, NATIONAL = tables.INSATS_TOTAL, tables.NATIONAL
 
 STATIC = Path(__file__).resolve().parents[1] / "static"
 CSS_FILE = "report.css"
+SCRIPT_FILE = "scroll-cue.js"  # shows "scroll sideways" where a chart or table is wider than the screen
 # The comparisons NNS follows in the side-by-side and trend sections: (kind, code, group/source).
 KEY_MEASURES = (
     ("indicator", 1, "deltagare_avslut"), ("indicator", 3, "deltagare_avslut"),
@@ -81,6 +83,19 @@ def _without_cyclic_gc():
 
 
 # --------------------------------------------------------------------------- assembling
+def default_year(scope: str) -> int | None:
+    """The year a report opens on when none is asked for: the one the results pages open on
+    (the latest ended year with a shown figure)."""
+    ind = tables.indicators()
+    ind = ind[ind["forbund"].eq(scope)]
+    return periods.default_year(genuskompass_page.years_of(scope), periods.shown_years(ind))
+
+
+def file_stem(forbund=None) -> str:
+    """The download's name without year and suffix, the same from the command and the web."""
+    return f"jamstalldhetsrapport-{forbund.code}" if forbund is not None else "jamstalldhetsrapport-riket"
+
+
 def national_report(year: int) -> Report:
     return _report(NATIONAL, str(labels.forbund_names()[NATIONAL]), year)
 
@@ -98,7 +113,17 @@ def _report(scope: str, scope_name: str, year: int) -> Report:
     title = (_("National equality report %(year)s", year=shown_year) if national
              else _("Equality report %(year)s: %(name)s", year=shown_year, name=scope_name))
     report = Report(title, scope, scope_name, year, date.today())
+    # Every comparison in the report is one Benjamini–Hochberg family (GENUSKOMPASS.md): the
+    # genuskompass of the year, the key gaps over the years and, nationally, every förbund's gap.
+    trend_frames = _trend_frames(scope, year)
+    gap_frames = _gap_frames(year) if national else []
+    family = family_of([*genuskompass_page.measure_frames(genuskompass_page.genuskompass_measures(scope, year)),
+                        *(f for *_key, f in trend_frames), *(f for *_key, f in gap_frames)])
+    # Words first: the title, what holds up, how to read it and what it rests on; then the figures.
     report.sections.append(_about(report))
+    report.sections.append(guide.key_findings(scope, year, family, gap_frames))
+    report.sections.append(guide.method(family))
+    report.sections.append(guide.data_sources(scope, year, report.generated))
     ind = tables.indicators()
     ind = ind[ind["forbund"].eq(scope) & ind["insats"].eq(INSATS_TOTAL) & ind["year"].eq(year)]
     for group in PARTICIPANT_GROUPS:
@@ -121,12 +146,6 @@ def _report(scope: str, scope_name: str, year: int) -> Report:
     if staff.tables:
         report.sections.append(staff)
     report.sections.append(_outcomes(scope, year))
-    # Every comparison in the report is one Benjamini–Hochberg family (GENUSKOMPASS.md): the
-    # genuskompass of the year, the key gaps over the years and, nationally, every förbund's gap.
-    trend_frames = _trend_frames(scope, year)
-    gap_frames = _gap_frames(year) if national else []
-    family = family_of([*genuskompass_page.measure_frames(genuskompass_page.genuskompass_measures(scope, year)),
-                        *(f for *_key, f in trend_frames), *(f for *_key, f in gap_frames)])
     # On paper each sub-goal keeps its comparisons, sentences and questions on one page; the
     # gaps over the years of the key comparisons follow in their own section.
     genuskompass = genuskompass_page.genuskompass(scope, scope_name, {"year": str(year)}, trend=False, family=family)
@@ -146,8 +165,6 @@ def _report(scope: str, scope_name: str, year: int) -> Report:
                 section.tables[0].id = f"forbund-{group}"
                 section.title = _("Every förbund side by side: %(group)s", group=labels.group_name(group))
                 report.sections.append(section)
-    who = national_page.responses_section(year, None if national else scope)
-    report.sections.append(who)
     _number_tables(report)
     return report
 
@@ -162,13 +179,6 @@ def _number_tables(report: Report) -> None:
 
 
 def _about(report: Report) -> Section:
-    per = tables.responses()
-    per = per[per["forbund"].eq(report.scope) & per["year"].eq(report.year)]
-    groups = [g for g in GROUP_ORDER if g in set(per["respondent_group"])]
-    by = {r["respondent_group"]: r for r in per.to_dict("records")}
-    body = [(labels.group_name(g), [cells.count_cell(by[g]["n"], by[g]["suppressed"])]) for g in groups]
-    table = Table("about-responses", _("Questionnaires answered in %(year)s", year=report.year),
-                  [_("Respondent group"), _("Responses")], body, per.reset_index(drop=True))
     intro = " ".join([
         _("The NNS indicators split by gender, the genuskompass comparisons under the six gender-equality "
           "sub-goals and the outcomes after the interventions, for %(name)s in %(year)s.",
@@ -179,7 +189,7 @@ def _about(report: Report) -> Section:
         *_pooled(report),
         _("Free-text comments are never part of a report."),
     ])
-    return Section("about", report.title, intro=intro, tables=[table],
+    return Section("about", report.title, intro=intro,
                    subtitle=_("Produced %(date)s", date=fmt.long_date(report.generated)))
 
 
@@ -338,14 +348,19 @@ def render_html(report: Report, *, mode: str = "web") -> str:
 
     lang = current_language()
     svgs = {}
-    # At the page's text width, titled by the figure caption.
-    with charts.layout(charts.REPORT_WIDTH, titled=False):
+    # On paper at the page's text width; on screen at the results pages' width, so that a chart
+    # kept at its drawn size on a phone (report.css) needs less sideways scrolling. Titled by
+    # the figure caption either way.
+    with charts.layout(charts.REPORT_WIDTH if mode == "pdf" else charts.WIDTH, titled=False):
         for section in report.sections:
             for chart in section.charts:
                 svgs[chart.id + section.id] = charts.data_uri(charts.svg(chart.build(), lang)[1])
     css = (STATIC / CSS_FILE).read_text(encoding="utf-8") if mode == "file" else None
+    script = (STATIC / SCRIPT_FILE).read_text(encoding="utf-8") if mode == "file" else None
     href = url_for("static", filename=CSS_FILE) if mode == "web" else CSS_FILE
+    script_href = url_for("static", filename=SCRIPT_FILE) if mode == "web" else None
     return render_template("reports/report.html", report=report, css=css, css_href=href, mode=mode,
+                           script=script, script_href=script_href,
                            chart_src=lambda section: (lambda chart: svgs[chart.id + section.id]))
 
 
@@ -354,6 +369,14 @@ def render_pdf(report: Report) -> bytes:
     """The tagged PDF (reports/pdf.py). Charts are data: URIs (WeasyPrint draws the SVG); the
     stylesheet comes through base_url."""
     return pdf.render(render_html(report, mode="pdf"), str(STATIC) + "/")
+
+
+@_without_cyclic_gc()
+def render_docx(report: Report) -> bytes:
+    """The editable Word document (reports/word.py), from the same sections as the PDF."""
+    from . import word
+
+    return word.render(report)
 
 
 def _sheet_name(index: int, title: str, used: set[str]) -> str:
@@ -390,8 +413,10 @@ def write(report: Report, out: str) -> None:
         Path(out).write_bytes(render_pdf(report))
     elif lower.endswith(".xlsx"):
         Path(out).write_bytes(render_xlsx(report))
+    elif lower.endswith(".docx"):
+        Path(out).write_bytes(render_docx(report))
     elif lower.endswith((".html", ".htm")):
         Path(out).write_text(render_html(report, mode="file"), encoding="utf-8")
     else:
-        raise ValueError(_("The report can be written as .pdf, .xlsx or .html."))
+        raise ValueError(_("The report can be written as .pdf, .docx, .xlsx or .html."))
 

@@ -12,7 +12,8 @@ from ..figures import exports
 from ..models import Role
 from . import bp, build
 
-MIME = {"pdf": "application/pdf", "xlsx": exports.XLSX_MIME, "html": "text/html; charset=utf-8"}
+MIME = {"pdf": "application/pdf", "xlsx": exports.XLSX_MIME, "html": "text/html; charset=utf-8",
+        "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
 
 
 def _year() -> int | None:
@@ -34,6 +35,8 @@ def _send(report_fn, name: str, fmt: str, back: str):
         return redirect(back)
     if fmt == "pdf":
         body = build.render_pdf(report)
+    elif fmt == "docx":
+        body = build.render_docx(report)
     elif fmt == "xlsx":
         body = build.render_xlsx(report)
     else:
@@ -46,7 +49,7 @@ def _send(report_fn, name: str, fmt: str, back: str):
 @roles_required(Role.ADMIN, Role.NNS)
 @limiter.limit(EXPENSIVE, key_func=per_user)
 def national_report(fmt):
-    return _send(build.national_report, "jamstalldhetsrapport-riket", fmt, url_for("results.national"))
+    return _send(build.national_report, build.file_stem(), fmt, url_for("results.national"))
 
 
 @bp.get("/forbund/<code>.<fmt>")
@@ -54,5 +57,5 @@ def national_report(fmt):
 @limiter.limit(EXPENSIVE, key_func=per_user)
 def forbund_report(code, fmt):
     forbund = forbund_or_404(code)
-    return _send(lambda year: build.forbund_report(forbund, year), f"jamstalldhetsrapport-{forbund.code}", fmt,
+    return _send(lambda year: build.forbund_report(forbund, year), build.file_stem(forbund), fmt,
                  url_for("results.dashboard", code=forbund.code))
