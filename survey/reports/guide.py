@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 
 from indicators.genuskompass import (
     OUTCOME_PHRASES,
-    SUBGOALS,
+    GENUSKOMPASS_GROUPS,
     VERDICT_CLEAR,
     VERDICT_TOO_FEW,
     Family,
@@ -90,7 +90,7 @@ def key_findings(scope: str, year: int, family: Family, gap_frames=()) -> TextSe
     lang = current_language()
     k = fmt.k()
     names = labels.forbund_names()
-    by_goal: dict[int, list[str]] = {goal.number: [] for goal in SUBGOALS}
+    by_goal: dict[int, list[str]] = {goal.number: [] for goal in GENUSKOMPASS_GROUPS}
     tally = Tally()
     for goal, measures, _single in genuskompass_page.genuskompass_measures(scope, year):
         for m in measures:
@@ -108,8 +108,8 @@ def key_findings(scope: str, year: int, family: Family, gap_frames=()) -> TextSe
     per_forbund = Tally()
     instrument = labels.instrument()
     for kind, code, where, cmp_frame in gap_frames:
-        goal = next((g for g in SUBGOALS if (code in g.indicators if kind == "indicator"
-                                              else code in g.outcome_rates)), None)
+        goal = next((g for g in GENUSKOMPASS_GROUPS if (code in g.indicators if kind == "indicator"
+                                                         else code in g.outcome_rates)), None)
         phrase = instrument.indicator_phrase(code) if kind == "indicator" else OUTCOME_PHRASES.get(code)
         group = instrument.group_phrase(where if kind == "indicator" else labels.OUTCOME_GROUP)
         # An indicator is what participants answer; a rate is registered or self-reported.
@@ -130,7 +130,7 @@ def key_findings(scope: str, year: int, family: Family, gap_frames=()) -> TextSe
             by_goal[goal.number].append(_("%(forbund)s: %(sentence)s", forbund=name, sentence=text))
     section = TextSection("key-findings", _("Key findings"))
     found = False
-    for goal in SUBGOALS:
+    for goal in GENUSKOMPASS_GROUPS:
         if by_goal[goal.number]:
             found = True
             section.blocks.append(Block(labels.subgoal_name(goal), items=by_goal[goal.number]))
