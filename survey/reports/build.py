@@ -33,11 +33,12 @@ from ..pages import genuskompass as genuskompass_page
 from ..pages import national as national_page
 from ..pages.model import Cell, ChartSpec, Section, Table
 from . import guide, pdf
+from .formats import format_of
 
 INSATS_TOTAL, NATIONAL = tables.INSATS_TOTAL, tables.NATIONAL
 
 STATIC = Path(__file__).resolve().parents[1] / "static"
-CSS_FILE = "report.css"
+CSS_FILES = ("report.css", "scroll.css")
 SCRIPT_FILE = "scroll-cue.js"  # shows "scroll sideways" where a chart or table is wider than the screen
 # The comparisons NNS follows in the side-by-side and trend sections: (kind, code, group/source).
 KEY_MEASURES = (
@@ -355,11 +356,11 @@ def render_html(report: Report, *, mode: str = "web") -> str:
         for section in report.sections:
             for chart in section.charts:
                 svgs[chart.id + section.id] = charts.data_uri(charts.svg(chart.build(), lang)[1])
-    css = (STATIC / CSS_FILE).read_text(encoding="utf-8") if mode == "file" else None
+    css = "\n".join((STATIC / f).read_text(encoding="utf-8") for f in CSS_FILES) if mode == "file" else None
     script = (STATIC / SCRIPT_FILE).read_text(encoding="utf-8") if mode == "file" else None
-    href = url_for("static", filename=CSS_FILE) if mode == "web" else CSS_FILE
+    hrefs = [url_for("static", filename=f) if mode == "web" else f for f in CSS_FILES]
     script_href = url_for("static", filename=SCRIPT_FILE) if mode == "web" else None
-    return render_template("reports/report.html", report=report, css=css, css_href=href, mode=mode,
+    return render_template("reports/report.html", report=report, css=css, css_hrefs=hrefs, mode=mode,
                            script=script, script_href=script_href,
                            chart_src=lambda section: (lambda chart: svgs[chart.id + section.id]))
 
@@ -407,16 +408,16 @@ def render_xlsx(report: Report) -> bytes:
     return exports.workbook_bytes(wb)
 
 
-def write(report: Report, out: str) -> None:
-    lower = out.lower()
-    if lower.endswith(".pdf"):
-        Path(out).write_bytes(render_pdf(report))
-    elif lower.endswith(".xlsx"):
-        Path(out).write_bytes(render_xlsx(report))
-    elif lower.endswith(".docx"):
-        Path(out).write_bytes(render_docx(report))
-    elif lower.endswith((".html", ".htm")):
-        Path(out).write_text(render_html(report, mode="file"), encoding="utf-8")
-    else:
-        raise ValueError(_("The report can be written as .pdf, .docx, .xlsx or .html."))
+def render(report: Report, fmt: str, *, html_mode: str = "file") -> bytes:
+    """The report in one of FORMATS: the one dispatch the command and the downloads share.
+    html_mode "web" links the site's CSS and script, "file" carries them inside the page."""
+    if fmt == "html":
+        return render_html(report, mode=html_mode).encode("utf-8")
+    return {"pdf": render_pdf, "docx": render_docx, "xlsx": render_xlsx}[fmt](report)
 
+
+def write(report: Report, out: str) -> None:
+    fmt = format_of(out)
+    if fmt is None:
+        raise ValueError(_("The report can be written as .pdf, .docx, .xlsx or .html."))
+    Path(out).write_bytes(render(report, fmt))

@@ -8,9 +8,9 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Forbund
+from .formats import FORMATS, format_of
 
 report_cli = AppGroup("report", help="Produce reports.")
-FORMATS = ("pdf", "docx", "xlsx", "html")
 
 
 @report_cli.command("national")
@@ -28,9 +28,8 @@ def national(year, out, fmt, forbund_code, lang):
     from . import build
 
     if out:
-        suffix = out.lower().rsplit(".", 1)[-1] if "." in out else ""
-        suffix = "html" if suffix == "htm" else suffix
-        if suffix not in FORMATS:
+        suffix = format_of(out)
+        if suffix is None:
             raise click.UsageError("--out must end in .pdf, .docx, .xlsx or .html")
         if fmt and fmt != suffix:
             raise click.UsageError(f"--format {fmt} does not match --out {out}")

@@ -33,14 +33,9 @@ def _send(report_fn, name: str, fmt: str, back: str):
     except build.NoData as exc:
         flash(str(exc))
         return redirect(back)
-    if fmt == "pdf":
-        body = build.render_pdf(report)
-    elif fmt == "docx":
-        body = build.render_docx(report)
-    elif fmt == "xlsx":
-        body = build.render_xlsx(report)
-    else:
-        return HttpResponse(build.render_html(report, mode="web"), mimetype=MIME["html"])
+    body = build.render(report, fmt, html_mode="web")
+    if fmt == "html":  # a page to read in the browser, not a download
+        return HttpResponse(body, mimetype=MIME[fmt])
     return HttpResponse(body, mimetype=MIME[fmt],
                         headers={"Content-Disposition": f'attachment; filename="{name}-{year}.{fmt}"'})
 

@@ -1,6 +1,6 @@
 // Shows the "scroll sideways" cue of a table or chart region (data-scroll-cue = the cue's id)
 // only while the region is wider than the screen, e.g. on a 390 px phone. Without script the
-// regions still scroll and their edge shadows (results.css, report.css) show there is more.
+// regions still scroll and their edge shadows (scroll.css) show there is more.
 (function () {
   "use strict";
   function update() {
