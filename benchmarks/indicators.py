@@ -196,10 +196,13 @@ audit_seconds = [0.0]
 real_audit = protection._Engine._audit_until_safe
 
 
-def timed_audit(self):
+def timed_audit(self, *args, **kwargs):
+    # Passes everything through: the repair's retries call it with arguments and read its answer.
     t = time.perf_counter()
-    real_audit(self)
-    audit_seconds[0] += time.perf_counter() - t
+    try:
+        return real_audit(self, *args, **kwargs)
+    finally:
+        audit_seconds[0] += time.perf_counter() - t
 
 
 protection._Engine._audit_until_safe = timed_audit

@@ -27,7 +27,6 @@ import random
 import re
 import shutil
 import signal
-import statistics
 import sys
 import tempfile
 import threading

@@ -26,6 +26,8 @@ from .disclosure import (
     suppress,
 )
 from .genuskompass import (
+    GENUSKOMPASS_GROUPS,
+    MORE_COMPARISONS,
     SUBGOALS,
     Comparison,
     SubGoal,
@@ -66,6 +68,8 @@ __all__ = [
     "NATIONAL",
     "OUTCOME_COLUMNS",
     "REPORT_GENDERS",
+    "GENUSKOMPASS_GROUPS",
+    "MORE_COMPARISONS",
     "SUBGOALS",
     "Comparison",
     "SiblingSet",

@@ -54,6 +54,8 @@ __all__ = [
     "VERDICT_CLEAR",
     "VERDICT_NONE",
     "VERDICT_TOO_FEW",
+    "GENUSKOMPASS_GROUPS",
+    "MORE_COMPARISONS",
     "OUTCOME_PHRASES",
     "INCOME_PHRASES",
     "REASON_BELOW_K",
@@ -884,3 +886,25 @@ SUBGOALS: tuple[SubGoal, ...] = (
         ),
     ),
 )
+
+MORE_COMPARISONS = SubGoal(
+    0, "Fler jämförelser, inte knutna till ett delmål", "More comparisons, not tied to a sub-goal",
+    "Fler jämförelser", "More comparisons",
+    # GENUSKOMPASS.md asks for every participant indicator and every outcome rate; these are the
+    # ones its sub-goal table does not place under a delmål (test_every_measure_is_compared).
+    indicators=(2, 4, 5, 7, 8),
+    outcome_rates=("work_or_studies",),
+    reflection_sv=(
+        "Skiljer sig kvinnors och mäns svar åt också här, och vad kan det bero på?",
+        "Skulle vi ha gjort på samma sätt om deltagaren varit av ett annat kön?",
+    ),
+    reflection_en=(
+        "Do women's and men's answers differ here too, and what could be the reason?",
+        "Would we have done the same if the participant had been of another sex?",
+    ),
+)
+"""Every participant indicator and outcome rate that no sub-goal compares: shown after the six
+sub-goals, so that "are men less satisfied with the interventions?" can be asked of every
+indicator (issue 11), while the six keep GENUSKOMPASS.md's mapping."""
+GENUSKOMPASS_GROUPS: tuple[SubGoal, ...] = (*SUBGOALS, MORE_COMPARISONS)
+"""What a genuskompass page or report shows, in order: the six sub-goals, then the rest."""

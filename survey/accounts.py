@@ -19,8 +19,8 @@ from flask import current_app, has_request_context, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select
 
-from .auth import passwords, twofactor
-from .auth.passwords import hash_password
+from .credentials import passwords, twofactor
+from .credentials.passwords import hash_password
 from .extensions import db
 from .models import AuditLog, Forbund, PasswordLink, Role, User, utcnow
 
@@ -267,7 +267,7 @@ def rename(user: User, name: str, actor: User | None) -> bool:
 
 
 def is_locked(user: User) -> bool:
-    """As the login decides it (survey/auth/passwords.py owns lockout)."""
+    """As the login decides it (survey/credentials/passwords.py owns lockout)."""
     return passwords.is_locked(user)
 
 

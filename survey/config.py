@@ -68,7 +68,7 @@ def from_environment(instance_path: str) -> dict:
         # The key `backup` encrypts with and `restore` decrypts with (maintenance/backup.py);
         # checked when used, so a web server without it starts.
         "BACKUP_KEY": env.get("FINSAM_BACKUP_KEY", "").strip(),
-        # Roles that must log in with a code from an app (survey/auth/twofactor.py), e.g. "admin,nns";
+        # Roles that must log in with a code from an app (survey/credentials/twofactor.py), e.g. "admin,nns";
         # empty: each administrator and NNS analyst chooses.
         "REQUIRE_TWO_FACTOR": _two_factor_roles(env.get("REQUIRE_TWO_FACTOR", "")),
     }

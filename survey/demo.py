@@ -139,7 +139,7 @@ def _avslut(rng: random.Random, code: str, size: float, insatser: list[str]) -> 
 
 
 def _users() -> list[str]:
-    from .auth.passwords import hash_password
+    from .credentials.passwords import hash_password
 
     lines, hashed = [], None
     for email, role, forbund_code in DEMO_USERS:
@@ -175,7 +175,7 @@ def _campaigns(forbund: Forbund) -> list[str]:
 
 
 def load_demo() -> str:
-    from .exchange import importing
+    from . import importing
 
     rng = random.Random(20240521)
     responses, records = [], []

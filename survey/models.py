@@ -89,7 +89,7 @@ class User(UserMixin, db.Model):
     # Part of every session's user id: counting it up ends every session of the user at once
     # (logout, and later a password change), also copies of a cookie taken before.
     session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    # Two-step login (survey/auth/twofactor.py): the TOTP key (None: not turned on), the last
+    # Two-step login (survey/credentials/twofactor.py): the TOTP key (None: not turned on), the last
     # 30-second step a code was accepted for (a code is never accepted twice) and the SHA-256
     # hashes of the unused one-time recovery codes.
     totp_secret: Mapped[str | None] = mapped_column(String(64))
@@ -114,7 +114,7 @@ class User(UserMixin, db.Model):
 
 
 class LoginDevice(db.Model):
-    """A browser that has signed in to an account (OWASP "device cookies", survey/auth/passwords.py):
+    """A browser that has signed in to an account (OWASP "device cookies", survey/credentials/passwords.py):
     its own failure count and lock, so that failures from elsewhere never lock it out. The cookie
     holds the signed nonce; nothing here says where or when the browser was."""
     id: Mapped[int] = mapped_column(primary_key=True)

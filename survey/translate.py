@@ -7,7 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import click
 from flask.cli import AppGroup
 
 from .i18n import PARTICIPANT_LANGUAGES, STAFF_LANGUAGES

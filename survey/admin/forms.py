@@ -4,7 +4,7 @@ from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from ..accounts import EMAIL_PATTERN
-from ..campaigns.forms import code_validators, lower_strip, strip
+from ..form_fields import code_validators, lower_strip, strip
 
 
 class ForbundForm(FlaskForm):

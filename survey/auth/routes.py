@@ -22,7 +22,8 @@ from .. import navigation
 from ..access import roles_required
 from ..extensions import db, limiter, login_manager
 from ..models import User
-from . import bp, twofactor
+from ..credentials import twofactor
+from . import bp
 from .forms import (
     CodeForm,
     DisableTwoFactorForm,
@@ -30,7 +31,7 @@ from .forms import (
     LoginForm,
     NewRecoveryCodesForm,
 )
-from .passwords import (
+from ..credentials.passwords import (
     DEVICE_COOKIE,
     DEVICE_COOKIE_PATH,
     DEVICE_MAX_AGE,

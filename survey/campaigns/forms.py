@@ -2,7 +2,6 @@
 in by the views; the checks that need the database (uniqueness, ownership) live there too."""
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
@@ -26,25 +25,9 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
-# EXCHANGE.md: förbund and insats codes use lowercase letters, digits and "-".
-CODE_PATTERN = re.compile(r"^[a-z0-9-]+$")
+from ..form_fields import code_validators, lower_strip, strip
+
 EARLIEST_YEAR, LATEST_YEAR = 2010, 2100
-
-
-def strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
-def lower_strip(value):
-    return value.strip().lower() if isinstance(value, str) else value
-
-
-def code_validators(required_message):
-    return [
-        DataRequired(message=required_message),
-        Length(max=40, message=_l("The code can have at most 40 characters.")),
-        Regexp(CODE_PATTERN, message=_l("The code can only contain lowercase letters a–z, digits and '-'.")),
-    ]
 
 
 class WholeNumberField(IntegerField):

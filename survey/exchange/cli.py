@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from ..extensions import db
 from ..models import AuditLog, Forbund, User
 from ..figures import exports
-from . import importing
+from .. import importing
 
 import_cli = AppGroup("import", help="Import responses or avslut records from CSV or Excel.")
 export_cli = AppGroup("export", help="Export indicators, outcomes or raw responses.")

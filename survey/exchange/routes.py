@@ -30,7 +30,8 @@ from ..models import AuditLog, AvslutRecord, Forbund, Insats, PendingUpload, Res
 from ..figures import exports, releases
 from ..maintenance.retention import upload_cutoff
 from ..formatting import INCOME_LABELS
-from . import bp, importing
+from .. import importing
+from . import bp
 from .forms import AvslutForm, ConfirmForm, UploadForm
 
 VIEW_ROLES = (Role.ADMIN, Role.NNS, Role.FORBUND_ADMIN, Role.FORBUND_USER)
@@ -39,7 +40,6 @@ navigation.register_link("exchange.index", _l("Data: import and export"), VIEW_R
 
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 MAX_ERRORS_SHOWN = 1000
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _own_forbund() -> Forbund:
@@ -273,7 +273,7 @@ def _download(df, name: str, fmt: str, *, swedish_headings: bool = True):
         return HttpResponse(exports.csv_text(df), mimetype="text/csv; charset=utf-8",
                             headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
     if fmt == "xlsx":
-        return HttpResponse(exports.xlsx_bytes(df, swedish_headings=swedish_headings), mimetype=XLSX_MIME,
+        return HttpResponse(exports.xlsx_bytes(df, swedish_headings=swedish_headings), mimetype=exports.XLSX_MIME,
                             headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
     abort(404)
 

@@ -230,6 +230,9 @@ def csv_text(df: pd.DataFrame) -> str:
     return buffer.getvalue()
 
 
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
 def new_workbook():
     from openpyxl import Workbook  # only Excel files need it: 0.14 s to import, e.g. for every report command
 

@@ -1,7 +1,8 @@
-"""The equality report for a year: national (NNS) or for one förbund, as printable HTML, a PDF
-(WeasyPrint, one page per section) and an Excel workbook (one sheet per table).
+"""The equality report for a year: national (NNS) or for one förbund, as printable HTML, a tagged
+PDF (WeasyPrint), an editable Word document (python-docx) and an Excel workbook (one sheet per
+table). One builder makes the sections; each renderer only shows them.
 
-The sections are assembled from the same builders as the results pages (survey/results/views.py),
+The sections are assembled from the same builders as the results pages (survey/pages/),
 so a report shows exactly the figures, and hides exactly the cells, that the pages do. Charts are
 the same SVGs, embedded as data: URIs so that the files stand alone. Free text is never read.
 """
@@ -27,14 +28,18 @@ from .. import formatting as fmt
 from ..figures import exports
 from ..i18n import current_language
 from ..figures import tables
-from ..results import views
+from ..pages import cells, gender_tables, labels, spreadsheet
+from ..pages import genuskompass as genuskompass_page
+from ..pages import national as national_page
+from ..pages.model import Cell, ChartSpec, Section, Table
+from . import guide, pdf
+from .formats import format_of
 
 INSATS_TOTAL, NATIONAL = tables.INSATS_TOTAL, tables.NATIONAL
-from ..results.views import Cell, ChartSpec, Section, Table
-from . import pdf
 
 STATIC = Path(__file__).resolve().parents[1] / "static"
-CSS_FILE = "report.css"
+CSS_FILES = ("report.css", "scroll.css")
+SCRIPT_FILE = "scroll-cue.js"  # shows "scroll sideways" where a chart or table is wider than the screen
 # The comparisons NNS follows in the side-by-side and trend sections: (kind, code, group/source).
 KEY_MEASURES = (
     ("indicator", 1, "deltagare_avslut"), ("indicator", 3, "deltagare_avslut"),
@@ -79,8 +84,21 @@ def _without_cyclic_gc():
 
 
 # --------------------------------------------------------------------------- assembling
+def default_year(scope: str) -> int | None:
+    """The year a report opens on when none is asked for: the one the results pages open on
+    (the latest ended year with a shown figure)."""
+    ind = tables.indicators()
+    ind = ind[ind["forbund"].eq(scope)]
+    return periods.default_year(genuskompass_page.years_of(scope), periods.shown_years(ind))
+
+
+def file_stem(forbund=None) -> str:
+    """The download's name without year and suffix, the same from the command and the web."""
+    return f"jamstalldhetsrapport-{forbund.code}" if forbund is not None else "jamstalldhetsrapport-riket"
+
+
 def national_report(year: int) -> Report:
-    return _report(NATIONAL, str(views.forbund_names()[NATIONAL]), year)
+    return _report(NATIONAL, str(labels.forbund_names()[NATIONAL]), year)
 
 
 def forbund_report(forbund, year: int) -> Report:
@@ -89,25 +107,35 @@ def forbund_report(forbund, year: int) -> Report:
 
 @_without_cyclic_gc()
 def _report(scope: str, scope_name: str, year: int) -> Report:
-    if year not in views._years_of(scope):
+    if year not in genuskompass_page.years_of(scope):
         raise NoData(_("There are no figures for %(name)s in %(year)s.", name=scope_name, year=year))
     national = scope == NATIONAL
     shown_year = periods.year_label(year)  # the running year is marked preliminary
     title = (_("National equality report %(year)s", year=shown_year) if national
              else _("Equality report %(year)s: %(name)s", year=shown_year, name=scope_name))
     report = Report(title, scope, scope_name, year, date.today())
+    # Every comparison in the report is one Benjamini–Hochberg family (GENUSKOMPASS.md): the
+    # genuskompass of the year, the key gaps over the years and, nationally, every förbund's gap.
+    trend_frames = _trend_frames(scope, year)
+    gap_frames = _gap_frames(year) if national else []
+    family = family_of([*genuskompass_page.measure_frames(genuskompass_page.genuskompass_measures(scope, year)),
+                        *(f for *_key, f in trend_frames), *(f for *_key, f in gap_frames)])
+    # Words first: the title, what holds up, how to read it and what it rests on; then the figures.
     report.sections.append(_about(report))
+    report.sections.append(guide.key_findings(scope, year, family, gap_frames))
+    report.sections.append(guide.method(family))
+    report.sections.append(guide.data_sources(scope, year, report.generated))
     ind = tables.indicators()
     ind = ind[ind["forbund"].eq(scope) & ind["insats"].eq(INSATS_TOTAL) & ind["year"].eq(year)]
     for group in PARTICIPANT_GROUPS:
         rows = ind[ind["respondent_group"].eq(group)]
         if rows.empty:
             continue
-        name = views.group_name(group)
+        name = labels.group_name(group)
         section = Section(f"group-{group}", _("Indicators by gender: %(group)s", group=name))
-        section.charts.append(views.gender_bar_chart(f"indicators-{group}", _("%(group)s, %(year)s", group=name, year=year),
+        section.charts.append(gender_tables.gender_bar_chart(f"indicators-{group}", _("%(group)s, %(year)s", group=name, year=year),
                                                      rows, group))
-        section.tables.append(views.gender_table(f"indicators-{group}", _("%(group)s, %(year)s", group=name, year=year),
+        section.tables.append(gender_tables.gender_table(f"indicators-{group}", _("%(group)s, %(year)s", group=name, year=year),
                                                  rows, group))
         report.sections.append(section)
     staff = Section("staff", _("Staff, management, board and referrers"),
@@ -115,19 +143,13 @@ def _report(scope: str, scope_name: str, year: int) -> Report:
     for group in GROUP_ORDER:
         rows = ind[ind["respondent_group"].eq(group)]
         if group not in PARTICIPANT_GROUPS and not rows.empty:
-            staff.tables.append(views.gender_table(f"indicators-{group}", views.group_name(group), rows, group))
+            staff.tables.append(gender_tables.gender_table(f"indicators-{group}", labels.group_name(group), rows, group))
     if staff.tables:
         report.sections.append(staff)
     report.sections.append(_outcomes(scope, year))
-    # Every comparison in the report is one Benjamini–Hochberg family (GENUSKOMPASS.md): the
-    # genuskompass of the year, the key gaps over the years and, nationally, every förbund's gap.
-    trend_frames = _trend_frames(scope, year)
-    gap_frames = _gap_frames(year) if national else []
-    family = family_of([*views.measure_frames(views.genuskompass_measures(scope, year)),
-                        *(f for *_key, f in trend_frames), *(f for *_key, f in gap_frames)])
     # On paper each sub-goal keeps its comparisons, sentences and questions on one page; the
     # gaps over the years of the key comparisons follow in their own section.
-    genuskompass = views.genuskompass(scope, scope_name, {"year": str(year)}, trend=False, family=family)
+    genuskompass = genuskompass_page.genuskompass(scope, scope_name, {"year": str(year)}, trend=False, family=family)
     for section in genuskompass.sections:
         section.title = _("Genuskompass %(goal)s", goal=section.title)
         report.sections.append(section)
@@ -139,13 +161,11 @@ def _report(scope: str, scope_name: str, year: int) -> Report:
         for group in PARTICIPANT_GROUPS:
             rows = all_ind[all_ind["respondent_group"].eq(group)]
             if not rows.empty:
-                section = views.side_by_side(rows, group, year)
+                section = national_page.side_by_side(rows, group, year)
                 section.id = f"forbund-{group}"
                 section.tables[0].id = f"forbund-{group}"
-                section.title = _("Every förbund side by side: %(group)s", group=views.group_name(group))
+                section.title = _("Every förbund side by side: %(group)s", group=labels.group_name(group))
                 report.sections.append(section)
-    who = views.responses_section(year, None if national else scope)
-    report.sections.append(who)
     _number_tables(report)
     return report
 
@@ -160,13 +180,6 @@ def _number_tables(report: Report) -> None:
 
 
 def _about(report: Report) -> Section:
-    per = tables.responses()
-    per = per[per["forbund"].eq(report.scope) & per["year"].eq(report.year)]
-    groups = [g for g in GROUP_ORDER if g in set(per["respondent_group"])]
-    by = {r["respondent_group"]: r for r in per.to_dict("records")}
-    body = [(views.group_name(g), [views.count_cell(by[g]["n"], by[g]["suppressed"])]) for g in groups]
-    table = Table("about-responses", _("Questionnaires answered in %(year)s", year=report.year),
-                  [_("Respondent group"), _("Responses")], body, per.reset_index(drop=True))
     intro = " ".join([
         _("The NNS indicators split by gender, the genuskompass comparisons under the six gender-equality "
           "sub-goals and the outcomes after the interventions, for %(name)s in %(year)s.",
@@ -177,7 +190,7 @@ def _about(report: Report) -> Section:
         *_pooled(report),
         _("Free-text comments are never part of a report."),
     ])
-    return Section("about", report.title, intro=intro, tables=[table],
+    return Section("about", report.title, intro=intro,
                    subtitle=_("Produced %(date)s", date=fmt.long_date(report.generated)))
 
 
@@ -186,10 +199,10 @@ def _pooled(report: Report) -> list[str]:
     if report.scope != NATIONAL:
         return []
     ind = tables.indicators()
-    members = views.participating(ind[ind["year"].eq(report.year) & ind["insats"].eq(INSATS_TOTAL)])
+    members = national_page.participating(ind[ind["year"].eq(report.year) & ind["insats"].eq(INSATS_TOTAL)])
     return [ngettext("%(label)s pools the counts of the %(num)d förbund with responses in %(year)s: %(names)s.",
                      "%(label)s pools the counts of the %(num)d förbund with responses in %(year)s: %(names)s.",
-                     len(members), label=views.national_label(), year=report.year, names=", ".join(members))]
+                     len(members), label=labels.national_label(), year=report.year, names=", ".join(members))]
 
 
 def _outcomes(scope: str, year: int) -> Section:
@@ -201,9 +214,9 @@ def _outcomes(scope: str, year: int) -> Section:
         rows = out[out["source"].eq(source)]
         if rows.empty:
             continue
-        section.tables.append(views.gender_table(
-            f"outcomes-{source}", _("Outcomes by gender (%(source)s)", source=views.SOURCE_LABELS[source]), rows,
-            PARTICIPANT_GROUPS[0], key="rate", label=lambda r: str(views.RATE_LABELS[r]),
+        section.tables.append(gender_tables.gender_table(
+            f"outcomes-{source}", _("Outcomes by gender (%(source)s)", source=labels.SOURCE_LABELS[source]), rows,
+            PARTICIPANT_GROUPS[0], key="rate", label=lambda r: str(labels.RATE_LABELS[r]),
             figures=("numerator", "n", None)))
     return section
 
@@ -222,8 +235,8 @@ def _measure_rows(kind: str, code, where: str, forbund: str | None = None) -> pd
 
 def _measure_label(kind: str, code, where: str) -> str:
     if kind == "indicator":
-        return f"{code}. {views.indicator_name(code)} ({views.group_name(where)})"
-    return f"{views.RATE_LABELS[code]} ({views.SOURCE_LABELS[where]})"
+        return f"{code}. {labels.indicator_name(code)} ({labels.group_name(where)})"
+    return f"{labels.RATE_LABELS[code]} ({labels.SOURCE_LABELS[where]})"
 
 
 def _clear_note(family: Family) -> str:
@@ -231,12 +244,12 @@ def _clear_note(family: Family) -> str:
         _("“clear” (in the PDF: *): the difference's %(level)s confidence interval does not contain 0; "
           "“too few answers” (in the PDF: ?): the interval contains 0 but also a difference of 10 points.",
           level=fmt.confidence(family.confidence)),
-        views.family_note(family)])
+        genuskompass_page.family_note(family)])
 
 
 def _gap_cell(row) -> Cell:
     if row is None or int(row["suppressed"]) == 1:
-        return views.hidden_cell()
+        return cells.hidden_cell()
     gap = fmt.points(row["difference"])
     verdict = row.get("verdict")
     if verdict == VERDICT_CLEAR:
@@ -260,7 +273,7 @@ def _trend_frames(scope: str, year: int) -> list[tuple[str, object, str, pd.Data
 def _gap_trend(scope: str, year: int, trend_frames, family: Family) -> Section:
     """The gaps of the key comparisons over the years up to the report's year."""
     frames, body, plot_rows, series = [], [], [], []
-    years = [y for y in views._years_of(scope) if y <= year]
+    years = [y for y in genuskompass_page.years_of(scope) if y <= year]
     for kind, code, where, cmp in trend_frames:
         cmp = family.apply(cmp, fmt.k())
         label, sid = _measure_label(kind, code, where), f"{kind}-{code}-{where}"
@@ -281,7 +294,7 @@ def _gap_trend(scope: str, year: int, trend_frames, family: Family) -> Section:
         return section
     if not plot_rows:  # only the running year: its gaps stand in the table
         section.tables.append(Table("gap-trend", title, [_("Comparison"), *map(periods.year_label, years)], body,
-                                    views._comparison_frame(pd.concat(frames, ignore_index=True)),
+                                    genuskompass_page.comparison_frame(pd.concat(frames, ignore_index=True)),
                                     note=_clear_note(family)))
         return section
     reason = fmt.hidden_reason()
@@ -292,7 +305,7 @@ def _gap_trend(scope: str, year: int, trend_frames, family: Family) -> Section:
         plot_rows, title=title, y_title=_("Women minus men (points)"), hidden_text=reason, series=series,
         y_domain=None, intervals=True, zero_rule=True)))
     section.tables.append(Table("gap-trend", title, [_("Comparison"), *map(periods.year_label, years)], body,
-                                views._comparison_frame(pd.concat(frames, ignore_index=True)), note=_clear_note(family)))
+                                genuskompass_page.comparison_frame(pd.concat(frames, ignore_index=True)), note=_clear_note(family)))
     return section
 
 
@@ -310,7 +323,7 @@ def _gap_frames(year: int) -> list[tuple[str, object, str, pd.DataFrame]]:
 def _gaps_side_by_side(year: int, gap_frames, family: Family) -> Section:
     """Each förbund's gap on the key comparisons, disclosure applied per cell; a förbund is only
     marked clear when its gap holds up among every comparison of the report."""
-    names = views.forbund_names()
+    names = labels.forbund_names()
     columns, frames, by = [], [], {}
     for kind, code, where, cmp in gap_frames:
         cmp = family.apply(cmp, fmt.k())
@@ -318,10 +331,10 @@ def _gaps_side_by_side(year: int, gap_frames, family: Family) -> Section:
         frames.append(cmp.assign(measure=f"{kind}-{code}-{where}"))
         for r in cmp.to_dict("records"):
             by[(r["forbund"], len(columns) - 1)] = r
-    codes = views._forbund_order({f for f, _i in by})
+    codes = labels.forbund_order({f for f, _i in by})
     body = [(names.get(c, c), [_gap_cell(by.get((c, i))) for i in range(len(columns))]) for c in codes]
     title = _("The gap per förbund, %(year)s (women minus men, points)", year=year)
-    frame = views._comparison_frame(pd.concat(frames, ignore_index=True)) if frames else pd.DataFrame()
+    frame = genuskompass_page.comparison_frame(pd.concat(frames, ignore_index=True)) if frames else pd.DataFrame()
     table = Table("gaps", title, [_("Förbund"), *columns], body, frame,
                   note=_clear_note(family))
     return Section("gaps", _("The gap per förbund"), tables=[table])
@@ -336,14 +349,19 @@ def render_html(report: Report, *, mode: str = "web") -> str:
 
     lang = current_language()
     svgs = {}
-    # At the page's text width, titled by the figure caption.
-    with charts.layout(charts.REPORT_WIDTH, titled=False):
+    # On paper at the page's text width; on screen at the results pages' width, so that a chart
+    # kept at its drawn size on a phone (report.css) needs less sideways scrolling. Titled by
+    # the figure caption either way.
+    with charts.layout(charts.REPORT_WIDTH if mode == "pdf" else charts.WIDTH, titled=False):
         for section in report.sections:
             for chart in section.charts:
                 svgs[chart.id + section.id] = charts.data_uri(charts.svg(chart.build(), lang)[1])
-    css = (STATIC / CSS_FILE).read_text(encoding="utf-8") if mode == "file" else None
-    href = url_for("static", filename=CSS_FILE) if mode == "web" else CSS_FILE
-    return render_template("reports/report.html", report=report, css=css, css_href=href, mode=mode,
+    css = "\n".join((STATIC / f).read_text(encoding="utf-8") for f in CSS_FILES) if mode == "file" else None
+    script = (STATIC / SCRIPT_FILE).read_text(encoding="utf-8") if mode == "file" else None
+    hrefs = [url_for("static", filename=f) if mode == "web" else f for f in CSS_FILES]
+    script_href = url_for("static", filename=SCRIPT_FILE) if mode == "web" else None
+    return render_template("reports/report.html", report=report, css=css, css_hrefs=hrefs, mode=mode,
+                           script=script, script_href=script_href,
                            chart_src=lambda section: (lambda chart: svgs[chart.id + section.id]))
 
 
@@ -352,6 +370,14 @@ def render_pdf(report: Report) -> bytes:
     """The tagged PDF (reports/pdf.py). Charts are data: URIs (WeasyPrint draws the SVG); the
     stylesheet comes through base_url."""
     return pdf.render(render_html(report, mode="pdf"), str(STATIC) + "/")
+
+
+@_without_cyclic_gc()
+def render_docx(report: Report) -> bytes:
+    """The editable Word document (reports/word.py), from the same sections as the PDF."""
+    from . import word
+
+    return word.render(report)
 
 
 def _sheet_name(index: int, title: str, used: set[str]) -> str:
@@ -365,8 +391,6 @@ def _sheet_name(index: int, title: str, used: set[str]) -> str:
 def render_xlsx(report: Report) -> bytes:
     """One sheet per table: the published rows (hidden cells empty, suppressed = 1), Swedish
     headings, text made formula-safe by the exchange writer."""
-    from ..results.routes import EXTRA_HEADINGS
-
     wb = exports.new_workbook()
     used: set[str] = set()
     contents = wb.create_sheet(_sheet_name(0, _("Contents"), used))
@@ -379,19 +403,21 @@ def render_xlsx(report: Report) -> bytes:
     for index, table in enumerate(report.tables, 1):
         name = _sheet_name(index, table.title, used)
         contents.append([name, table.title])
-        headings = [exports.SWEDISH_HEADINGS.get(c) or EXTRA_HEADINGS.get(c, c) for c in table.frame.columns]
+        headings = spreadsheet.headings(table.frame.columns)
         exports.append_sheet(wb, name, table.frame, headings)
     return exports.workbook_bytes(wb)
 
 
-def write(report: Report, out: str) -> None:
-    lower = out.lower()
-    if lower.endswith(".pdf"):
-        Path(out).write_bytes(render_pdf(report))
-    elif lower.endswith(".xlsx"):
-        Path(out).write_bytes(render_xlsx(report))
-    elif lower.endswith((".html", ".htm")):
-        Path(out).write_text(render_html(report, mode="file"), encoding="utf-8")
-    else:
-        raise ValueError(_("The report can be written as .pdf, .xlsx or .html."))
+def render(report: Report, fmt: str, *, html_mode: str = "file") -> bytes:
+    """The report in one of FORMATS: the one dispatch the command and the downloads share.
+    html_mode "web" links the site's CSS and script, "file" carries them inside the page."""
+    if fmt == "html":
+        return render_html(report, mode=html_mode).encode("utf-8")
+    return {"pdf": render_pdf, "docx": render_docx, "xlsx": render_xlsx}[fmt](report)
 
+
+def write(report: Report, out: str) -> None:
+    fmt = format_of(out)
+    if fmt is None:
+        raise ValueError(_("The report can be written as .pdf, .docx, .xlsx or .html."))
+    Path(out).write_bytes(render(report, fmt))

@@ -1,4 +1,4 @@
-"""`flask --app survey report national --year Y --out FILE.pdf|.xlsx|.html [--forbund CODE]`."""
+"""`flask --app survey report national [--year Y] [--format pdf|docx|xlsx|html] [--out FILE] [--forbund CODE]`."""
 import gc
 
 import click
@@ -8,23 +8,31 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Forbund
+from .formats import FORMATS, format_of
 
 report_cli = AppGroup("report", help="Produce reports.")
 
 
 @report_cli.command("national")
-@click.option("--year", type=int, required=True, help="The year the report covers.")
-@click.option("--out", "out", required=True, help="FILE.pdf, FILE.xlsx or FILE.html")
+@click.option("--year", type=int, help="The year the report covers (default: the latest ended year with figures).")
+@click.option("--out", "out", help="FILE.pdf, FILE.docx, FILE.xlsx or FILE.html (default: named after the "
+                                   "report, in the format of --format).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS),
+              help="The file format when --out does not say it (default: pdf).")
 @click.option("--forbund", "forbund_code", help="A förbund's own report instead of the national one.")
 @click.option("--lang", type=click.Choice(["sv", "en"]), default="sv", show_default=True)
-def national(year, out, forbund_code, lang):
+def national(year, out, fmt, forbund_code, lang):
     """The equality report for a year (national, or one förbund's own with --forbund)."""
     from flask import current_app
 
     from . import build
 
-    if not out.lower().endswith((".pdf", ".xlsx", ".html", ".htm")):
-        raise click.UsageError("--out must end in .pdf, .xlsx or .html")
+    if out:
+        suffix = format_of(out)
+        if suffix is None:
+            raise click.UsageError("--out must end in .pdf, .docx, .xlsx or .html")
+        if fmt and fmt != suffix:
+            raise click.UsageError(f"--format {fmt} does not match --out {out}")
     forbund = None
     if forbund_code:
         forbund = db.session.scalar(select(Forbund).where(Forbund.code == forbund_code))
@@ -32,6 +40,12 @@ def national(year, out, forbund_code, lang):
             raise click.UsageError(f"no förbund with code '{forbund_code}'")
     # Templates and url_for need a request context; the language is the one asked for.
     with current_app.test_request_context("/"), force_locale(lang):
+        if year is None:
+            year = build.default_year(forbund.code if forbund else build.NATIONAL)
+            if year is None:
+                raise click.ClickException("there are no figures yet: no report can be made")
+        if not out:
+            out = f"{build.file_stem(forbund)}-{year}.{fmt or 'pdf'}"
         try:
             report = build.forbund_report(forbund, year) if forbund else build.national_report(year)
         except build.NoData as exc:

@@ -6,13 +6,14 @@ from flask import Response as HttpResponse
 from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 
-from ..access import STAFF_ROLES, roles_required
+from ..access import STAFF_ROLES, forbund_or_404, roles_required
 from ..extensions import EXPENSIVE, limiter, per_user
+from ..figures import exports
 from ..models import Role
-from ..results.routes import XLSX_MIME, forbund_or_404
 from . import bp, build
 
-MIME = {"pdf": "application/pdf", "xlsx": XLSX_MIME, "html": "text/html; charset=utf-8"}
+MIME = {"pdf": "application/pdf", "xlsx": exports.XLSX_MIME, "html": "text/html; charset=utf-8",
+        "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
 
 
 def _year() -> int | None:
@@ -32,12 +33,9 @@ def _send(report_fn, name: str, fmt: str, back: str):
     except build.NoData as exc:
         flash(str(exc))
         return redirect(back)
-    if fmt == "pdf":
-        body = build.render_pdf(report)
-    elif fmt == "xlsx":
-        body = build.render_xlsx(report)
-    else:
-        return HttpResponse(build.render_html(report, mode="web"), mimetype=MIME["html"])
+    body = build.render(report, fmt, html_mode="web")
+    if fmt == "html":  # a page to read in the browser, not a download
+        return HttpResponse(body, mimetype=MIME[fmt])
     return HttpResponse(body, mimetype=MIME[fmt],
                         headers={"Content-Disposition": f'attachment; filename="{name}-{year}.{fmt}"'})
 
@@ -46,7 +44,7 @@ def _send(report_fn, name: str, fmt: str, back: str):
 @roles_required(Role.ADMIN, Role.NNS)
 @limiter.limit(EXPENSIVE, key_func=per_user)
 def national_report(fmt):
-    return _send(build.national_report, "jamstalldhetsrapport-riket", fmt, url_for("results.national"))
+    return _send(build.national_report, build.file_stem(), fmt, url_for("results.national"))
 
 
 @bp.get("/forbund/<code>.<fmt>")
@@ -54,5 +52,5 @@ def national_report(fmt):
 @limiter.limit(EXPENSIVE, key_func=per_user)
 def forbund_report(code, fmt):
     forbund = forbund_or_404(code)
-    return _send(lambda year: build.forbund_report(forbund, year), f"jamstalldhetsrapport-{forbund.code}", fmt,
+    return _send(lambda year: build.forbund_report(forbund, year), build.file_stem(forbund), fmt,
                  url_for("results.dashboard", code=forbund.code))

@@ -19,34 +19,36 @@ from sqlalchemy import select
 
 from indicators.instrument import GROUP_ORDER
 
-from .. import charts, navigation, periods
-from .. import formatting
-from ..access import FORBUND_ROLES, STAFF_ROLES, check_forbund, roles_required
-from ..figures import exports
+from .. import charts, formatting, navigation, periods
+from ..access import FORBUND_ROLES, SAFE_ID, STAFF_ROLES, forbund_or_404, roles_required
 from ..extensions import db
+from ..figures import exports, tables
 from ..i18n import current_language
 from ..models import AuditLog, Forbund, Role
-from ..figures import tables
-from indicators.rounding import CAUTION_BELOW
-from . import bp, breakdowns, peers, views
+from ..pages import compare as compare_page
+from ..pages import dashboard as dashboard_page
+from ..pages import genuskompass as genuskompass_page
+from ..pages import labels, spreadsheet
+from ..pages import national as national_page
+from ..pages import outcomes as outcomes_page
+from ..pages.filters import choose_year
+from ..pages.model import View
+from . import bp
+
 NATIONAL = tables.NATIONAL
-from .forms import CommentsFilter, CompareFilter, DashboardFilter, GenuskompassFilter, NationalFilter
+from indicators.rounding import CAUTION_BELOW
+
+from .forms import (
+    CommentsFilter,
+    CompareFilter,
+    DashboardFilter,
+    GenuskompassFilter,
+    NationalFilter,
+    OutcomesFilter,
+)
 
 NATIONAL_ROLES = (Role.ADMIN, Role.NNS)
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 KINDS = ("dashboard", "genuskompass", "national", "compare", "outcomes")
-SAFE_ID = re.compile(r"^[a-z0-9-]{1,60}$")
-# Excel headings for the columns the exchange headings do not name (the rest come from there).
-EXTRA_HEADINGS = {
-    "insats": "Insats", "measure": "Mått", "women": "Kvinnor (%)", "n_women": "Antal kvinnor",
-    "positive_women": "Positiva kvinnor", "men": "Män (%)", "n_men": "Antal män", "positive_men": "Positiva män",
-    "difference": "Skillnad kvinnor − män (procentenheter)", "ci_low": "KI, nedre (nivå i alpha)", "ci_high": "KI, övre (nivå i alpha)",
-    "p_value": "p-värde (Newcombes intervall)", "clear": "Tydlig skillnad",
-    "verdict": "Bedömning (clear / no_clear / too_few)", "p_adjusted": "p-värde justerat (Benjamini–Hochberg)",
-    "alpha": "Nivå efter justering (alpha; KI = 1 − alpha)", "caution": f"Osäker: färre än {CAUTION_BELOW} svar", "question": "Fråga",
-    "income_source": "Försörjning efter", "campaign": "Kampanj", "opens_on": "Öppnar", "closes_on": "Stänger",
-    "source_label": "Källa (text)", periods.PRELIMINARY_COLUMN: "Preliminär (året pågår)",
-}
 
 navigation.register_link("results.index", _l("Results and genuskompass"), STAFF_ROLES)
 navigation.register_link("results.national", _l("National view"), NATIONAL_ROLES)
@@ -60,45 +62,37 @@ def is_national_user() -> bool:
     return current_user.role in {r.value for r in NATIONAL_ROLES}
 
 
-def forbund_or_404(code: str) -> Forbund:
-    forbund = db.session.scalar(select(Forbund).where(Forbund.code == code)) if SAFE_ID.match(code) else None
-    if forbund is None:
-        abort(404)
-    check_forbund(forbund.id)
-    return forbund
-
-
-def build(kind: str, code: str) -> tuple[views.View, dict]:
+def build(kind: str, code: str) -> tuple[View, dict]:
     """The view of a page (kind, förbund code or riket), after the access check."""
     if code == NATIONAL:
         if not is_national_user():
             abort(403)
         if kind == "national":
-            return views.national(request.args), {}
+            return national_page.national(request.args), {}
         if kind == "genuskompass":
-            return views.genuskompass(NATIONAL, str(views.forbund_names()[NATIONAL]), request.args), {}
+            return genuskompass_page.genuskompass(NATIONAL, str(labels.forbund_names()[NATIONAL]), request.args), {}
         if kind == "outcomes":
-            return breakdowns.breakdowns(NATIONAL, views.national_label(), request.args), {}
+            return outcomes_page.breakdowns(NATIONAL, labels.national_label(), request.args), {}
         abort(404)
     forbund = forbund_or_404(code)
     if kind == "dashboard":
-        return views.dashboard(forbund, request.args), {"forbund": forbund}
+        return dashboard_page.dashboard(forbund, request.args), {"forbund": forbund}
     if kind == "genuskompass":
-        return views.genuskompass(forbund.code, forbund.name, request.args), {"forbund": forbund}
+        return genuskompass_page.genuskompass(forbund.code, forbund.name, request.args), {"forbund": forbund}
     if kind == "compare":
-        return peers.comparison(forbund, request.args), {"forbund": forbund}
+        return compare_page.comparison(forbund, request.args), {"forbund": forbund}
     if kind == "outcomes":
         names = {i.code: i.name for i in forbund.insatser}
-        return breakdowns.breakdowns(forbund.code, forbund.name, request.args, names), {"forbund": forbund}
+        return outcomes_page.breakdowns(forbund.code, forbund.name, request.args, names), {"forbund": forbund}
     abort(404)
 
 
-def _query(view: views.View) -> dict:
+def _query(view: View) -> dict:
     """The resolved filters as query arguments, so chart and export links show the page's figures."""
     return {k: v for k, v in view.filters.items() if v not in (None, "")}
 
 
-def _links(kind: str, code: str, view: views.View) -> dict:
+def _links(kind: str, code: str, view: View) -> dict:
     query = _query(view)
     return {
         "chart": lambda chart: url_for("results.chart", kind=kind, code=code, chart_id=chart.id, **query),
@@ -124,11 +118,11 @@ def _year_choices(years) -> list[tuple[str, str]]:
 
 
 def _group_choices() -> list[tuple[str, str]]:
-    return [(g, views.group_name(g)) for g in GROUP_ORDER]
+    return [(g, labels.group_name(g)) for g in GROUP_ORDER]
 
 
 def _indicator_choices() -> list[tuple[str, str]]:
-    return [(str(n), f"{n}. {views.indicator_name(n)}") for n in views.instrument().indicators]
+    return [(str(n), f"{n}. {labels.indicator_name(n)}") for n in labels.instrument().indicators]
 
 
 @bp.get("/forbund/<code>/")
@@ -162,7 +156,7 @@ def national_genuskompass():
 def _genuskompass_page(code: str):
     view, ctx = build("genuskompass", code)
     form = GenuskompassFilter(data={"year": str(view.filters["year"])})
-    form.year.choices = _year_choices(views._years_of(code))
+    form.year.choices = _year_choices(genuskompass_page.years_of(code))
     return render_template("results/genuskompass.html", view=view, form=form, forbund=ctx.get("forbund"),
                            code=code, links=_links("genuskompass", code, view))
 
@@ -182,7 +176,7 @@ def national():
 @bp.get("/forbund/<code>/compare")
 @roles_required(*STAFF_ROLES)
 def compare(code):
-    """A förbund next to riket and förbund of similar size (peers.py says how they are chosen)."""
+    """A förbund next to riket and förbund of similar size (pages/compare.py says how they are chosen)."""
     view, ctx = build("compare", code)
     forbund = ctx["forbund"]
     form = CompareFilter(data={k: str(v) for k, v in view.filters.items() if v is not None})
@@ -218,7 +212,10 @@ def national_outcomes():
 
 def _outcomes_page(code: str):
     view, ctx = build("outcomes", code)
-    form = breakdowns.filter_form(view, breakdowns.years_of(code))
+    form = OutcomesFilter(data={k: str(v) for k, v in view.filters.items() if v is not None})
+    form.year.choices = _year_choices(outcomes_page.years_of(code))
+    for name, choices in outcomes_page.filter_choices().items():
+        form[name].choices = choices
     return render_template("results/outcomes.html", view=view, form=form, forbund=ctx.get("forbund"), code=code,
                            caution_below=CAUTION_BELOW,
                            links=_links("outcomes", code, view))
@@ -234,7 +231,7 @@ def comments(code):
     forbund = forbund_or_404(code)
     notices: list[str] = []
     years = tables.years_with_data(forbund.code)
-    year = views._year(request.args.get("year"), years, notices)
+    year = choose_year(request.args.get("year"), years, notices)
     form = CommentsFilter(data={"year": str(year) if year is not None else ""})
     form.year.choices = _year_choices(years)
     groups = []
@@ -243,7 +240,7 @@ def comments(code):
         by_group: dict[str, list[str]] = {}
         for row in frame.to_dict("records"):
             by_group.setdefault(row["respondent_group"], []).append(row["kommentar"])
-        groups = [(views.group_name(g), by_group[g]) for g in GROUP_ORDER if g in by_group]
+        groups = [(labels.group_name(g), by_group[g]) for g in GROUP_ORDER if g in by_group]
         db.session.add(AuditLog(user_id=current_user.id, forbund_id=forbund.id, action="view_comments",
                                 detail=f"results page: {len(frame)} comments of {year}"))
         db.session.commit()
@@ -292,6 +289,6 @@ def download(frame, name: str, fmt: str) -> HttpResponse:
     if fmt == "csv":
         return HttpResponse(exports.csv_text(frame), mimetype="text/csv; charset=utf-8",
                             headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
-    renamed = frame.rename(columns={c: h for c, h in EXTRA_HEADINGS.items() if c not in exports.SWEDISH_HEADINGS})
-    return HttpResponse(exports.xlsx_bytes(renamed, sheet="Data"), mimetype=XLSX_MIME,
+    renamed = frame.set_axis(spreadsheet.headings(frame.columns), axis=1)
+    return HttpResponse(exports.xlsx_bytes(renamed, swedish_headings=False, sheet="Data"), mimetype=exports.XLSX_MIME,
                         headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})

@@ -35,7 +35,7 @@ def test_continue_works_after_back(phone, live_server, factory):
     assert phone.title().startswith("Fråga 2 av")
     back(phone)
     assert phone.title().startswith("Fråga 1 av")
-    assert phone.locator("#answer-1").is_checked()
+    phone.get_by_text("Mycket bra", exact=True).click()
     submit(phone, "Fortsätt")  # not stuck as "submitting"
     assert phone.title().startswith("Fråga 2 av")
 
@@ -76,3 +76,26 @@ def test_the_next_person_on_a_shared_phone_starts_afresh(phone, live_server, fac
     assert phone.locator("input[name=answer]:checked").count() == 0
     back(phone)  # A's pages are gone for B as well
     assert phone.locator("input[name=answer]:checked").count() == 0
+
+
+def test_reading_about_the_questionnaire_mid_way_and_going_back(phone, live_server, factory):
+    """The information page is linked from every participant page: reading it in the middle of
+    the questionnaire and pressing Back returns to the question, and Continue still works and
+    saves (bfcache on, as on a phone). A choice not yet sent with Continue is not kept (question
+    pages are no-store, so the browser fetches them afresh): noted in the issue notes."""
+    campaign = factory.campaign()
+    phone.goto(f"{live_server.url}/e/{campaign.token}")
+    submit(phone, "Börja")
+    phone.get_by_text("Mycket bra", exact=True).click()
+    with phone.expect_navigation():
+        phone.get_by_role("link", name="Om enkäten och dina uppgifter").first.click()
+    assert "Om enkäten" in phone.locator("h1").inner_text()
+    back(phone)
+    assert phone.title().startswith("Fråga 1 av")
+    phone.get_by_text("Mycket bra", exact=True).click()
+    submit(phone, "Fortsätt")
+    assert phone.title().startswith("Fråga 2 av")
+    back(phone)
+    assert phone.locator("#answer-1").is_checked()  # saved by Continue, not only kept by the cache
+    phone.reload()
+    assert phone.locator("#answer-1").is_checked()

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from indicators.instrument import instruments
-from survey.exchange import importing
+from survey import importing
 from survey.figures import cache, cells, counts
 from survey.extensions import db
 from survey.models import AvslutRecord, Forbund, IndicatorCell, QuestionCell

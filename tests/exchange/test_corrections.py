@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
-from survey.exchange import importing
+from survey import importing
 from survey.extensions import db
 from survey.figures import cells, releases
 from survey.maintenance.retention import clear_import_links

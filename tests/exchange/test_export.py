@@ -209,7 +209,7 @@ def test_raw_rows_leave_in_random_order_and_comments_apart(runner, factory, app)
 
 def test_a_formula_after_a_semicolon_is_neutralised_too(runner, factory):
     """Issue 12: Swedish Excel splits a CSV file on ";", so "Bra stöd;=1+1" put =1+1 in a cell."""
-    from survey.exchange.importing import _unquote
+    from survey.importing import _unquote
 
     alfa = factory.forbund("alfa")
     for i in range(10):

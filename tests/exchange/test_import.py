@@ -9,7 +9,7 @@ from flask_babel import force_locale
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from survey.exchange import importing
+from survey import importing
 from survey.extensions import db
 from survey.models import Answer, AuditLog, AvslutRecord, Forbund, Insats, Response
 

@@ -244,7 +244,7 @@ def test_import_templates_carry_the_columns_the_import_reads(client, setup):
     the upload page; a filled-in template imports."""
     from openpyxl import load_workbook
 
-    from survey.exchange import importing
+    from survey import importing
 
     _alfa, _beta, users = setup
     login(client, users["alfa_admin"])

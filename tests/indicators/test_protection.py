@@ -328,3 +328,67 @@ def test_the_demo_outcome_rates_hold_against_outsiders_and_every_förbund_as_ins
     flags = out[out["gender"].isin(["kvinna", "man"])].pivot_table(
         index=["forbund", "year", "source", "rate"], columns="gender", values="suppressed").loc[both]
     assert ((flags["kvinna"] == 1) | (flags["man"] == 1)).mean() < 0.2
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.integers(0, 30), st.integers(0, 30), st.integers(0, 4)), min_size=6, max_size=9),
+       st.randoms(use_true_random=False))
+def test_insider_coalitions_clear_only_what_no_member_can_pin(sizes, rnd):
+    """From six insiders on, the audit first asks coalitions of förbund pooling their rows
+    (audit._cleared_by_coalitions): a figure free to them is free to each. Sound only if the
+    repair then sees exactly the exposures one-by-one insiders see: the same pattern with and
+    without coalitions, and no insider's attack on it pins another förbund's figure."""
+    from indicators import audit, protection
+
+    per = {}
+    for i, (kvinna, man, ovriga) in enumerate(sizes):
+        genders = {g: (n, rnd.randint(0, n)) for g, n in (("kvinna", kvinna), ("man", man), ("ovriga", ovriga))}
+        if any(n for n, _p in genders.values()):
+            per[f"f{i}"] = genders
+    if len(per) < audit.COALITIONS_FROM:
+        return
+    cells = indicator_cells(per)
+    protection._MEMO.clear()
+    pooled = run(cells)
+    protection._MEMO.clear()
+    at = audit.COALITIONS_FROM
+    audit.COALITIONS_FROM = 10**6
+    try:
+        alone = run(cells)
+    finally:
+        audit.COALITIONS_FROM = at
+        protection._MEMO.clear()
+    assert pooled.equals(alone)
+    for insider in per:
+        for solved in attack_indicators(as_insider(pooled, insider), 5):
+            assert solved.row["forbund"] in (insider, "riket") or pooled["suppressed"].all() \
+                or solved.row["hidden_reason"] == FEW or zero_of_k(solved), (insider, solved)
+
+
+def test_insider_coalitions_are_used_and_save_programs(monkeypatch):
+    """The coalitions do run on a table of many insiders (sixteen förbund with few men under a
+    shown riket row), and solve fewer insider programs than one per insider."""
+    from indicators import audit, protection
+
+    rng = np.random.default_rng(3)
+    per = {f"f{i}": {"kvinna": (int(rng.integers(5, 30)), 2), "man": (int(rng.integers(1, 5)), 1),
+                     "ovriga": (int(rng.integers(1, 4)), 0)} for i in range(16)}
+    cells = indicator_cells(per)
+    calls = {"pooled": 0, "alone": 0}
+    real = audit._Program.pinned
+
+    def counting(self, mask, fixed, directions, seed):
+        if fixed is not None and len(fixed):
+            calls[key] += 1
+        return real(self, mask, fixed, directions, seed)
+    monkeypatch.setattr(audit._Program, "pinned", counting)
+    key = "pooled"
+    protection._MEMO.clear()
+    pooled = run(cells)
+    key = "alone"
+    monkeypatch.setattr(audit, "COALITIONS_FROM", 10**6)
+    protection._MEMO.clear()
+    alone = run(cells)
+    protection._MEMO.clear()
+    assert pooled.equals(alone)
+    assert 0 < calls["pooled"] < calls["alone"], calls

@@ -81,7 +81,7 @@ def current_year_data(demo):
     other group none. Returns the running year."""
     from datetime import date
 
-    from survey.exchange import importing
+    from survey import importing
     from survey.figures import tables
 
     year = date.today().year

@@ -1,6 +1,7 @@
 """Dashboard, genuskompass and national view in real headless Chromium at desktop (1280 × 900) and
 phone (360 × 740) width: no axe-core WCAG 2.1 A/AA violation, nothing blocked by the strict CSP,
-every chart image loads, nothing wider than the screen; screenshots as artefacts."""
+every chart image loads, nothing wider than the screen (at the phone's width also with 200 % text,
+on these and the other staff pages); screenshots as artefacts."""
 from __future__ import annotations
 
 import pytest
@@ -19,11 +20,20 @@ PAGES = {
     "compare": f"/results/forbund/{OWN}/compare?year=2024",
 }
 
+# Staff pages without charts, by who sees them, checked for sideways scrolling at 200 % text too.
+STAFF_PAGES = {"nns": ("/results/", "/account/password"), "forbund_admin": ("/campaigns/", "/data/", "/results/"),
+               "admin": ("/admin/users", "/admin/users/new", "/admin/forbund", "/admin/audit/")}
 
-def _log_in(context, base: str):
+
+def _scroll_width_at_double_text(page) -> int:
+    page.add_style_tag(content="html { font-size: 200% !important; }")
+    return page.evaluate("document.documentElement.scrollWidth")
+
+
+def _log_in(context, base: str, role: str = "nns"):
     page = context.new_page()
     page.goto(base + "/login")
-    page.fill("#email", DEMO_EMAILS["nns"])
+    page.fill("#email", DEMO_EMAILS[role])
     page.fill("#password", PASSWORD)
     page.click("main button[type=submit]")
     page.wait_for_url(base + "/")
@@ -59,6 +69,16 @@ def test_results_pages_pass_axe_at_desktop_and_phone_width(demo, browser, live_s
             found = axe_violations(audit_page)
             if found:
                 problems[name] = found
+            if viewport is PHONE:  # WCAG 1.4.4/1.4.10: at 200 % text nothing but the tables scrolls sideways
+                assert _scroll_width_at_double_text(audit_page) <= width, path
+        if viewport is PHONE:
+            for role, paths in STAFF_PAGES.items():
+                staff = browser.new_context(viewport=viewport, locale="sv-SE", bypass_csp=True)
+                staff_page = _log_in(staff, live_server.url, role)
+                for path in paths:
+                    assert staff_page.goto(live_server.url + path).status == 200, (role, path)
+                    assert _scroll_width_at_double_text(staff_page) <= width, (role, path)
+                staff.close()
         assert problems == {}
         assert blocked == []
     finally:

@@ -13,7 +13,7 @@ from flask_babel import force_locale
 from survey.extensions import db
 from survey.figures import exports, tables
 from survey.models import AuditLog, Forbund
-from survey.results import peers
+from survey.pages import compare as peers
 from tests.results.conftest import OWN, page, read_csv, text_of
 
 YEAR, GROUP = 2025, "deltagare_avslut"
@@ -93,7 +93,7 @@ def test_the_comparison_page_answers_for_every_group(demo, login_demo):
 
 def _add_comments(year: int) -> None:
     """Twelve responses with comments in one group, six in another (too few to show)."""
-    from survey.exchange import importing
+    from survey import importing
 
     rows = []
     for group, n, text in (("deltagare_pagaende", 12, "Tolv svar, kommentar %s"),

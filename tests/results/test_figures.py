@@ -79,7 +79,7 @@ def _page_family(client, url_base: str, year: int) -> tuple[float, list[dict]]:
     """Every shown comparison of a genuskompass page, from its exports (the year's tables and
     the trends), and the Benjamini–Hochberg level worked out here by hand from their p-values."""
     rows = []
-    for number in range(1, 7):
+    for number in range(0, 7):  # the six sub-goals and (0) the comparisons outside them
         for kind in ("compare", "gaptrend"):
             response = client.get(f"{url_base}/export/{kind}-{number}.csv?year={year}")
             if response.status_code == 200:
@@ -235,3 +235,32 @@ def test_the_national_gap_names_no_förbund_without_the_many_comparisons_control
     assert (udda["clear"], udda["verdict"]) == ("0", "too_few")
     assert float(udda["p_adjusted"]) == pytest.approx(min(1.0, newcombe_p_value(14, 20, 7, 20) * 12))
     assert float(udda["alpha"]) == pytest.approx(0.05 / 12)
+
+
+def test_every_participant_indicator_and_outcome_rate_is_compared():
+    """GENUSKOMPASS.md: every indicator participants answer and every outcome rate, each once;
+    the six sub-goals keep its mapping and the rest come after them."""
+    from indicators.genuskompass import GENUSKOMPASS_GROUPS, SUBGOALS
+    from indicators.instrument import PARTICIPANT_GROUPS, get_instrument, latest_version
+    from indicators.outcomes import ALL_RATES
+
+    instrument = get_instrument(latest_version())
+    asked = {n for g in PARTICIPANT_GROUPS for n in instrument.indicator_questions(g)}
+    compared = [n for goal in GENUSKOMPASS_GROUPS for n in goal.indicators if n in asked]
+    assert sorted(compared) == sorted(asked)
+    assert sorted(r for goal in GENUSKOMPASS_GROUPS for r in goal.outcome_rates) == sorted(ALL_RATES)
+    assert [goal.indicators for goal in SUBGOALS] == [(3, 1), (), (), (), (6,), (16,)]
+
+
+def test_genuskompass_page_has_the_comparisons_outside_the_sub_goals(client, small):
+    forbund, users = small
+    login(client, users["user"])
+    html = page(client, "/results/forbund/norrby/genuskompass?year=2024&lang=en")
+    # Work or studies: women 20 of 20 (3 subsidised work + 17 studies), men 9 of 20.
+    assert "Fler jämförelser, inte knutna till ett delmål (More comparisons, not tied to a sub-goal)" in text_of(html)
+    row = table_text(html, "compare-0")
+    assert "Work or studies (avslut records registered by staff) 100.0% 20 of 20 45.0% 9 of 20 +55.0 points" in row, row
+    rows = read_csv(client.get("/results/genuskompass/norrby/export/compare-0.csv?year=2024").data)
+    assert {r["measure"] for r in rows} >= {"work_or_studies-avslut"}
+    sv = text_of(page(client, "/results/forbund/norrby/genuskompass?year=2024&lang=sv"))
+    assert "Fler jämförelser, inte knutna till ett delmål" in sv and "0. Fler" not in sv

@@ -1,12 +1,12 @@
 """Issue 12 point 4: the login tells nobody whether an account exists or is locked, and nobody
-can use the lockout to keep an owner out (device cookies, survey/auth/passwords.py)."""
+can use the lockout to keep an owner out (device cookies, survey/credentials/passwords.py)."""
 from __future__ import annotations
 
 import statistics
 import time
 from datetime import timedelta
 
-from survey.auth.passwords import DEVICE_COOKIE, MAX_FAILURES
+from survey.credentials.passwords import DEVICE_COOKIE, MAX_FAILURES
 from survey.extensions import db
 from survey.models import LoginDevice, utcnow
 from tests.support.factories import PASSWORD, forget_cached_user_per_request, login

@@ -1,5 +1,5 @@
 """Issue 12 point 2: TOTP two-step login for administrators and NNS analysts, optional or
-required by the installation (survey/auth/twofactor.py)."""
+required by the installation (survey/credentials/twofactor.py)."""
 from __future__ import annotations
 
 import re
@@ -9,7 +9,7 @@ import pyotp
 import pytest
 
 from survey import create_app
-from survey.auth import twofactor
+from survey.credentials import twofactor
 from survey.config import ConfigError
 from survey.extensions import db, limiter
 from tests.support.factories import PASSWORD, forget_cached_user_per_request, login

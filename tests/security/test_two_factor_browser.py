@@ -8,7 +8,7 @@ import time
 
 import pyotp
 
-from survey.auth import twofactor
+from survey.credentials import twofactor
 from tests.support.browser import axe_violations
 from tests.support.factories import PASSWORD
 

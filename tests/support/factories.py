@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from survey.auth.passwords import hash_password
+from survey.credentials.passwords import hash_password
 from survey.extensions import db
 from survey.models import Campaign, Forbund, Insats, User
 

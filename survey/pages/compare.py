@@ -21,8 +21,11 @@ from indicators.instrument import GROUP_ORDER, PARTICIPANT_GROUPS
 from .. import charts, periods
 from .. import formatting as fmt
 from ..figures import tables
-from . import views
-from .views import INSATS_TOTAL, NATIONAL, ChartSpec, Section, Table, View
+from .cells import share_cell
+from .filters import choose, choose_year
+from .labels import GENDER_LABELS, INSATS_TOTAL, NATIONAL, forbund_names, group_name, indicator_name
+from .model import ChartSpec, Section, Table, View
+from .national import participating, participating_note
 
 MIN_PEERS = 3
 
@@ -54,10 +57,10 @@ def comparison(forbund, args) -> View:
     table = table[table["insats"].eq(INSATS_TOTAL)]
     mine = table[table["forbund"].eq(forbund.code)]
     years = sorted(int(y) for y in mine["year"].unique())
-    year = views._year(args.get("year"), years, notices, periods.shown_years(mine))
-    group = views._choice(args.get("group"), GROUP_ORDER, PARTICIPANT_GROUPS[1], notices,
+    year = choose_year(args.get("year"), years, notices, periods.shown_years(mine))
+    group = choose(args.get("group"), GROUP_ORDER, PARTICIPANT_GROUPS[1], notices,
                           _("Unknown respondent group; showing %(group)s.",
-                            group=views.group_name(PARTICIPANT_GROUPS[1])))
+                            group=group_name(PARTICIPANT_GROUPS[1])))
     view = View(_("%(name)s next to riket and förbund of similar size", name=forbund.name),
                 {"year": year, "group": group}, notices)
     if year is None:
@@ -65,22 +68,22 @@ def comparison(forbund, args) -> View:
         return view
     this = table[table["year"].eq(year) & table["respondent_group"].eq(group)]
     if this[this["forbund"].eq(forbund.code)].empty:
-        notices.append(_("No responses from %(group)s in %(year)s.", group=views.group_name(group),
+        notices.append(_("No responses from %(group)s in %(year)s.", group=group_name(group),
                          year=periods.year_label(year)))
     peers, why_none = similar_size(forbund.code, year, group)
     if why_none:
         notices.append(why_none)
-    names = views.forbund_names()
-    where = _("%(group)s, %(year)s", group=views.group_name(group), year=periods.year_label(year))
+    names = forbund_names()
+    where = _("%(group)s, %(year)s", group=group_name(group), year=periods.year_label(year))
 
     codes = [forbund.code, NATIONAL, *peers]
     rows = this[this["forbund"].isin(codes) & this["gender"].eq("alla")]
     by = {(r["forbund"], int(r["indicator"])): r for r in rows.to_dict("records")}
     numbers = sorted(int(n) for n in rows["indicator"].unique())
-    body = [(f"{n}. {views.indicator_name(n)}", [views.share_cell(by.get((c, n))) for c in codes]) for n in numbers]
+    body = [(f"{n}. {indicator_name(n)}", [share_cell(by.get((c, n))) for c in codes]) for n in numbers]
     title = _("Share positive: %(name)s, riket and förbund of similar size, %(where)s", name=forbund.name,
               where=where)
-    note = views.participating_note(views.participating(this), group, year)
+    note = participating_note(participating(this), group, year)
     if peers:
         note += " " + _("Förbund of similar size: the %(n)s whose number of responses from this group in this "
                         "year is nearest yours.", n=len(peers))
@@ -109,7 +112,7 @@ def _chart(title: str, codes: list[str], names: dict, by: dict, numbers: list[in
             why = fmt.hidden_reason((rec or {}).get("hidden_reason") or "few") if value is None else None
             if why:
                 hidden[why] = hidden.get(why, 0) + 1
-            plot_rows.append({"category": views.indicator_name(n), "series": code, "hidden_text": why,
+            plot_rows.append({"category": indicator_name(n), "series": code, "hidden_text": why,
                               "value": None if value is None else float(value), "label": fmt.percent(value)})
     series = [(c, str(names.get(c, c))) for c in codes]
     summary = _("Bar chart, share positive answers per indicator for %(names)s.",
@@ -129,9 +132,9 @@ def _by_gender(forbund, this: pd.DataFrame, group: str, where: str, names: dict)
     by = {(r["forbund"], r["gender"], int(r["indicator"])): r for r in rows.to_dict("records")}
     numbers = sorted(int(n) for n in rows["indicator"].unique())
     pairs = [(c, g) for c in (forbund.code, NATIONAL) for g in ("kvinna", "man")]
-    body = [(f"{n}. {views.indicator_name(n)}", [views.share_cell(by.get((c, g, n))) for c, g in pairs])
+    body = [(f"{n}. {indicator_name(n)}", [share_cell(by.get((c, g, n))) for c, g in pairs])
             for n in numbers]
-    columns = [_("Indicator"), *[f"{views.GENDER_LABELS[g]}: {names.get(c, c)}" for c, g in pairs]]
+    columns = [_("Indicator"), *[f"{GENDER_LABELS[g]}: {names.get(c, c)}" for c, g in pairs]]
     title = _("Women and men: %(name)s and riket, %(where)s", name=forbund.name, where=where)
     table = Table("gender", title, columns, body, rows.drop(columns=["insats"]).reset_index(drop=True))
     return Section("gender", _("Women and men next to riket"), tables=[table])

@@ -24,11 +24,11 @@ from sqlalchemy import insert, select
 from indicators.instrument import instruments, latest_version
 from indicators.outcomes import INCOME_CODES, UTFALL_CODES
 
-from ..extensions import db
-from ..formatting import number
-from ..models import Answer, AuditLog, AvslutRecord, Forbund, ImportBatch, Insats, Response, new_token
-from ..figures import cells as count_cells
-from ..figures.exports import AVSLUT_COLUMNS, RESPONSE_FIXED, answer_columns
+from .extensions import db
+from .formatting import number
+from .models import Answer, AuditLog, AvslutRecord, Forbund, ImportBatch, Insats, Response, new_token
+from .figures import cells as count_cells
+from .figures.exports import AVSLUT_COLUMNS, RESPONSE_FIXED, answer_columns
 
 MAX_ROWS = 200_000
 MAX_BYTES = 64 * 1024 * 1024

@@ -13,29 +13,18 @@ from __future__ import annotations
 import pandas as pd
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import Form, SelectField
 
 from indicators.breakdowns import AGE_BANDS, MONTH_BANDS, PENDING
 from indicators.outcomes import INCOME_CODES
 
-from .. import periods
 from .. import formatting as fmt
+from .. import periods
 from ..figures import tables
 from ..formatting import INCOME_LABELS
-from .views import (
-    GENDER_LABELS,
-    GENDERS,
-    NATIONAL,
-    RATE_LABELS,
-    SOURCE_LABELS,
-    Cell,
-    Section,
-    Table,
-    View,
-    _choice,
-    _year,
-    cautious_percent,
-)
+from .cells import cautious_percent
+from .filters import choose, choose_year
+from .labels import GENDER_LABELS, GENDERS, NATIONAL, RATE_LABELS, SOURCE_LABELS
+from .model import Cell, Section, Table, View
 
 RATES = ("work", "subsidised_work", "studies", "work_or_studies", "sick_leave", "subsidised_share_of_work")
 SOURCES = ("avslut", "enkat")
@@ -46,20 +35,11 @@ NO_INSATS_LABEL = _l("No intervention given")
 PENDING_LABEL = _l("Not yet broken down (waiting for more records)")
 
 
-class BreakdownFilter(Form):
-    year = SelectField(_l("Year"))
-    source = SelectField(_l("Source of the outcomes"))
-    rate = SelectField(_l("Outcome"))
-    after = SelectField(_l("Income source after"))
-
-
-def filter_form(view: View, years: list[int]) -> BreakdownFilter:
-    form = BreakdownFilter(data={k: str(v) for k, v in view.filters.items() if v is not None})
-    form.year.choices = [(str(y), periods.year_label(y)) for y in reversed(years)]
-    form.source.choices = [(s, str(SOURCE_LABELS[s]).capitalize()) for s in SOURCES]
-    form.rate.choices = [(r, str(RATE_LABELS[r])) for r in RATES]
-    form.after.choices = [(c, str(INCOME_LABELS[c])) for c in AFTER]
-    return form
+def filter_choices() -> dict[str, list[tuple[str, str]]]:
+    """The page's filters besides the year: field name -> (value, label)."""
+    return {"source": [(s, str(SOURCE_LABELS[s]).capitalize()) for s in SOURCES],
+            "rate": [(r, str(RATE_LABELS[r])) for r in RATES],
+            "after": [(c, str(INCOME_LABELS[c])) for c in AFTER]}
 
 
 def years_of(scope: str) -> list[int]:
@@ -120,10 +100,10 @@ def breakdowns(scope: str, scope_name: str, args, insats_names: dict | None = No
     """The page of a förbund (scope = its code) or of riket."""
     notices: list[str] = []
     years = years_of(scope)
-    year = _year(args.get("year"), years, notices)
-    source = _choice(args.get("source"), SOURCES, "avslut", notices, _("Unknown source; showing avslut records."))
-    rate = _choice(args.get("rate"), RATES, "work", notices, _("Unknown outcome; showing work."))
-    after = _choice(args.get("after"), AFTER, "lon", notices, _("Unknown income source; showing salary."))
+    year = choose_year(args.get("year"), years, notices)
+    source = choose(args.get("source"), SOURCES, "avslut", notices, _("Unknown source; showing avslut records."))
+    rate = choose(args.get("rate"), RATES, "work", notices, _("Unknown outcome; showing work."))
+    after = choose(args.get("after"), AFTER, "lon", notices, _("Unknown income source; showing salary."))
     view = View(_("Outcomes by intervention, age, income and time: %(name)s", name=scope_name),
                 {"year": year, "source": source, "rate": rate, "after": after}, notices)
     if year is None:
