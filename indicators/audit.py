@@ -241,12 +241,16 @@ class _Program:
         # The objectives: each hidden row's figures that the cell's shown rows do not already publish.
         objectives: dict[tuple[int, tuple[int, ...]], int] = {}
         obj_kind: list[int] = []
+        vectors = [[tuple(int(v) for v in vector) for vector in figures[kind]] for kind in range(n_kinds)]
+        # Per shown-kinds pattern and kind, the figures its shown rows do not publish already.
+        unpublished = {(pattern, kind): [t for vector, t in zip(figures[kind], vectors[kind]) if not in_span(vector)]
+                       for pattern, (_known, in_span) in spans.items() for kind in range(n_kinds)}
         for kind in range(n_kinds):
             for cell in np.flatnonzero(hidden[kind]):
-                _known, in_span = spans[int(patterns[cell])]
-                for vector in figures[kind]:
-                    key = (int(cell), tuple(int(v) for v in vector))
-                    if key in objectives or in_span(vector):
+                cell = int(cell)
+                for vector in unpublished[int(patterns[cell]), kind]:
+                    key = (cell, vector)
+                    if key in objectives:
                         continue
                     objectives[key] = len(objectives)
                     obj_kind.append(kind)
