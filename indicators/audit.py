@@ -78,24 +78,41 @@ class Exposure:
 
 def span_test(figures: list[np.ndarray], pattern: int, n_atoms: int):
     """A test 'can this atom vector be worked out from the figures of the shown kinds?' for a
-    cell whose shown kinds are the bits of `pattern`."""
+    cell whose shown kinds are the bits of `pattern`. Answers are kept per figures, pattern and
+    vector (_SPANS): the repair asks the same few questions hundreds of thousands of times."""
     rows = [f for kind, f in enumerate(figures) if pattern >> kind & 1]
+    key = (pattern, n_atoms, tuple((f.shape, f.tobytes()) for f in rows))
+    answers = _SPANS.get(key)
+    if answers is None:
+        if len(_SPANS) > 4096:
+            _SPANS.clear()
+        answers = _SPANS[key] = {}
     basis = np.vstack(rows).astype(float) if rows else np.zeros((0, n_atoms))
     rank = np.linalg.matrix_rank(basis) if len(basis) else 0
 
     def in_span(vector):
-        if rank == 0:
-            return not np.any(vector)
-        return np.linalg.matrix_rank(np.vstack([basis, vector])) == rank
+        vector = np.asarray(vector)
+        seen = answers.get(vector.tobytes())
+        if seen is None:
+            if rank == 0:
+                seen = not np.any(vector)
+            else:
+                seen = bool(np.linalg.matrix_rank(np.vstack([basis, vector])) == rank)
+            answers[vector.tobytes()] = seen
+        return seen
     return in_span
+
+
+_SPANS: dict = {}
 
 
 def _span_masks(figures: list[np.ndarray], patterns: np.ndarray, n_atoms: int):
     """Per shown-kinds pattern: which atoms are determined, and its span test."""
     out = {}
+    eye = np.eye(n_atoms, dtype=np.int64)
     for pattern in np.unique(patterns):
         in_span = span_test(figures, int(pattern), n_atoms)
-        known = np.array([in_span(np.eye(n_atoms)[a]) for a in range(n_atoms)], dtype=bool)
+        known = np.array([in_span(eye[a]) for a in range(n_atoms)], dtype=bool)
         out[int(pattern)] = (known, in_span)
     return out
 
