@@ -629,8 +629,8 @@ class _Engine:
         if failed():
             self.hidden = saved
             return False
-        self._show_what_is_pinned(block)
-        safe = self._audit_until_safe(np.array([block]), give_up_on_comparisons=True)
+        found = self._show_what_is_pinned(block)
+        safe = self._audit_until_safe(np.array([block]), give_up_on_comparisons=True, outsider_found=found)
         if not safe or failed():
             self.hidden = saved
             return False
@@ -657,11 +657,13 @@ class _Engine:
                         self.hidden[kind, lone] = False
                         changed = True
 
-    def _show_what_is_pinned(self, block: int, rounds: int = 4) -> None:
+    def _show_what_is_pinned(self, block: int, rounds: int = 4) -> list | None:
         """Shows the block's rows of at least k hidden to protect others whose every figure the
         outsider's program pins anyway: showing a value everyone can work out tells no one
         anything, and a hidden row that is pinned protects nothing (the repair would instead hide
-        a neighbour, often kvinna or man). The set rules then run again."""
+        a neighbour, often kvinna or man). The set rules then run again. Returns what the
+        outsider pins in the block as it now stands (the audit's first round, saved), or None
+        when the block changed after the last program."""
         from .audit import exposed
 
         cells = np.flatnonzero(self.block == block)
@@ -678,8 +680,9 @@ class _Engine:
                     self.hidden[kind, cell] = False
                     shown = True
             if not shown:
-                return
+                return found
             self._sets_to_fixed_point()
+        return None
 
     def _compared(self, kind: int, cell: int) -> bool:
         """Is this row one of a comparison of the highest weight that stands (both rows of at
@@ -697,14 +700,17 @@ class _Engine:
         gone = big & (self.hidden[:, first] | self.hidden[:, theirs])
         return float((gone * np.maximum(self.pair_weight[first], self.pair_weight[theirs])).sum())
 
-    def _audit_until_safe(self, blocks: np.ndarray | None = None, give_up_on_comparisons: bool = False) -> bool:
+    def _audit_until_safe(self, blocks: np.ndarray | None = None, give_up_on_comparisons: bool = False,
+                          outsider_found: list | None = None) -> bool:
         """The attacker's program over the published result, and the repair of what it pins;
         then the same for every förbund as an insider that knows its own rows (DISCLOSURE.md: a
         förbund administrator can export its raw data), where it has a hidden row: riket minus
         its own rows must not give another förbund's away. blocks: only these (default: every
         block with a hidden row). give_up_on_comparisons: stop (False) as soon as the repair would
         hide a kvinna or man row of a comparison that stands (_compared; a trial has then
-        failed; the rounds after would be wasted). True once nothing is exposed."""
+        failed; the rounds after would be wasted). outsider_found: the outsider's exposures of
+        the one block in `blocks` as it stands (_show_what_is_pinned solved that program
+        already), used for the first round. True once nothing is exposed."""
         from .audit import exposed, exposed_to_insiders
 
         kind_priority = np.array([kind.priority for kind in self.kinds], np.int64)
@@ -720,7 +726,11 @@ class _Engine:
             # faster than one over every block at once.
             table, found, clean = self._table(), [], []
             for b in dirty.tolist():
-                mine = [(e, None) for e in exposed(table, by_block[b]) if not self._no_news(e)]
+                if outsider_found is not None and len(dirty) == 1:
+                    seen, outsider_found = outsider_found, None
+                else:
+                    seen = exposed(table, by_block[b])
+                mine = [(e, None) for e in seen if not self._no_news(e)]
                 found += mine
                 if not mine:
                     clean.append(b)
