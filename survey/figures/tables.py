@@ -142,11 +142,18 @@ def _blanks_as_none(frame: pd.DataFrame, columns) -> pd.DataFrame:
 
 
 def build_all() -> None:
-    """Compute every published table now (a release, then disclosure with its audit), so that
-    the first visitor after a data load does not wait for them."""
+    """Compute every published table the pages open on now (a release, then disclosure with its
+    audit), so that the first visitor after a data load does not wait for them."""
     indicators(), outcomes(), income_after(), responses()
     for question_id in GENUSKOMPASS_QUESTIONS:
         question(question_id)
+
+
+def build_breakdowns() -> None:
+    """The breakdowns of the avslut records (outcomes page): their joint audit with the tables
+    they add up to takes most of a minute on the demo, so `flask demo` builds them after it
+    starts serving, and `flask figures publish` after build_all()."""
+    outcome_breakdowns(), income_transitions(), months()
 
 
 def years_with_data(forbund: str | None = None) -> list[int]:

@@ -168,3 +168,66 @@ def test_months_come_in_bands_never_as_a_mean():
     assert not {"mean", "median"} & set(out.columns)
     shown = out[(out.forbund == "a") & (out.gender == "kvinna") & (out.months == "0-3")]
     assert int(shown["suppressed"].iloc[0]) == 0 and float(shown["value"].iloc[0]) == 100.0
+
+
+INCOME = ("lon", "a_kassa_aktivitetsstod", "sjukpenning_ersattning", "forsorjningsstod", "studiemedel", "ingen", "annan")
+INCOME_KINDS = {code: {"n": INCOME, "numerator": (code,)} for code in INCOME}
+MOVE_KEYS = ["forbund", "income_before", "gender"]
+
+
+def solved_moves(rows: pd.DataFrame) -> set:
+    """As solved(), over the income-after table (income_before `alla`) and the transitions: the
+    sources before add up to the förbund's row, genders to alla, förbund to riket (totals only)."""
+    attack = Attack(K)
+    _add_rows(attack, rows, MOVE_KEYS, "income_source", INCOME_KINDS, floor=0)
+    cells = list(dict.fromkeys(tuple(r) for r in rows[MOVE_KEYS].itertuples(index=False)))
+
+    def restrict(dim, cell):
+        return dim != "forbund" or cell[1] == "alla"
+    _add_sums(attack, cells, MOVE_KEYS, {"gender": "alla", "forbund": "riket", "income_before": "alla"}, INCOME,
+              restrict)
+    out = set()
+    for s in attack.solved():
+        if s.high < 1 - 1e-6:
+            continue
+        same = rows[rows["income_source"].eq(s.row["income_source"]) & rows["income_before"].eq("alla")]
+        if _national_of_too_few(same, s.row, ["forbund", "gender"]):
+            continue
+        cell = rows[(rows.forbund == s.row["forbund"]) & (rows.income_before == s.row["income_before"])
+                    & (rows.gender == s.row["gender"]) & (rows.suppressed == 0)]
+        if s.figure == "n" and len(cell):
+            continue  # every row of a cell publishes the same n
+        out.add((s.row["forbund"], s.row["income_before"], s.row["gender"], s.row["income_source"], s.figure))
+    return out
+
+
+move_sizes = st.dictionaries(
+    st.tuples(st.sampled_from(["a", "b", "c", "d"]), st.sampled_from(["lon", "forsorjningsstod", "ingen"]),
+              st.sampled_from(["kvinna", "man", "annat"]), st.sampled_from(["lon", "studiemedel", "forsorjningsstod", "ingen"])),
+    st.integers(0, 6), min_size=4, max_size=30)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(move_sizes)
+def test_transitions_give_the_attacker_nothing_the_income_after_table_did_not(sizes):
+    """Over the union of the income-after table and the transitions, every hidden figure the
+    attacker pins was pinned already with every transition row hidden: the engine's rules for
+    locked totals (figures the totals and the structure give away are not chased) only skip what
+    the published income-after table gives away on its own."""
+    records = pd.DataFrame([{"forbund": f, "year": 2025, "gender": g, "forsorjning_fore": fore, "forsorjning_efter": efter,
+                             "n": n} for (f, fore, g, efter), n in sizes.items() if n])
+    if records.empty:
+        return
+    totals = records.groupby(["forbund", "year", "gender", "forsorjning_efter"], as_index=False)["n"].sum()
+    after = income_after_table(totals, k=K)
+    moves = transition_table(records, after, k=K)
+    assert set(moves["forbund"]) <= {"a", "b", "c", "d"}  # no riket rows per source before (yet)
+
+    def union(moves):
+        return pd.concat([after.assign(income_before="alla"), moves], ignore_index=True)
+    hidden = moves.copy()
+    shown = hidden["suppressed"].eq(0)
+    hidden.loc[shown, "hidden_reason"] = np.where(hidden.loc[shown, "n"].astype(float) < K, "few", "protects")
+    hidden["suppressed"] = 1
+    found, inherent = solved_moves(union(moves)), solved_moves(union(hidden))
+    assert found <= inherent, sorted(found - inherent)[:5]
