@@ -93,6 +93,8 @@ def protect(
     min_contributors: int = MIN_CONTRIBUTORS,
     pair: tuple[str, object, object] | None = None,
     pair_weight: np.ndarray | None = None,
+    locked: np.ndarray | None = None,
+    locked_hidden: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Decide every published figure of a table (rules 1-5); the one function every view's
     figures pass through.
@@ -116,6 +118,11 @@ def protect(
              cheaper than other kvinna and man rows (not than totals) when one must give way.
     pair_weight: per cell, what its comparison is worth when the engine weighs one pattern
              against another (default 1 each; e.g. an insats's comparison less than a förbund's).
+    locked:  per cell, True where an already published table decided its rows (e.g. a förbund's
+             outcome rates, the total of its breakdown by insats): their shown/hidden state is
+             taken as given (locked_hidden, (kinds, cells) bool: suppressed there) and never
+             changed, so that the breakdown is audited jointly with the totals it shares and
+             protects the hidden ones, hiding only rows of its own.
 
     Returns, for each kind in turn, the cells' key columns (with kind_col holding the kind's
     name), the kinds' figure columns, SUPPRESSED (bool) and HIDDEN_REASON.
@@ -138,7 +145,15 @@ def protect(
     settings = (tuple(atoms), tuple(kinds), tuple(str(s) for s in sibling_sets), str(national),
                 tuple(block), tuple(order), k, audit, min_contributors, pair)
     weight = np.ones(len(cells), np.int64) if pair_weight is None else np.asarray(pair_weight, np.int64)
-    block_id, digests = _block_digests(cells, block, priority * 65_537 + weight)
+    locked = np.zeros(len(cells), bool) if locked is None else np.asarray(locked, bool)
+    locked_hidden = np.zeros((len(kinds), len(cells)), bool) if locked_hidden is None else \
+        np.asarray(locked_hidden, bool).reshape(len(kinds), len(cells)) & locked[None, :]
+    # A block's pattern depends on what is locked in it: fold it into the digest.
+    lock_bits = locked.astype(np.int64) + sum((locked_hidden[i].astype(np.int64) << (i + 1)) for i in range(len(kinds)))
+    salt = priority * 65_537 + weight
+    if locked.any():  # tables without locked rows keep their digests (and stored patterns)
+        salt = salt * 1024 + lock_bits
+    block_id, digests = _block_digests(cells, block, salt)
     memo = _MEMO.setdefault(settings, {})
     if len(memo) > _MEMO_BLOCKS:
         memo.clear()
@@ -155,7 +170,8 @@ def protect(
     if todo.any():
         rows = np.flatnonzero(todo[block_id])
         engine = _Engine(cells.iloc[rows].reset_index(drop=True), atoms, kinds, sibling_sets, national, block,
-                         order, priority[rows], k, min_contributors, pair, weight[rows])
+                         order, priority[rows], k, min_contributors, pair, weight[rows],
+                         locked[rows], locked_hidden[:, rows])
         engine.run(audit=audit)
     published = _assemble(cells, atoms, kinds, kind_col, k, settings, block_id, digests, todo, engine)
     if store is not None and todo.any():
@@ -313,7 +329,8 @@ class _Family:
                    (total_cell >= 0) & has_members)
 
     def protect(self, hidden: np.ndarray, counts: np.ndarray, priority: np.ndarray, k: int,
-                floor: int = 0, public: np.ndarray | None = None, insiders: bool = False) -> bool:
+                floor: int = 0, public: np.ndarray | None = None, insiders: bool = False,
+                locked: np.ndarray | None = None) -> bool:
         """One pass over the sets of one kind; hides in place, True if anything changed.
 
         A set needs another hidden row when its equation (total = sum of members) pins one of
@@ -352,7 +369,8 @@ class _Family:
         # Candidates: the shown rows of those sets, totals included (rule 3 prefers hiding
         # a total to hiding kvinna or man); the first by priority, count and key is hidden.
         in_set = self.set_id >= 0
-        candidates = np.flatnonzero(in_set & ~unknown & need[np.where(in_set, self.set_id, 0)])
+        candidates = np.flatnonzero(in_set & ~unknown & need[np.where(in_set, self.set_id, 0)]
+                                    & (True if locked is None else ~locked))
         candidates = candidates[np.lexsort((self.tie_codes[candidates], counts[candidates],
                                             priority[candidates], self.set_id[candidates]))]
         _sets, first = np.unique(self.set_id[candidates], return_index=True)
@@ -384,8 +402,9 @@ class _Family:
 
 class _Engine:
     def __init__(self, cells, atoms, kinds, sibling_sets, national, block, order, priority, k,
-                 min_contributors=MIN_CONTRIBUTORS, pair=None, pair_weight=None):
+                 min_contributors=MIN_CONTRIBUTORS, pair=None, pair_weight=None, locked=None, locked_hidden=None):
         self.cells, self.atoms, self.kinds, self.k = cells, atoms, kinds, k
+        self.locked = np.zeros(len(cells), bool) if locked is None else np.asarray(locked, bool)
         self.partner = _partners(cells, atoms, pair)
         # Each compared pair once: (first, second) row numbers.
         self.pair_first = np.flatnonzero((self.partner >= 0) & (np.arange(len(cells)) < self.partner))
@@ -424,12 +443,71 @@ class _Engine:
         for i, kind in enumerate(kinds):
             if kind.zero_is_known:
                 self.hidden[i] &= self.counts[i] > 0
-        self.few = self.hidden.copy()
         self.too_few_forbund = np.zeros_like(self.hidden)  # rule 4, hidden only in the output
+        if self.locked.any():
+            given = np.asarray(locked_hidden, bool)
+            self.hidden[:, self.locked] = given[:, self.locked]
+        self.few = self.hidden & (self.counts < k)
+
+    def _no_news(self, exposure) -> bool:
+        """Is the exposed figure a zero that a shown total of one of its sets publishes already?
+        A shown figure of 0 makes every atom it sums 0 in the total and in each of its members:
+        a member's figure pinned to 0 that way tells nothing the total did not, and hiding other
+        rows cannot undo it (the total is a published table's row where the breakdown is locked
+        to it). The same for a zero of a locked total of k or more records that its table hides:
+        that table lets such a zero be worked out (audit._zero_of_k), and its members' zeros
+        follow from it. Only for tables with locked rows: the others keep the engine's rules as they were."""
+        if not self.locked.any():
+            return False
+        if (exposure.kind, exposure.cell, tuple(exposure.vector)) in self._inherent(self.block[exposure.cell]):
+            return True
+        support = np.asarray(exposure.vector).astype(bool)
+        if not support.any():
+            return False
+        cell = exposure.cell
+        for fam in self.families:
+            sid = fam.set_id[cell]
+            if sid < 0 or fam.total_cell[sid] < 0 or fam.total_cell[sid] == cell:
+                continue
+            total = fam.total_cell[sid]
+            zero = np.zeros(len(support), bool)
+            for kind in range(len(self.kinds)):
+                # Shown, or a locked row of k or more (the published table's own rule, audit.
+                # _zero_of_k: a zero pinned in a row of k or more is no exposure).
+                if self.too_few_forbund[kind, total] or (self.hidden[kind, total] and not (
+                        self.locked[total] and self.counts[kind, total] >= self.k)):
+                    continue
+                for figure in self.figures[kind]:
+                    if self.values[total] @ figure == 0:
+                        zero |= figure.astype(bool)
+            if zero[support].all():
+                return True
+        return False
+
+    def _inherent(self, block: int) -> set:
+        """The figures of a block with locked rows that the attacker pins even with every row of
+        the breakdown hidden (their reasons kept): what the locked table and the structure give
+        away already (e.g. the one insats of a förbund is its total; a zero its table lets be
+        worked out). No hiding can undo them, and showing a breakdown adds nothing to them, so
+        the repair does not chase them (it would hide the whole block in vain)."""
+        memo = self.__dict__.setdefault("_inherent_memo", {})
+        if block not in memo:
+            from .audit import exposed
+
+            saved = self.hidden.copy()
+            self.hidden |= ~self.locked[None, :] & (self.block == block)[None, :]
+            try:
+                memo[block] = {(e.kind, e.cell, tuple(e.vector))
+                               for e in exposed(self._table(), np.flatnonzero(self.block == block))}
+            finally:
+                self.hidden = saved
+        return memo[block]
 
     def run(self, audit: bool) -> None:
         if self.national is not None:
             self._national_needs_contributors()
+            # A locked riket row of too few förbund was published as such (no secret of its own).
+            self.hidden[:, self.locked] &= ~self.too_few_forbund[:, self.locked]
         self._sets_to_fixed_point()
         if audit:
             self._audit_until_safe()
@@ -457,7 +535,7 @@ class _Engine:
                 for kind in range(len(self.kinds)):
                     changed |= fam.protect(self.hidden[kind], self.counts[kind], self.effective_priority(kind), self.k,
                                            self.kinds[kind].floor, self.too_few_forbund[kind],
-                                           insiders=fam is self.national)
+                                           insiders=fam is self.national, locked=self.locked)
 
     def effective_priority(self, kind: int) -> np.ndarray:
         """priority, half a PAIR_STEP lower where the row's partner (kvinna for man) is not shown:
@@ -491,7 +569,7 @@ class _Engine:
                              if not pattern >> kind & 1 and all(in_span(v) for v in self.figures[kind])]
                 if not derivable:
                     continue
-                cells = np.flatnonzero((patterns == pattern) & self.hidden[derivable].any(axis=0))
+                cells = np.flatnonzero((patterns == pattern) & self.hidden[derivable].any(axis=0) & ~self.locked)
                 shown_kinds = [q for q in range(len(self.kinds)) if pattern >> q & 1]
                 if not len(cells) or not shown_kinds:
                     continue
@@ -518,7 +596,7 @@ class _Engine:
         # Only comparisons of the highest weight are tried (each trial audits its block again,
         # and a table of eighty förbund has thousands of insats comparisons).
         top = np.maximum(self.pair_weight[mine], self.pair_weight[theirs]) == self.pair_weight.max()
-        candidates = big & ~never & top[None, :]
+        candidates = big & ~never & top[None, :] & ~(self.locked[mine] | self.locked[theirs])[None, :]
         # The most valuable comparisons first (by weight, then the dearest to hide: a förbund's
         # before riket's, whose loss serves every insider at once), then the larger ones.
         value = np.maximum(self.pair_weight[mine], self.pair_weight[theirs])
@@ -574,7 +652,7 @@ class _Engine:
                                           minlength=fam.n_sets)
                     sid = np.maximum(fam.set_id, 0)
                     lone = (fam.set_id >= 0) & fam.usable[sid] & (per_set[sid] == 1) & in_block \
-                        & self.hidden[kind] & ~self.few[kind] & (self.counts[kind] >= self.k)
+                        & self.hidden[kind] & ~self.few[kind] & (self.counts[kind] >= self.k) & ~self.locked
                     if lone.any():
                         self.hidden[kind, lone] = False
                         changed = True
@@ -590,13 +668,13 @@ class _Engine:
 
         cells = np.flatnonzero(self.block == block)
         for _ in range(rounds):
-            found = exposed(self._table(), cells)
+            found = [e for e in exposed(self._table(), cells) if not self._no_news(e)]
             pinned: dict[tuple[int, int], set] = {}
             for e in found:
                 pinned.setdefault((e.kind, e.cell), set()).add(tuple(e.vector))
             shown = False
             for (kind, cell), vectors in pinned.items():
-                if self.few[kind, cell] or self.counts[kind, cell] < self.k:
+                if self.few[kind, cell] or self.counts[kind, cell] < self.k or self.locked[cell]:
                     continue
                 if all(tuple(int(v) for v in f) in vectors or not f.any() for f in self.figures[kind]):
                     self.hidden[kind, cell] = False
@@ -649,9 +727,10 @@ class _Engine:
             table, found, clean = self._table(), [], []
             for b in dirty.tolist():
                 if outsider_found is not None and len(dirty) == 1:
-                    mine, outsider_found = [(e, None) for e in outsider_found], None
+                    seen, outsider_found = outsider_found, None
                 else:
-                    mine = [(e, None) for e in exposed(table, by_block[b])]
+                    seen = exposed(table, by_block[b])
+                mine = [(e, None) for e in seen if not self._no_news(e)]
                 found += mine
                 if not mine:
                     clean.append(b)
@@ -663,7 +742,7 @@ class _Engine:
                 if views:
                     for (own, _scope), theirs in zip(views, exposed_to_insiders(
                             table, cells, views, self.national.is_total, directions=1)):
-                        found += [(e, own) for e in theirs]
+                        found += [(e, own) for e in theirs if not self._no_news(e)]
                 insider_due.discard(b)  # passed, or repaired below (and then due again)
             if not found:
                 return True
@@ -756,7 +835,7 @@ class _Engine:
         first_ring = True
         while len(near):
             seen[near] = True
-            useful = ~self.hidden[:, near] & sharing[:, None]
+            useful = ~self.hidden[:, near] & sharing[:, None] & ~self.locked[near][None, :]
             if known is not None:
                 useful &= ~known[near][None, :]
             kinds, cells = np.nonzero(useful)

@@ -30,6 +30,18 @@ def recount_command():
                f"from the answers in {time.perf_counter() - started:.1f} s.")
 
 
+def _build_in_background(app: Flask, build) -> None:
+    """Run a slow table build in a thread while the demo serves: a page that asks for the table
+    sooner builds it itself (the stored pattern of whichever finishes first is the one both use)."""
+    import threading
+
+    def run():
+        with app.app_context():
+            build()
+            db.session.remove()
+    threading.Thread(target=run, name="build-breakdowns", daemon=True).start()
+
+
 def register_cli(app: Flask) -> None:
     from .exchange.cli import export_cli, import_cli
     from .figures.cli import figures_cli
@@ -70,6 +82,7 @@ def register_cli(app: Flask) -> None:
 
             click.echo("Computing the published figures…")
             tables.build_all()
+            _build_in_background(app, tables.build_breakdowns)
             from werkzeug.serving import run_simple
 
             click.echo(f"Finsam Indikatorer runs at http://{host}:{port}/  (stop with Ctrl+C)")

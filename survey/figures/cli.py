@@ -17,6 +17,7 @@ def publish_command():
 
     started = time.perf_counter()
     tables.build_all()
+    tables.build_breakdowns()
     click.echo(f"Published every table in {time.perf_counter() - started:.1f} s.")
 
 

@@ -376,3 +376,46 @@ def responses_by_campaign() -> pd.DataFrame:
     rows = _rows(select(t.forbund_id, t.year, t.respondent_group, campaign, func.count())
                  .group_by(t.forbund_id, t.year, t.respondent_group, campaign))
     return _frame(rows, ["forbund", "year", "respondent_group", "campaign", "n"], False, ["year", "campaign", "n"])
+
+
+# --------------------------------------------------------------------------- breakdowns (issue 11)
+OUTCOME_DETAIL_COLUMNS = ["forbund", "year", "source", "gender", "alder", "utfall", "n"]
+
+
+def outcome_detail_counts() -> pd.DataFrame:
+    """outcome_counts split further by insats and age band (indicators.breakdowns): columns
+    forbund, insats (code or None), year, source, gender, alder (code or None), utfall, n. Its sums
+    over insats and alder are outcome_counts() of the same moment."""
+    parts = []
+    for source, t, where in (("avslut", AvslutRecord.__table__.c, ()),
+                             ("enkat", Response.__table__.c, (Response.__table__.c.respondent_group == "deltagare_avslut",))):
+        keys = [t.forbund_id, t.insats_id, t.year, literal(source, String).label("source"), t.kon, t.alder, t.utfall]
+        parts.append(select(*keys, func.count()).where(*where)
+                     .group_by(t.forbund_id, t.insats_id, t.year, t.kon, t.alder, t.utfall))
+    frame = _frame(_rows(union_all(*parts)), OUTCOME_DETAIL_COLUMNS, True, ["year", "n"])
+    frame["alder"] = frame["alder"].astype(object).where(frame["alder"].notna(), None)
+    return frame
+
+
+def income_transition_counts() -> pd.DataFrame:
+    """Avslut records per förbund, year, kön, income source before and after: columns forbund,
+    year, gender, forsorjning_fore, forsorjning_efter, n. Its sums over forsorjning_fore are
+    income_counts() of the same moment."""
+    t = AvslutRecord.__table__.c
+    rows = _rows(select(t.forbund_id, t.year, t.kon, t.forsorjning_fore, t.forsorjning_efter, func.count())
+                 .group_by(t.forbund_id, t.year, t.kon, t.forsorjning_fore, t.forsorjning_efter))
+    frame = _frame(rows, ["forbund", "year", "gender", "forsorjning_fore", "forsorjning_efter", "n"], False, ["year", "n"])
+    for column in ("forsorjning_fore", "forsorjning_efter"):
+        frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
+    return frame
+
+
+def months_counts() -> pd.DataFrame:
+    """Avslut records per förbund, year, kön and months in the intervention: columns forbund, year,
+    gender, manader (whole months or None), n."""
+    t = AvslutRecord.__table__.c
+    rows = _rows(select(t.forbund_id, t.year, t.kon, t.manader, func.count())
+                 .group_by(t.forbund_id, t.year, t.kon, t.manader))
+    frame = _frame(rows, ["forbund", "year", "gender", "manader", "n"], False, ["year", "n"])
+    frame["manader"] = frame["manader"].astype(object).where(frame["manader"].notna(), None)
+    return frame

@@ -132,3 +132,95 @@ def _decode(text: str, like: pd.DataFrame) -> pd.DataFrame | None:
         else:
             frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
     return frame
+
+
+# --------------------------------------------------------------------------- breakdowns (issue 11)
+def outcome_details() -> pd.DataFrame:
+    """counts.outcome_detail_counts() as released: per unit of outcome_counts() (förbund, year,
+    source, kön) the rows whose sums over insats and age band are that unit's released counts
+    (the totals the breakdown shares with the outcome table; see _released_detail)."""
+    totals = outcome_counts()
+    return _released_detail("outcome_details", totals, counts.outcome_detail_counts(),
+                            unit=("forbund", "year", "source", "gender"), by=("insats", "alder"))
+
+
+def income_transitions() -> pd.DataFrame:
+    """counts.income_transition_counts() as released, adding up over the income source before to
+    income_counts() (after) as released."""
+    totals = income_counts()
+    return _released_detail("income_transitions", totals, counts.income_transition_counts(),
+                            unit=("forbund", "year", "gender"), by=("forsorjning_fore",))
+
+
+def months_counts() -> pd.DataFrame:
+    """counts.months_counts() as last released: förbund, year and kön move together."""
+    return _released("months", counts.months_counts, unit=("forbund", "year", "gender"), base="n")
+
+
+PENDING = "~"
+"""The by-value of a unit's records that cannot be broken down yet (indicators.breakdowns.PENDING)."""
+
+
+def _released_detail(name: str, totals: pd.DataFrame, live: pd.DataFrame, *, unit: Sequence[str],
+                     by: Sequence[str]) -> pd.DataFrame:
+    """A finer split of a released source that always adds up to it: per unit of `totals`, the
+    split stored last time if it still adds up to the unit's released counts, else the live split
+    if it does (the unit has just been released anew from these very counts), else the unit's
+    released counts with every `by` column PENDING (a send between the two queries; the split
+    follows at the unit's next step). So the split moves only when its totals move (in steps of
+    at least k, DISCLOSURE.md rule 4), and never shows records its totals do not."""
+    session = db.session
+    conn = session.connection()
+    table = Release.__table__
+    conn.execute(dialect_insert(conn)(table).values(name=name, counts=None, steps=0).on_conflict_do_nothing())
+    conn.execute(update(table).where(table.c.name == name).values(steps=table.c.steps))
+    stored = conn.execute(select(table.c.counts).where(table.c.name == name)).scalar()
+    published = None if stored is None else _decode(stored, live)
+    unit, by = list(unit), list(by)
+    rest = [c for c in totals.columns if c != "n"]  # unit and the category
+
+    def signatures(frame: pd.DataFrame) -> dict:
+        out: dict = {}
+        if frame is None or frame.empty:
+            return out
+        sums = frame.groupby(rest, dropna=False, sort=False)["n"].sum()
+        for key, n in sums.items():
+            key = key if isinstance(key, tuple) else (key,)
+            key = tuple(None if pd.isna(v) else v for v in key)
+            if n:
+                out.setdefault(key[:len(unit)], set()).add((key[len(unit):], int(n)))
+        return out
+
+    def by_unit(frame: pd.DataFrame | None) -> dict:
+        if frame is None or frame.empty:
+            return {}
+        keys = frame[unit].astype(object).where(frame[unit].notna(), None).itertuples(index=False, name=None)
+        groups: dict = {}
+        for i, key in enumerate(keys):
+            groups.setdefault(tuple(key), []).append(i)
+        return groups
+
+    want, have_pub, have_live = signatures(totals), signatures(published), signatures(live)
+    pub_rows, live_rows = by_unit(published), by_unit(live)
+    total_rows = by_unit(totals)
+    parts = []
+    for key, signature in want.items():
+        if published is not None and have_pub.get(key) == signature:
+            parts.append(published.iloc[pub_rows[key]])
+        elif have_live.get(key) == signature:
+            parts.append(live.iloc[live_rows[key]])
+        else:
+            pending = totals.iloc[total_rows[key]].copy()
+            for column in by:
+                pending[column] = PENDING
+            parts.append(pending[list(live.columns)])
+    released = pd.concat(parts, ignore_index=True) if parts else live.iloc[0:0]
+    released = released[list(live.columns)].reset_index(drop=True)
+    for column in released.columns:
+        if released[column].dtype.kind not in "iufb":
+            released[column] = released[column].astype(object).where(released[column].notna(), None)
+    encoded = _encode(released)
+    if encoded != stored:
+        conn.execute(update(table).where(table.c.name == name).values(counts=encoded, steps=table.c.steps + 1))
+    session.commit()
+    return released

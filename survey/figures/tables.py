@@ -16,6 +16,7 @@ from __future__ import annotations
 import pandas as pd
 from flask import current_app
 
+from indicators.breakdowns import months_table, outcome_breakdown_table, transition_table
 from indicators.compute import indicator_table, question_table
 from indicators.disclosure import SiblingSet, blank_suppressed, suppress
 from indicators.genuskompass import SUBGOALS
@@ -99,12 +100,60 @@ def responses() -> pd.DataFrame:
     return _published("responses", build)
 
 
+def outcome_breakdowns(threshold: int | None = None) -> pd.DataFrame:
+    """Outcome rates per insats and per age band, by gender, both sources (indicators.breakdowns):
+    columns forbund, year, source, insats, alder, gender, rate, n, numerator, value, suppressed,
+    hidden_reason. Protected jointly with the outcome table's rows, its totals: the outcome table
+    is made again here from the very released counts the breakdown adds up to (the engine gives
+    the same counts the same pattern, remembered), not taken from the cache, which may hold the
+    table of a release before."""
+    threshold = k() if threshold is None else threshold
+
+    def build():
+        details = releases.outcome_details()
+        totals = details.groupby(["forbund", "year", "source", "gender", "utfall"], dropna=False, as_index=False)["n"].sum()
+        totals = _blanks_as_none(totals, ["gender", "utfall"])
+        published = outcome_table(totals, k=threshold, national=True, rates=ALL_RATES)
+        return outcome_breakdown_table(details, published, k=threshold, rates=ALL_RATES)
+    return _published("outcome_breakdowns", build, threshold)
+
+
+def income_transitions() -> pd.DataFrame:
+    """Per income source before the intervention, the shares by income source after, by gender
+    (indicators.breakdowns.transition_table), jointly protected with income_after()'s rows."""
+    def build():
+        details = releases.income_transitions()
+        totals = details.groupby(["forbund", "year", "gender", "forsorjning_efter"], dropna=False, as_index=False)["n"].sum()
+        totals = _blanks_as_none(totals, ["gender", "forsorjning_efter"])
+        published = income_after_table(totals, k=k(), national=True)
+        return transition_table(details, published, k=k())
+    return _published("income_transitions", build)
+
+
+def months() -> pd.DataFrame:
+    """Share of avslut records per band of months in the intervention, by gender, with riket."""
+    return _published("months", lambda: months_table(releases.months_counts(), k=k(), national=True))
+
+
+def _blanks_as_none(frame: pd.DataFrame, columns) -> pd.DataFrame:
+    for column in columns:
+        frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
+    return frame
+
+
 def build_all() -> None:
-    """Compute every published table now (a release, then disclosure with its audit), so that
-    the first visitor after a data load does not wait for them."""
+    """Compute every published table the pages open on now (a release, then disclosure with its
+    audit), so that the first visitor after a data load does not wait for them."""
     indicators(), outcomes(), income_after(), responses()
     for question_id in GENUSKOMPASS_QUESTIONS:
         question(question_id)
+
+
+def build_breakdowns() -> None:
+    """The breakdowns of the avslut records (outcomes page): their joint audit with the tables
+    they add up to takes most of a minute on the demo, so `flask demo` builds them after it
+    starts serving, and `flask figures publish` after build_all()."""
+    outcome_breakdowns(), income_transitions(), months()
 
 
 def years_with_data(forbund: str | None = None) -> list[int]:

@@ -28,3 +28,10 @@ class CommentsFilter(Form):
 class CompareFilter(Form):
     year = SelectField(_l("Year"))
     group = SelectField(_l("Respondent group"))
+
+
+class OutcomesFilter(Form):
+    year = SelectField(_l("Year"))
+    source = SelectField(_l("Source of the outcomes"))
+    rate = SelectField(_l("Outcome"))
+    after = SelectField(_l("Income source after"))

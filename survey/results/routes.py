@@ -19,30 +19,40 @@ from sqlalchemy import select
 
 from indicators.instrument import GROUP_ORDER
 
-from .. import charts, navigation, periods
-from .. import formatting
+from .. import charts, formatting, navigation, periods
 from ..access import FORBUND_ROLES, SAFE_ID, STAFF_ROLES, forbund_or_404, roles_required
-from ..figures import exports
 from ..extensions import db
+from ..figures import exports, tables
 from ..i18n import current_language
 from ..models import AuditLog, Forbund, Role
-from ..figures import tables
 from ..pages import compare as compare_page
 from ..pages import dashboard as dashboard_page
 from ..pages import genuskompass as genuskompass_page
 from ..pages import labels, spreadsheet
 from ..pages import national as national_page
+from ..pages import outcomes as outcomes_page
 from ..pages.filters import choose_year
 from ..pages.model import View
 from . import bp
+
 NATIONAL = tables.NATIONAL
-from .forms import CommentsFilter, CompareFilter, DashboardFilter, GenuskompassFilter, NationalFilter
+from indicators.rounding import CAUTION_BELOW
+
+from .forms import (
+    CommentsFilter,
+    CompareFilter,
+    DashboardFilter,
+    GenuskompassFilter,
+    NationalFilter,
+    OutcomesFilter,
+)
 
 NATIONAL_ROLES = (Role.ADMIN, Role.NNS)
-KINDS = ("dashboard", "genuskompass", "national", "compare")
+KINDS = ("dashboard", "genuskompass", "national", "compare", "outcomes")
 
 navigation.register_link("results.index", _l("Results and genuskompass"), STAFF_ROLES)
 navigation.register_link("results.national", _l("National view"), NATIONAL_ROLES)
+navigation.register_link("results.outcomes_index", _l("Outcomes by intervention, age and income"), STAFF_ROLES)
 
 
 bp.add_app_template_filter(periods.year_label, "year_label")
@@ -61,6 +71,8 @@ def build(kind: str, code: str) -> tuple[View, dict]:
             return national_page.national(request.args), {}
         if kind == "genuskompass":
             return genuskompass_page.genuskompass(NATIONAL, str(labels.forbund_names()[NATIONAL]), request.args), {}
+        if kind == "outcomes":
+            return outcomes_page.breakdowns(NATIONAL, labels.national_label(), request.args), {}
         abort(404)
     forbund = forbund_or_404(code)
     if kind == "dashboard":
@@ -69,6 +81,9 @@ def build(kind: str, code: str) -> tuple[View, dict]:
         return genuskompass_page.genuskompass(forbund.code, forbund.name, request.args), {"forbund": forbund}
     if kind == "compare":
         return compare_page.comparison(forbund, request.args), {"forbund": forbund}
+    if kind == "outcomes":
+        names = {i.code: i.name for i in forbund.insatser}
+        return outcomes_page.breakdowns(forbund.code, forbund.name, request.args, names), {"forbund": forbund}
     abort(404)
 
 
@@ -169,6 +184,41 @@ def compare(code):
     form.group.choices = _group_choices()
     return render_template("results/compare.html", view=view, form=form, forbund=forbund,
                            links=_links("compare", code, view))
+
+
+@bp.get("/outcomes/")
+@roles_required(*STAFF_ROLES)
+def outcomes_index():
+    """The navigation's way in: a förbund's own page, the national one for NNS."""
+    if not is_national_user():
+        if current_user.forbund is None:
+            abort(403)
+        return redirect(url_for("results.forbund_outcomes", code=current_user.forbund.code))
+    return redirect(url_for("results.national_outcomes"))
+
+
+@bp.get("/forbund/<code>/outcomes")
+@roles_required(*STAFF_ROLES)
+def forbund_outcomes(code):
+    """Outcomes per insats and age band, income before → after and months, by gender."""
+    return _outcomes_page(code)
+
+
+@bp.get("/riket/outcomes")
+@roles_required(*NATIONAL_ROLES)
+def national_outcomes():
+    return _outcomes_page(NATIONAL)
+
+
+def _outcomes_page(code: str):
+    view, ctx = build("outcomes", code)
+    form = OutcomesFilter(data={k: str(v) for k, v in view.filters.items() if v is not None})
+    form.year.choices = _year_choices(outcomes_page.years_of(code))
+    for name, choices in outcomes_page.filter_choices().items():
+        form[name].choices = choices
+    return render_template("results/outcomes.html", view=view, form=form, forbund=ctx.get("forbund"), code=code,
+                           caution_below=CAUTION_BELOW,
+                           links=_links("outcomes", code, view))
 
 
 @bp.get("/forbund/<code>/comments")

@@ -138,6 +138,9 @@ RULES: dict[str, dict[str, dict]] = {
     "/results/forbund/<code>/": {"GET": staff(*STAFF, other="404")},
     "/results/forbund/<code>/genuskompass": {"GET": staff(*STAFF, other="404")},
     "/results/forbund/<code>/compare": {"GET": staff(*STAFF, other="404")},
+    "/results/outcomes/": {"GET": staff(*STAFF)},
+    "/results/forbund/<code>/outcomes": {"GET": staff(*STAFF, other="404")},
+    "/results/riket/outcomes": {"GET": staff("admin", "nns")},
     # Free text only to the förbund's own staff; NNS and the system administrator never (DISCLOSURE.md).
     "/results/forbund/<code>/comments": {"GET": staff("forbund_admin", "forbund_user", other="404")},
     "/results/riket/": {"GET": staff("admin", "nns")},

@@ -1,0 +1,248 @@
+"""Breakdowns of the avslut records by gender (issue 11 point 2): outcome rates per insats and per
+age band, where people's income came from after the intervention by their income source before
+it, and months in the intervention in bands.
+
+The attacker sees every published table at once (DISCLOSURE.md): the insatser of a förbund add
+up to the förbund, its age bands too, and the förbund's row of a breakdown is the row the
+outcome table (or the income-after table) has already published. A breakdown protected on its
+own could show an insats whose subtraction from the published total gives away a hidden one, or
+pin a total that the outcome table hides. So each breakdown is ONE call of the engine
+(protection.protect) over its rows *and* the total rows, with the totals locked to the hidden /
+shown pattern the published table gave them: the engine audits the union and hides only rows of
+the breakdown. Insatser and age bands are in the same call (they share the same totals).
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from ._tables import INSATS_TOTAL, NATIONAL, NO_INSATS, decode, sort_rows
+from .disclosure import DEFAULT_K, GENDER_TOTAL, SUPPRESSED, SiblingSet, blank_suppressed, check_k
+from .outcomes import (
+    ALL_RATES,
+    INCOME_CODES,
+    RATES,
+    UTFALL_CODES,
+    Rate,
+    _INCOME_RATES,
+    _check_rates,
+    _kinds,
+    _publish,
+    _share_cells,
+)
+from .protection import HIDDEN_REASON, LIVE_AUDIT, gender_priority, protect
+from .rounding import percent_array
+
+__all__ = [
+    "AGE_BANDS",
+    "AGE_TOTAL",
+    "BREAKDOWN_COLUMNS",
+    "MONTH_BANDS",
+    "MONTHS_COLUMNS",
+    "PENDING",
+    "TRANSITION_COLUMNS",
+    "month_band",
+    "months_table",
+    "outcome_breakdown_table",
+    "transition_table",
+]
+
+AGE_BANDS = ("16-19", "20-24", "25-29", "30-39", "40-49", "50-64", "65+", "ej_svar")
+"""INSTRUMENT.md `alder` codes (avslut records use the same); a blank age counts as ej_svar."""
+AGE_TOTAL = "alla"
+PENDING = "~"
+"""insats / age band / income-before code of records that could not yet be broken down (their
+release is waiting for a step, survey/figures/releases.py): one member of its own, so that the
+members still add up to the published total."""
+MONTH_BANDS = ("0-3", "4-6", "7-12", "13-24", "25+")
+"""Months in the intervention in bands: shares of records, never means or medians (a median of
+a small group is one person's value)."""
+
+BREAKDOWN_COLUMNS = ("forbund", "year", "source", "insats", "alder", "gender", "rate", "n", "numerator",
+                     "value", SUPPRESSED, HIDDEN_REASON)
+TRANSITION_COLUMNS = ("forbund", "year", "income_before", "gender", "income_source", "n", "numerator", "value",
+                      SUPPRESSED, HIDDEN_REASON)
+MONTHS_COLUMNS = ("forbund", "year", "gender", "months", "n", "numerator", "value", SUPPRESSED, HIDDEN_REASON)
+
+
+def month_band(months) -> str | None:
+    """The band of a whole number of months (None for unknown)."""
+    if months is None or (isinstance(months, float) and np.isnan(months)) or months is pd.NA:
+        return None
+    m = int(months)
+    for band, top in zip(MONTH_BANDS, (3, 6, 12, 24)):
+        if m <= top:
+            return band
+    return MONTH_BANDS[-1]
+
+
+def outcome_breakdown_table(records: pd.DataFrame, published: pd.DataFrame, k: int = DEFAULT_K, *,
+                            rates: Sequence[str] = ALL_RATES, by: Sequence[str] = ("insats",),
+                            national_age: bool = True) -> pd.DataFrame:
+    """Outcome rates per insats (förbund only) and per age band (förbund and riket), by gender.
+
+    records: columns forbund, insats (code, None/"" for records without one), alder (an AGE_BANDS
+        code or blank), year, source, gender, utfall, n; their sums over insats and alder must be
+        the counts `published` was made from.
+    published: the outcome table (outcomes.outcome_table with national=True and these `rates`),
+        whose rows are the totals of the breakdown: their pattern is kept, and protected.
+
+    by: the breakdowns made, together in one call: "insats", "alder" or both. The joint audit of
+        both at once over a year of the demo took minutes per block (eight age bands by four
+        genders per förbund and riket: hundreds of repair rounds), so the published table has
+        insatser only for now (survey/figures/tables.py).
+
+    Returns BREAKDOWN_COLUMNS: rows of one insats have alder `alla`, rows of one age band insats
+    `alla`; the totals themselves are left out (they are the outcome table's rows).
+    """
+    k = check_k(k)
+    _check_rates(records, rates)
+    records = records.copy()
+    records["insats"] = _blank_to(records["insats"], NO_INSATS)
+    records["alder"] = _blank_to(records["alder"], "ej_svar")
+    keys = ["forbund", "year", "source"]
+    levels = [([*keys], True, {"insats": INSATS_TOTAL, "alder": AGE_TOTAL})]
+    if "insats" in by:
+        levels.append(([*keys, "insats"], False, {"alder": AGE_TOTAL}))
+    if "alder" in by:
+        levels.append(([*keys, "alder"], national_age, {"insats": INSATS_TOTAL}))
+    cells = _cells(records, levels, "utfall", UTFALL_CODES)
+    cell_keys = ["forbund", "year", "source", "insats", "alder", "gender"]
+    totals = cells["insats"].eq(INSATS_TOTAL) & cells["alder"].eq(AGE_TOTAL)
+    forbund = cells["forbund"].to_numpy()
+    level = np.where(~totals & cells["insats"].ne(INSATS_TOTAL), 0,
+                     np.where(totals, 3, np.where(forbund == NATIONAL, 1, 2)))
+    return _protect_breakdown(cells, cell_keys, {r: RATES[r] for r in rates}, "rate", published,
+                              ["forbund", "year", "source", "gender", "rate"], totals, level, k,
+                              dims={"insats": INSATS_TOTAL, "alder": AGE_TOTAL}, block=["year", "source"],
+                              columns=BREAKDOWN_COLUMNS, weight=np.where(level == 0, 1, np.where(totals, 1, 2)))
+
+
+def transition_table(records: pd.DataFrame, published: pd.DataFrame, k: int = DEFAULT_K) -> pd.DataFrame:
+    """Where people's income came from after the intervention, per income source before it, by
+    gender: for the records with source X before, the share with each known source after (e.g.
+    of those on försörjningsstöd before, the share with lön after).
+
+    records: columns forbund, year, gender, forsorjning_fore, forsorjning_efter, n; their sums over
+        forsorjning_fore must be the counts `published` (outcomes.income_after_table, national)
+        was made from. Its rows are the totals (income_before `alla`): locked and protected.
+
+    Returns TRANSITION_COLUMNS for the income sources before (INCOME_CODES, blank as okand), per
+    förbund (riket's totals are the income-after table's; no riket row per source before yet); n is the number with that source before and a known source after.
+    """
+    k = check_k(k)
+    records = records.rename(columns={"forsorjning_fore": "income_before", "forsorjning_efter": "_income"}).copy()
+    records["income_before"] = _blank_to(records["income_before"], "okand")
+    bad = ~records["income_before"].isin([*INCOME_CODES, PENDING])
+    if bad.any():
+        raise ValueError(f"unknown income codes {sorted(map(str, records['income_before'][bad].unique()))}")
+    levels = [
+        (["forbund", "year"], True, {"income_before": GENDER_TOTAL}),
+        # No riket row per income source before: with them the joint audit took minutes per
+        # year on the demo (as the age bands' riket rows did); förbund rows only, for now.
+        (["forbund", "year", "income_before"], False, {}),
+    ]
+    cells = _cells(records, levels, "_income", INCOME_CODES)
+    cell_keys = ["forbund", "year", "income_before", "gender"]
+    totals = cells["income_before"].eq(GENDER_TOTAL)
+    level = np.where(totals, 3, np.where(cells["forbund"].to_numpy() == NATIONAL, 1, 2))
+    return _protect_breakdown(cells, cell_keys, _INCOME_RATES, "income_source", published,
+                              ["forbund", "year", "gender", "income_source"], totals, level, k,
+                              dims={"income_before": GENDER_TOTAL}, block=["year"], columns=TRANSITION_COLUMNS,
+                              weight=np.where(totals, 1, 2))
+
+
+def months_table(records: pd.DataFrame, k: int = DEFAULT_K, national: bool = True) -> pd.DataFrame:
+    """Share of avslut records per band of months in the intervention, by gender, per förbund and
+    riket. records: columns forbund, year, gender, manader (whole months or blank), n. n is the
+    number of records with known months; numerator those in the band. No other published table
+    holds these records' months, so it is protected on its own (as income_after_table)."""
+    k = check_k(k)
+    records = records.copy()
+    records["_band"] = [month_band(m) for m in records["manader"]]
+    records["_band"] = records["_band"].astype(object).where(records["_band"].notna(), "")
+    rates = {band: Rate(frozenset({band}), frozenset(MONTH_BANDS)) for band in MONTH_BANDS}
+    return _publish(records.drop(columns=["manader"]), ["forbund", "year"], "_band", MONTH_BANDS, rates, "months",
+                    national, MONTHS_COLUMNS, k)
+
+
+# --- internals ----------------------------------------------------------------------------------
+
+
+def _blank_to(values: pd.Series, code: str) -> pd.Series:
+    out = values.astype(object)
+    return out.where(out.notna() & out.ne(""), code)
+
+
+def _cells(records: pd.DataFrame, levels, category: str, codes: Sequence[str]) -> pd.DataFrame:
+    """The cells of every level (keys, national?, constant keys), as plain strings, one count
+    column per category (the same columns at every level, so that members add up to totals)."""
+    parts = []
+    for keys, national, constant in levels:
+        wide, _cell_keys, _cats = _share_cells(records, keys, category, codes, national)
+        wide = decode(wide)
+        for column, value in constant.items():
+            wide[column] = value
+        parts.append(wide)
+    cells = pd.concat(parts, ignore_index=True)
+    atoms = [c for c in cells.columns if c not in _key_columns(cells, codes)]
+    cells[atoms] = cells[atoms].fillna(0).astype(np.int64)
+    return cells
+
+
+def _key_columns(cells: pd.DataFrame, codes) -> list[str]:
+    return [c for c in cells.columns if c not in codes and c != ""]
+
+
+def _protect_breakdown(cells, cell_keys, rates, rate_col, published, published_keys, totals, level, k, *,
+                       dims, block, columns, weight) -> pd.DataFrame:
+    """One engine call over the breakdown's cells and its locked totals. weight: what a kvinna-man
+    comparison is worth (the engine tries again, after its greedy repair, only those of the
+    highest weight: each trial audits the block again, so an insats's comparisons, the many and
+    small ones, are not retried; the totals' comparisons are the published table's already)."""
+    atoms = [c for c in cells.columns if c not in cell_keys]
+    kinds = _kinds(rates)
+    cells = cells[[*cell_keys, *atoms]].reset_index(drop=True)
+    locked_hidden = _locked_pattern(cells, kinds, rate_col, published, published_keys, totals.to_numpy())
+    sets = [SiblingSet(tuple(c for c in cell_keys if c != "gender"), "gender", GENDER_TOTAL),
+            SiblingSet(tuple(c for c in cell_keys if c != "forbund"), "forbund", NATIONAL)]
+    sets += [SiblingSet(tuple(c for c in cell_keys if c != dim), dim, total) for dim, total in dims.items()]
+    rows = protect(cells, atoms=atoms, kinds=kinds, kind_col=rate_col, sibling_sets=sets, national=sets[1],
+                   block=block, priority=gender_priority(cells["gender"], level), k=k, audit=LIVE_AUDIT,
+                   pair=("gender", "kvinna", "man"), pair_weight=weight, locked=totals.to_numpy(),
+                   locked_hidden=locked_hidden)
+    rows = rows[~np.tile(totals.to_numpy(), len(kinds))].reset_index(drop=True)
+    rows["value"] = percent_array(rows["numerator"].to_numpy(), rows["n"].to_numpy())
+    rows = blank_suppressed(rows, ["n", "numerator", "value"])
+    rows[rate_col] = rows[rate_col].astype(str)
+    sort_keys = [c for c in columns if c not in ("n", "numerator", "value", SUPPRESSED, HIDDEN_REASON)]
+    return sort_rows(rows, sort_keys)[list(columns)].reset_index(drop=True)
+
+
+def _locked_pattern(cells, kinds, rate_col, published, published_keys, totals) -> np.ndarray:
+    """(kinds, cells): hidden in the published table, for the total cells. The published table must
+    be the one made from the same counts: a shown total that disagrees with these counts is an
+    error (a breakdown of other counts than its total's could be differenced against it)."""
+    out = np.zeros((len(kinds), len(cells)), bool)
+    where = np.flatnonzero(totals)
+    if not len(where):
+        return out
+    cell_cols = [c for c in published_keys if c != rate_col]
+    mine = cells.iloc[where][cell_cols].astype(str).reset_index(drop=True)
+    pub = published[[*published_keys, SUPPRESSED, "n"]].copy()
+    for c in published_keys:
+        pub[c] = pub[c].astype(str)
+    for i, kind in enumerate(kinds):
+        found = mine.merge(pub[pub[rate_col].eq(str(kind.name))], on=cell_cols, how="left", validate="one_to_one")
+        if found[SUPPRESSED].isna().any():
+            missing = found.loc[found[SUPPRESSED].isna(), cell_cols].head(3).to_dict("records")
+            raise ValueError(f"the published table has no {kind.name} row for the totals {missing}")
+        hidden = found[SUPPRESSED].astype(int).to_numpy() == 1
+        expected = cells.iloc[where][list(kind.figures[0][1])].sum(axis=1).to_numpy()
+        shown_n = pd.to_numeric(found["n"], errors="coerce").to_numpy()
+        if ((~hidden) & (shown_n != expected)).any():
+            raise ValueError("the breakdown's counts do not add up to the published totals")
+        out[i, where] = hidden
+    return out

@@ -1,0 +1,62 @@
+"""The outcomes page (issue 11 point 2): outcomes per insats, income before → after and months,
+by gender, from the published tables, on the demo data; never a 500 for a year or choice without
+data; every table downloadable; (c) kvinna-vs-man comparisons survive on the demo data."""
+from __future__ import annotations
+
+from survey.figures import tables
+from tests.results.conftest import OWN, OTHER, page, read_csv, table_text
+
+
+def _comparisons(table, keys) -> tuple[int, int]:
+    """(shown, possible): kvinna-man pairs with both rows shown, and pairs with both at least k."""
+    pairs = table[table["gender"].isin(["kvinna", "man"])]
+    wide = pairs.pivot_table(index=keys, columns="gender", values="suppressed", aggfunc="first")
+    counts = pairs.assign(n=pairs["n"].astype(float)).pivot_table(index=keys, columns="gender", values="n",
+                                                                   aggfunc="first")
+    shown = int(((wide["kvinna"] == 0) & (wide["man"] == 0)).sum())
+    return shown, len(wide)
+
+
+def test_the_demo_breakdowns_keep_comparisons_of_women_and_men(demo, login_demo):
+    """(c) On the demo data (about 30 avslut records per förbund and year) most single-insats
+    rows are small, but the insats comparisons that the data allow stay; printed for the record."""
+    breakdown = tables.outcome_breakdowns()
+    shown, pairs = _comparisons(breakdown, ["forbund", "year", "source", "insats", "rate"])
+    moves = tables.income_transitions()
+    shown_moves, pairs_moves = _comparisons(moves, ["forbund", "year", "income_before", "income_source"])
+    months = tables.months()
+    shown_months, pairs_months = _comparisons(months, ["forbund", "year", "months"])
+    print(f"kvinna-vs-man comparisons shown: per insats {shown} of {pairs}, income before→after "
+          f"{shown_moves} of {pairs_moves}, months {shown_months} of {pairs_months}")
+    assert shown > 0 and shown_months > 0
+    # One demo load and one build of the tables (minutes on a busy machine) for the page checks too.
+    _page_shows_the_published_rows_and_downloads_them(login_demo)
+    _bad_choices_get_a_notice_not_a_500(login_demo)
+    assert set(breakdown["hidden_reason"]) <= {"", "few", "protects"}
+    assert (breakdown.loc[breakdown["suppressed"].eq(1), "n"].isna()).all()
+
+
+def _page_shows_the_published_rows_and_downloads_them(login_demo):
+    client = login_demo("forbund_user")
+    html = page(client, f"/results/forbund/{OWN}/outcomes?year=2024&source=avslut&rate=work&lang=en")
+    assert "Outcomes per intervention" in html and "Months in the intervention" in html
+    assert 'class="table-scroll" tabindex="0" role="region"' in html
+    text = table_text(html, "insats")
+    assert "Women" in text and "Men" in text
+    response = client.get(f"/results/outcomes/{OWN}/export/insats.csv?year=2024&source=avslut&rate=work")
+    assert response.status_code == 200
+    rows = read_csv(response.data)
+    published = tables.outcome_breakdowns()
+    mine = published[published["forbund"].eq(OWN) & published["year"].eq(2024) & published["source"].eq("avslut")]
+    assert len(rows) == len(mine) and {r["hidden_reason"] for r in rows} <= {"", "few", "protects"}
+    # Another förbund's page is a 404 for förbund staff.
+    assert client.get(f"/results/forbund/{OTHER}/outcomes").status_code == 404
+
+
+def _bad_choices_get_a_notice_not_a_500(login_demo):
+    client = login_demo("nns")
+    for query in ("year=1900", "year=abc", "source=x&rate=y&after=z", "year=2025&source=enkat&rate=sick_leave"):
+        html = page(client, f"/results/forbund/{OWN}/outcomes?{query}&lang=en")
+        assert "Outcomes" in html
+    html = page(client, "/results/riket/outcomes?lang=en")
+    assert "Months in the intervention" in html and "Outcomes per intervention" not in html
