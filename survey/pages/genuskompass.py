@@ -119,10 +119,11 @@ def family_note(family: Family) -> str:
     return " ".join([
         _("We have taken into account that many comparisons are made at the same time: here %(m)s comparisons "
           "are tested together, and a difference is called clear only when it holds up when all of them are "
-          "tested at once (the Benjamini–Hochberg method: on average at most 5 %% of the differences called "
-          "clear are chance findings). So the confidence intervals are %(level)s intervals (95 %% for one comparison "
-          "alone), and a difference is clear exactly when its interval does not contain 0.",
-          m=fmt.number(family.size), level=fmt.confidence(family.confidence)),
+          "tested at once (the Benjamini–Hochberg method: on average at most %(fdr)s of the differences called "
+          "clear are chance findings). So the confidence intervals are %(level)s intervals (%(single)s for one "
+          "comparison alone), and a difference is clear exactly when its interval does not contain 0.",
+          m=fmt.number(family.size), level=fmt.confidence(family.confidence), fdr=fmt.confidence(5),
+          single=fmt.confidence(95)),
         _("When the interval contains 0 but also a difference of 10 percentage points, there are too few "
           "answers to tell whether women and men differ."),
         _("Percentages on fewer than %(n)s answers are uncertain: they are shown without decimals and marked "

@@ -106,10 +106,10 @@ def test_report_command_writes_pdf_excel_and_html(demo, runner, tmp_path):
     bh = flask_babel.gettext("We have taken into account that many comparisons are made at the same time: here "
                              "%(m)s comparisons are tested together, and a difference is called clear only when "
                              "it holds up when all of them are tested at once (the Benjamini–Hochberg method: on "
-                             "average at most 5 %% of the differences called clear are chance findings). So the "
-                             "confidence intervals are %(level)s intervals (95 %% for one comparison alone), and a "
+                             "average at most %(fdr)s of the differences called clear are chance findings). So the "
+                             "confidence intervals are %(level)s intervals (%(single)s for one comparison alone), and a "
                              "difference is clear exactly when its interval does not contain 0.", m="\0",
-                             level="\0").split("\0")[0]
+                             level="\0", fdr="\0", single="\0").split("\0")[0]
     assert " ".join(bh.split()[:6]) in " ".join(everything.split())
     assert not any(comment in everything for comment in COMMENTS)
 
