@@ -400,12 +400,44 @@ def render_xlsx(report: Report) -> bytes:
                         "%(k)s responses) or protects (hidden to protect another figure).", k=fmt.k())])
     contents.append([fmt.release_note()])
     contents.append([])
+    text_name = _sheet_name(0, _("Findings and method"), used)
+    contents.append([text_name, _("The report's text: key findings, method and reading guide, data sources, "
+                                  "sentences in plain words and questions for your own review")])
+    text = wb.create_sheet(text_name)
+    text.column_dimensions["A"].width = 120
+    for line in _text_lines(report):
+        text.append([exports.safe_text(line)])
     for index, table in enumerate(report.tables, 1):
         name = _sheet_name(index, table.title, used)
         contents.append([name, table.title])
         headings = spreadsheet.headings(table.frame.columns)
         exports.append_sheet(wb, name, table.frame, headings)
     return exports.workbook_bytes(wb)
+
+
+def _text_lines(report: Report) -> list[str]:
+    """The report's words in reading order, one paragraph per line, an empty line between
+    sections: what the PDF and Word versions say around their tables (the tables have sheets)."""
+    lines: list[str] = []
+    for section in report.sections:
+        lines.append(section.title)
+        if section.subtitle:
+            lines.append(section.subtitle)
+        for block in getattr(section, "blocks", None) or []:
+            if block.heading:
+                lines.append(block.heading)
+            lines += list(block.paragraphs)
+            lines += [f"• {item}" for item in block.items]
+        if section.intro:
+            lines.append(section.intro)
+        if section.sentences:
+            lines.append(_("In plain words"))
+            lines += [f"• {sentence}" for sentence in section.sentences]
+        if section.reflection:
+            lines.append(_("Questions for your own review"))
+            lines += [f"• {question}" for question in section.reflection]
+        lines.append("")
+    return [str(line) for line in lines]
 
 
 def render(report: Report, fmt: str, *, html_mode: str = "file") -> bytes:

@@ -24,11 +24,16 @@ def _pdf_pages(path) -> list[str]:
                            capture_output=True, text=True, check=True).stdout for i in range(1, count + 1)]
 
 
-def _check_workbook(content: bytes, n_tables: int) -> None:
+def _check_workbook(content: bytes, n_tables: int, words: list[str] = ()) -> None:
+    """A contents sheet, the report's text (lines holding exactly `words`, in order), then one
+    sheet per table."""
     wb = load_workbook(io.BytesIO(content), read_only=True)
-    assert len(wb.sheetnames) == n_tables + 1  # a contents sheet, then one per table
+    assert len(wb.sheetnames) == n_tables + 2
+    text = [row[0] for row in wb[wb.sheetnames[1]].iter_rows(values_only=True) if row and row[0]]
+    at = [text.index(word) for word in words]
+    assert at == sorted(at), words
     hidden = 0
-    for name in wb.sheetnames[1:]:
+    for name in wb.sheetnames[2:]:
         rows = list(wb[name].iter_rows(values_only=True))
         headings = rows[0]
         flag = headings.index("Dold")
@@ -113,7 +118,12 @@ def test_report_command_writes_pdf_excel_and_html(demo, runner, tmp_path):
     assert " ".join(bh.split()[:6]) in " ".join(everything.split())
     assert not any(comment in everything for comment in COMMENTS)
 
-    _check_workbook(xlsx.read_bytes(), n_tables)
+    # The Excel file carries the report's words too: every section's title in order, the
+    # sentences in plain words, the note on many comparisons at once.
+    plain = next(s.sentences[0] for s in report.sections if s.sentences)
+    _check_workbook(xlsx.read_bytes(), n_tables, [report.sections[0].title, report.sections[1].title, "• " + plain])
+    assert any(" ".join(bh.split()[:6]) in " ".join(str(row[0]).split()) for row in
+               load_workbook(xlsx, read_only=True).worksheets[1].iter_rows(values_only=True) if row[0])
     text = html.read_text(encoding="utf-8")
     assert text.startswith("<!doctype html>") and "<style>" in text and 'src="data:image/svg+xml;base64,' in text
     assert not any(comment in text for comment in COMMENTS)
