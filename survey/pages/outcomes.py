@@ -104,7 +104,7 @@ def breakdowns(scope: str, scope_name: str, args, insats_names: dict | None = No
     source = choose(args.get("source"), SOURCES, "avslut", notices, _("Unknown source; showing avslut records."))
     rate = choose(args.get("rate"), RATES, "work", notices, _("Unknown outcome; showing work."))
     after = choose(args.get("after"), AFTER, "lon", notices, _("Unknown income source; showing salary."))
-    view = View(_("Outcomes by intervention, income and time: %(name)s", name=scope_name),
+    view = View(_("Outcomes by intervention, age, income and time: %(name)s", name=scope_name),
                 {"year": year, "source": source, "rate": rate, "after": after}, notices)
     if year is None:
         notices.append(_("There are no avslut records or answers about outcomes yet."))

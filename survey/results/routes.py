@@ -52,7 +52,7 @@ KINDS = ("dashboard", "genuskompass", "national", "compare", "outcomes")
 
 navigation.register_link("results.index", _l("Results and genuskompass"), STAFF_ROLES)
 navigation.register_link("results.national", _l("National view"), NATIONAL_ROLES)
-navigation.register_link("results.outcomes_index", _l("Outcomes by intervention and income"), STAFF_ROLES)
+navigation.register_link("results.outcomes_index", _l("Outcomes by intervention, age and income"), STAFF_ROLES)
 
 
 bp.add_app_template_filter(periods.year_label, "year_label")
