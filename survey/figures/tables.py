@@ -101,7 +101,7 @@ def responses() -> pd.DataFrame:
 
 
 def outcome_breakdowns(threshold: int | None = None) -> pd.DataFrame:
-    """Outcome rates per insats and per age band, by gender, both sources (indicators.breakdowns):
+    """Outcome rates per insats and per age band (the förbund's), by gender, both sources (indicators.breakdowns):
     columns forbund, year, source, insats, alder, gender, rate, n, numerator, value, suppressed,
     hidden_reason. Protected jointly with the outcome table's rows, its totals: the outcome table
     is made again here from the very released counts the breakdown adds up to (the engine gives

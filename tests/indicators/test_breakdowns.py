@@ -1,7 +1,9 @@
 """Breakdowns of the avslut records (indicators/breakdowns.py, issue 11 point 2), checked against
 the attacker's linear program written apart from the engine (tests/support/attacker.py), over
 the UNION of the published outcome table and the breakdown: insatser add up to the förbund's
-row of the outcome table, genders to alla, förbund to riket, rates share their records."""
+row of the outcome table, and so do its age bands; genders to alla, förbund to riket (the
+totals and the age bands), rates share their records. (The attacker needs no insats × age
+cells: any insatser and age bands with the same total have a table of their own.)"""
 import numpy as np
 import pandas as pd
 from hypothesis import HealthCheck, given, settings
@@ -21,7 +23,7 @@ KINDS = {
     "subsidised_share_of_work": {"n": ("arbete", "subventionerat_arbete"), "numerator": ("subventionerat_arbete",)},
     "sick_leave": {"n": ATOMS, "numerator": ("sjukskriven",)},
 }
-KEYS = ["forbund", "insats", "gender"]
+KEYS = ["forbund", "insats", "alder", "gender"]
 
 
 def publish(records: pd.DataFrame):
@@ -32,34 +34,37 @@ def publish(records: pd.DataFrame):
 
 
 def union(table: pd.DataFrame, breakdown: pd.DataFrame) -> pd.DataFrame:
-    rows = pd.concat([table.assign(insats="alla"), breakdown.drop(columns=["alder"])], ignore_index=True)
+    rows = pd.concat([table.assign(insats="alla", alder="alla"), breakdown], ignore_index=True)
     return rows[rows["year"].eq(2025)]
 
 
 def solved(rows: pd.DataFrame) -> set:
     """Hidden figures the attacker pins to one whole number (zeros left aside: the engine, like
     the outcome table's, lets a zero of a row of k or more, or of a published zero total, be
-    worked out), as (forbund, insats, gender, rate, figure)."""
+    worked out), as (forbund, insats, alder, gender, rate, figure)."""
     attack = Attack(K)
     _add_rows(attack, rows, KEYS, "rate", KINDS, floor=0)
     cells = list(dict.fromkeys(tuple(r) for r in rows[KEYS].itertuples(index=False)))
 
-    def restrict(dim, cell):  # riket sums the förbund's own rows; insatser only under a förbund
-        return dim != "forbund" or cell[1] == "alla"
-    _add_sums(attack, cells, KEYS, {"gender": "alla", "forbund": "riket", "insats": "alla"}, ATOMS, restrict)
+    def restrict(dim, cell):  # riket sums the förbund's totals and age bands; insatser only under a förbund
+        forbund, insats, alder, _gender = cell
+        return {"forbund": insats == "alla", "insats": alder == "alla" and forbund != "riket",
+                "alder": insats == "alla"}.get(dim, True)
+    _add_sums(attack, cells, KEYS, {"gender": "alla", "forbund": "riket", "insats": "alla", "alder": "alla"}, ATOMS,
+              restrict)
     out = set()
     for s in attack.solved():
         if s.high < 1 - 1e-6:
             continue
-        same = rows[rows["rate"].eq(s.row["rate"]) & rows["insats"].eq("alla")]
+        same = rows[rows["rate"].eq(s.row["rate"]) & rows["insats"].eq("alla") & rows["alder"].eq(s.row["alder"])]
         if _national_of_too_few(same, s.row, ["forbund", "gender"]):
             continue
         cell = rows[(rows.forbund == s.row["forbund"]) & (rows.insats == s.row["insats"])
-                    & (rows.gender == s.row["gender"]) & (rows.suppressed == 0)]
+                    & (rows.alder == s.row["alder"]) & (rows.gender == s.row["gender"]) & (rows.suppressed == 0)]
         wanted = set(KINDS[s.row["rate"]][s.figure])
         if any(set(KINDS[r][f]) == wanted for r in cell["rate"] for f in ("n", "numerator")):
             continue  # published in another row of the same cell
-        out.add((s.row["forbund"], s.row["insats"], s.row["gender"], s.row["rate"], s.figure))
+        out.add((s.row["forbund"], s.row["insats"], s.row["alder"], s.row["gender"], s.row["rate"], s.figure))
     return out
 
 
@@ -75,35 +80,43 @@ def all_hidden(breakdown: pd.DataFrame) -> pd.DataFrame:
 
 def records_from(sizes) -> pd.DataFrame:
     rows = []
-    for (forbund, insats, gender, utfall), n in sizes.items():
+    for key, n in sizes.items():
+        forbund, insats, gender, utfall, alder = (*key, None)[:5]
         if n:
-            rows.append({"forbund": forbund, "insats": insats, "alder": None, "year": 2025, "source": "avslut",
+            rows.append({"forbund": forbund, "insats": insats, "alder": alder, "year": 2025, "source": "avslut",
                          "gender": gender, "utfall": utfall, "n": n})
     return pd.DataFrame(rows)
 
 
 cell_sizes = st.dictionaries(
     st.tuples(st.sampled_from(["a", "b", "c", "d"]), st.sampled_from(["x", "y", None]),
-              st.sampled_from(["kvinna", "man", "annat"]), st.sampled_from(ATOMS)),
+              st.sampled_from(["kvinna", "man", "annat"]), st.sampled_from(ATOMS),
+              st.sampled_from(["16-19", "25-29", "40-49", None])),
     st.integers(0, 6), min_size=4, max_size=30)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cell_sizes)
 def test_the_breakdown_gives_the_attacker_nothing_the_outcome_table_did_not(sizes):
-    """(a) Over the union of the outcome table and the insats breakdown, every hidden figure the
-    attacker pins was pinned already with the whole breakdown hidden (what the published outcome
-    table gives away on its own), and no shown total has hidden insatser adding up to 1..k-1."""
+    """(a) Over the union of the outcome table and the breakdown by insats and by age band, every
+    hidden figure the attacker pins was pinned already with the whole breakdown hidden (what the
+    published outcome table gives away on its own), and no shown total has hidden insatser or
+    age bands adding up to 1..k-1."""
     records = records_from(sizes)
     if records.empty:
         return
     table, breakdown = publish(records)
     # The totals keep the outcome table's pattern: the breakdown never changes a published row.
-    assert set(breakdown["insats"]) <= {"x", "y", ""}
+    assert not (breakdown["insats"].eq("alla") & breakdown["alder"].eq("alla")).any()
+    assert set(breakdown["insats"]) <= {"x", "y", "", "alla"}
+    assert set(breakdown["alder"]) <= {"16-29", "30-49", "ej_svar", "alla"}
+    assert set(breakdown.loc[breakdown.forbund.eq("riket"), "insats"]) <= {"alla"}
     found = solved(union(table, breakdown))
     inherent = solved(union(table, all_hidden(breakdown)))
     assert found <= inherent, sorted(found - inherent)[:5]
-    assert pinned_small_groups(union(table, breakdown), K, {"insats": "alla"}, "n") == []
+    rows = union(table, breakdown)
+    assert pinned_small_groups(rows[rows.alder.eq("alla")].drop(columns="alder"), K, {"insats": "alla"}, "n") == []
+    assert pinned_small_groups(rows[rows.insats.eq("alla")].drop(columns="insats"), K, {"alder": "alla"}, "n") == []
 
 
 def test_an_insats_with_women_only_does_not_expose_the_men_of_its_sibling():

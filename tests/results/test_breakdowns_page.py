@@ -1,4 +1,4 @@
-"""The outcomes page (issue 11 point 2): outcomes per insats, income before → after and months,
+"""The outcomes page (issue 11 point 2): outcomes per insats and age band, income before → after and months,
 by gender, from the published tables, on the demo data; never a 500 for a year or choice without
 data; every table downloadable; (c) kvinna-vs-man comparisons survive on the demo data."""
 from __future__ import annotations
@@ -21,14 +21,20 @@ def test_the_demo_breakdowns_keep_comparisons_of_women_and_men(demo, login_demo)
     """(c) On the demo data (about 30 avslut records per förbund and year) most single-insats
     rows are small, but the insats comparisons that the data allow stay; printed for the record."""
     breakdown = tables.outcome_breakdowns()
-    shown, pairs = _comparisons(breakdown, ["forbund", "year", "source", "insats", "rate"])
+    per_insats, per_age = breakdown[breakdown["alder"].eq("alla")], breakdown[breakdown["insats"].eq("alla")]
+    assert len(per_insats) and len(per_age) and len(per_insats) + len(per_age) == len(breakdown)
+    assert set(per_age["alder"]) <= {"16-29", "30-49", "50+", "ej_svar", "~"}
+    assert "riket" not in set(per_age["forbund"])  # riket's age bands are not published (age_rows)
+    shown, pairs = _comparisons(per_insats, ["forbund", "year", "source", "insats", "rate"])
+    shown_age, pairs_age = _comparisons(per_age, ["forbund", "year", "source", "alder", "rate"])
     moves = tables.income_transitions()
     shown_moves, pairs_moves = _comparisons(moves, ["forbund", "year", "income_before", "income_source"])
     months = tables.months()
     shown_months, pairs_months = _comparisons(months, ["forbund", "year", "months"])
-    print(f"kvinna-vs-man comparisons shown: per insats {shown} of {pairs}, income before→after "
+    print(f"kvinna-vs-man comparisons shown: per insats {shown} of {pairs}, per age band {shown_age} of {pairs_age}, "
+          f"income before→after "
           f"{shown_moves} of {pairs_moves}, months {shown_months} of {pairs_months}")
-    assert shown > 0 and shown_months > 0
+    assert shown > 0 and shown_months > 0 and shown_age > 0
     # One demo load and one build of the tables (minutes on a busy machine) for the page checks too.
     _page_shows_the_published_rows_and_downloads_them(login_demo)
     _bad_choices_get_a_notice_not_a_500(login_demo)
@@ -40,6 +46,7 @@ def _page_shows_the_published_rows_and_downloads_them(login_demo):
     client = login_demo("forbund_user")
     html = page(client, f"/results/forbund/{OWN}/outcomes?year=2024&source=avslut&rate=work&lang=en")
     assert "Outcomes per intervention" in html and "Months in the intervention" in html
+    assert "Outcomes per age band" in html and "16–29, 30–49, 50 and older" in html
     assert 'class="table-scroll" tabindex="0" role="region"' in html
     text = table_text(html, "insats")
     assert "Women" in text and "Men" in text
@@ -48,7 +55,14 @@ def _page_shows_the_published_rows_and_downloads_them(login_demo):
     rows = read_csv(response.data)
     published = tables.outcome_breakdowns()
     mine = published[published["forbund"].eq(OWN) & published["year"].eq(2024) & published["source"].eq("avslut")]
-    assert len(rows) == len(mine) and {r["hidden_reason"] for r in rows} <= {"", "few", "protects"}
+    assert len(rows) == len(mine[mine["alder"].eq("alla")]) and {r["hidden_reason"] for r in rows} <= {"", "few", "protects"}
+    ages = read_csv(client.get(f"/results/outcomes/{OWN}/export/age.csv?year=2024&source=avslut&rate=work").data)
+    assert len(ages) == len(mine[mine["insats"].eq("alla")]) and {r["alder"] for r in ages} <= {"16-29", "30-49", "50+",
+                                                                                              "ej_svar", "~"}
+    shown_age = [r for r in ages if r["suppressed"] in ("0", "False", "false") and r["n"]]
+    for row in shown_age:  # a shown figure is the published one, hidden ones are blank
+        match = mine[(mine["alder"] == row["alder"]) & (mine["gender"] == row["gender"]) & (mine["rate"] == row["rate"])]
+        assert str(int(match["n"].iloc[0])) == row["n"]
     # Another förbund's page is a 404 for förbund staff.
     assert client.get(f"/results/forbund/{OTHER}/outcomes").status_code == 404
 
@@ -60,3 +74,4 @@ def _bad_choices_get_a_notice_not_a_500(login_demo):
         assert "Outcomes" in html
     html = page(client, "/results/riket/outcomes?lang=en")
     assert "Months in the intervention" in html and "Outcomes per intervention" not in html
+    assert "Outcomes per age band" not in html

@@ -172,6 +172,8 @@ def _national_of_too_few(rows: pd.DataFrame, row: dict, key_cols) -> bool:
     same = rows[rows["gender"].eq(row["gender"])] if "gender" in rows.columns else rows
     if "insats" in key_cols:
         same = same[same["insats"].eq("alla")]
+    if "alder" in key_cols:  # riket's age band sums the förbund's rows of that band
+        same = same[same["alder"].eq(row["alder"])]
     # A förbund contributes where its row rests on something. The attacker is sure of it only
     # for rows shown above 0: a hidden row may hold 0 (an indicator row of responses without a
     # valid answer; a rate row hidden to protect another), so riket's reason tells it something
