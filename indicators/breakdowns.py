@@ -55,8 +55,11 @@ AGE_BANDS = ("16-29", "30-49", "50+", "ej_svar")
 by four genders, 85 % of a demo förbund's age rows were under k or hidden to protect them (the
 groups are that small); 16-29 is also the group förbund follow as "unga"."""
 AGE_BAND_OF = {  # INSTRUMENT.md `alder` codes (avslut records use the same); blank counts as ej_svar
-    "16-19": "16-29", "20-24": "16-29", "25-29": "16-29", "30-39": "30-49", "40-49": "30-49",
-               "50-64": "50+", "65+": "50+", "ej_svar": "ej_svar"}
+    "16-19": "16-29", "20-24": "16-29", "25-29": "16-29",
+    "30-39": "30-49", "40-49": "30-49",
+    "50-64": "50+", "65+": "50+",
+    "ej_svar": "ej_svar",
+}
 AGE_TOTAL = "alla"
 PENDING = "~"
 """insats / age band / income-before code of records that could not yet be broken down (their
