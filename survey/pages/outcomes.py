@@ -89,7 +89,7 @@ def _age_label(code):
         return _("Age not stated")
     if code == PENDING:
         return str(PENDING_LABEL)
-    return _("%(band)s years", band=code)
+    return _("%(band)s years", band=code.replace("-", "\u2013"))  # 16–29, as the questionnaire writes it
 
 
 def _income_label(code):
