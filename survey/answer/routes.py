@@ -348,6 +348,11 @@ def question(token, draft, n):
         switch = request.form.get("lang")
         if switch is not None:
             return switch_language(draft, q, n, raw, switch, changing)
+        page = request.form.get("goto")
+        if page in FOOTER_PAGES:  # the footer's links submit the form too: a choice made is kept
+            if not keep_choice(draft, q, raw):
+                return thanks_redirect()
+            return redirect(url_for(f".{page}", token=token), 303)
         try:
             new_value = None if action == "skip" else parse_answer(q, raw)
         except AnswerError as exc:
@@ -378,16 +383,28 @@ def question(token, draft, n):
     return remember_draft(response, draft)
 
 
+FOOTER_PAGES = ("about", "accessibility")
+"""The participant footer's pages; on a question page their links are buttons of its form."""
+
+
+def keep_choice(draft: Draft, q: Question, raw) -> bool:
+    """Save a choice made on a question page but not yet sent on with Continue (the page is left
+    by a language or footer button). A broken value is not worth an error page here: the
+    question asks again. False when the draft has been sent meanwhile."""
+    if raw in (None, ""):
+        return True
+    try:
+        value = parse_answer(q, raw)
+    except AnswerError:
+        return True
+    return save_answer(draft, q.id, value)
+
+
 def switch_language(draft: Draft, q: Question, n: int, raw, lang: str, changing: bool):
     """The language buttons of a question page submit its form: a choice made but not yet sent
     on is kept (without JavaScript too), then the page comes back in the new language."""
-    if raw not in (None, ""):
-        try:
-            value = parse_answer(q, raw)
-        except AnswerError:
-            value = None  # a broken value is not worth an error page here: the question asks again
-        if value is not None and not save_answer(draft, q.id, value):
-            return thanks_redirect()
+    if not keep_choice(draft, q, raw):
+        return thanks_redirect()
     args = {"change": "1"} if changing else {}
     if lang in g.languages:
         args["lang"] = lang

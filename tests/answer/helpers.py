@@ -72,6 +72,11 @@ def responses() -> list[Response]:
     return list(db.session.scalars(select(Response).order_by(Response.id)))
 
 
+def drafts() -> list[Draft]:
+    db.session.expire_all()
+    return list(db.session.scalars(select(Draft)))
+
+
 def answers_of(response: Response) -> dict[str, int]:
     rows = db.session.scalars(select(Answer).where(Answer.response_id == response.id))
     return {a.question_id: a.value for a in rows}

@@ -2,7 +2,7 @@
 (Playwright turns it off by default; phones keep it on): the conftest's browser. Issue 10, point 2."""
 from __future__ import annotations
 
-from tests.answer.helpers import questions, responses
+from tests.answer.helpers import drafts, questions, responses
 from tests.support.browser import back
 
 
@@ -79,23 +79,38 @@ def test_the_next_person_on_a_shared_phone_starts_afresh(phone, live_server, fac
 
 
 def test_reading_about_the_questionnaire_mid_way_and_going_back(phone, live_server, factory):
-    """The information page is linked from every participant page: reading it in the middle of
-    the questionnaire and pressing Back returns to the question, and Continue still works and
-    saves (bfcache on, as on a phone). A choice not yet sent with Continue is not kept (question
-    pages are no-store, so the browser fetches them afresh): noted in the issue notes."""
+    """The information pages are in the footer of every participant page. On a question page
+    their links are buttons of the answer form (as the language buttons are): a choice made but
+    not yet sent on with Continue is saved on the way, so reading them mid-way and pressing Back,
+    or their "Back to the questionnaire", loses nothing (bfcache on, as on a phone)."""
     campaign = factory.campaign()
     phone.goto(f"{live_server.url}/e/{campaign.token}")
     submit(phone, "Börja")
     phone.get_by_text("Mycket bra", exact=True).click()
     with phone.expect_navigation():
-        phone.get_by_role("link", name="Om enkäten och dina uppgifter").first.click()
+        phone.locator("footer").get_by_role("button", name="Om enkäten och dina uppgifter").click()
     assert "Om enkäten" in phone.locator("h1").inner_text()
     back(phone)
     assert phone.title().startswith("Fråga 1 av")
-    phone.get_by_text("Mycket bra", exact=True).click()
-    submit(phone, "Fortsätt")
-    assert phone.title().startswith("Fråga 2 av")
-    back(phone)
-    assert phone.locator("#answer-1").is_checked()  # saved by Continue, not only kept by the cache
+    assert phone.locator("#answer-1").is_checked()  # kept by the footer button, not by the cache
     phone.reload()
     assert phone.locator("#answer-1").is_checked()
+    # Question 2: a choice, then the accessibility statement and its own link back.
+    submit(phone, "Fortsätt")
+    assert phone.title().startswith("Fråga 2 av")
+    phone.locator("#answer-2").check()
+    with phone.expect_navigation():
+        phone.locator("footer").get_by_role("button", name="Tillgänglighet").click()
+    with phone.expect_navigation():
+        phone.get_by_role("link", name="Tillbaka till enkäten").click()
+    assert phone.title().startswith("Någon har börjat")  # the shared-phone question, as on any return
+    with phone.expect_navigation():
+        phone.get_by_role("link", name="Fortsätt där du var").click()
+    assert phone.title().startswith("Fråga 3 av")  # on from where it was left: question 2 is answered
+    back(phone)
+    back(phone)
+    back(phone)
+    assert phone.title().startswith("Fråga 2 av")
+    assert phone.locator("#answer-2").is_checked()
+    [draft] = drafts()
+    assert len(draft.answers) == 2  # saved once each, never twice
