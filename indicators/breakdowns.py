@@ -249,7 +249,10 @@ def _protect_breakdown(cells, *, cell_keys, rates, rate_col, given, keep, level,
     locked_hidden = np.zeros((len(kinds), len(cells)), bool)
     for mask, table, keys in given:
         locked |= mask
-        locked_hidden |= mask[None, :] if table is None else _locked_pattern(cells, kinds, rate_col, table, keys, mask)
+        if table is None:  # never published: hidden
+            locked_hidden |= mask[None, :]
+        else:
+            locked_hidden |= _locked_pattern(cells, kinds, rate_col, table, keys, mask)
     sets = [SiblingSet(tuple(c for c in cell_keys if c != "gender"), "gender", GENDER_TOTAL),
             SiblingSet(tuple(c for c in cell_keys if c != "forbund"), "forbund", NATIONAL)]
     sets += [SiblingSet(tuple(c for c in cell_keys if c != dim), dim, total) for dim, total in dims.items()]

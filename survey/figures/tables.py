@@ -101,12 +101,12 @@ def responses() -> pd.DataFrame:
 
 
 def outcome_breakdowns(threshold: int | None = None) -> pd.DataFrame:
-    """Outcome rates per insats and per age band (the förbund's), by gender, both sources (indicators.breakdowns):
-    columns forbund, year, source, insats, alder, gender, rate, n, numerator, value, suppressed,
-    hidden_reason. Protected jointly with the outcome table's rows, its totals: the outcome table
-    is made again here from the very released counts the breakdown adds up to (the engine gives
-    the same counts the same pattern, remembered), not taken from the cache, which may hold the
-    table of a release before."""
+    """Outcome rates per insats and per age band (the förbund's), by gender, both sources
+    (indicators.breakdowns): columns forbund, year, source, insats, alder, gender, rate, n,
+    numerator, value, suppressed, hidden_reason. Protected jointly with the outcome table's rows,
+    its totals: the outcome table is made again here from the very released counts the breakdown
+    adds up to (the engine gives the same counts the same pattern, remembered), not taken from
+    the cache, which may hold the table of a release before."""
     threshold = k() if threshold is None else threshold
 
     def build():

@@ -423,13 +423,7 @@ def _text_lines(report: Report) -> list[str]:
         lines.append(section.title)
         if section.subtitle:
             lines.append(section.subtitle)
-        for block in getattr(section, "blocks", None) or []:
-            if block.heading:
-                lines.append(block.heading)
-            lines += list(block.paragraphs)
-            lines += [f"• {item}" for item in block.items]
-        if section.intro:
-            lines.append(section.intro)
+        lines += [f"• {text}" if kind == "item" else text for kind, text in guide.opening_words(section)]
         if section.sentences:
             lines.append(_("In plain words"))
             lines += [f"• {sentence}" for sentence in section.sentences]

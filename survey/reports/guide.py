@@ -53,6 +53,21 @@ class TextSection(Section):
     tally: object = None  # key findings: how many comparisons got each verdict
 
 
+def opening_words(section: Section):
+    """The words a section opens with, in reading order: ("heading" | "paragraph" | "item", text)
+    for its text blocks (a TextSection's), then its intro. The Word and Excel versions write them
+    alike (the HTML/PDF version has them in templates/reports)."""
+    for block in getattr(section, "blocks", None) or []:
+        if block.heading:
+            yield "heading", block.heading
+        for text in block.paragraphs:
+            yield "paragraph", text
+        for text in block.items:
+            yield "item", text
+    if section.intro:
+        yield "paragraph", section.intro
+
+
 # --------------------------------------------------------------------------- key findings
 @dataclass
 class Tally:

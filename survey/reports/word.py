@@ -22,6 +22,7 @@ from flask_babel import gettext as _
 
 from .. import charts
 from ..i18n import current_language
+from .guide import opening_words
 
 LANGUAGE_TAGS = {"sv": "sv-SE", "en": "en-GB"}
 PAGE_MARGIN = Mm(14)
@@ -148,14 +149,11 @@ def _section(doc, section, lang: str, width, first: bool, styles) -> None:
     heading(section.title, 1 if first else 2)
     if first and section.subtitle:
         _paragraph(doc, section.subtitle)
-    for block in getattr(section, "blocks", None) or []:
-        if block.heading:
-            heading(block.heading, 3)
-        for text in block.paragraphs:
-            _paragraph(doc, text)
-        bullets(block.items)
-    if section.intro:
-        _paragraph(doc, section.intro)
+    for kind, text in opening_words(section):
+        if kind == "heading":
+            heading(text, 3)
+        else:
+            _paragraph(doc, text, styles["List Bullet"] if kind == "item" else None)
     # The order of templates/results/_macros.html section_body: a chart above the table with its
     # data, the sentences after the first table, the review questions last.
     table_ids = {t.id for t in section.tables}
