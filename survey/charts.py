@@ -305,6 +305,19 @@ def spec_key(chart, lang: str) -> tuple[str, dict]:
     return key, spec
 
 
+def warm_up() -> threading.Thread:
+    """Start vl-convert's JavaScript engine in the background: its first chart takes half a
+    second more than the next ones, and vl-convert lets go of the GIL while it works, so a
+    report command computes its tables meanwhile on the second core."""
+    def start():
+        import vl_convert
+
+        vl_convert.vegalite_to_svg({"mark": "point"})
+    thread = threading.Thread(target=start, name="vl-convert-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
 def svg(chart, lang: str) -> tuple[str, str]:
     """(etag, SVG text) of a chart; rendering takes a few hundred ms, so results are kept."""
     import vl_convert

@@ -228,6 +228,10 @@ class Response(db.Model):
 
     __table_args__ = (
         Index("ix_response_cell", "forbund_id", "year", "respondent_group", "kon"),
+        # Covering indexes of the two counts read from the responses themselves (figures/counts.py):
+        # questionnaires per campaign, and the participants' own outcome answers with their splits.
+        Index("ix_response_campaign", "forbund_id", "year", "respondent_group", "campaign_id"),
+        Index("ix_response_outcome", "respondent_group", "forbund_id", "year", "kon", "utfall", "insats_id", "alder"),
     )
 
 

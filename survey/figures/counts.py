@@ -372,9 +372,13 @@ def responses_by_campaign() -> pd.DataFrame:
     """Columns forbund, year, respondent_group, campaign (id; 0 for responses without a campaign,
     e.g. imported), n: every response counted once. Raw counts: releases.py publishes them."""
     t = Response.__table__.c
-    campaign = func.coalesce(t.campaign_id, 0)
-    rows = _rows(select(t.forbund_id, t.year, t.respondent_group, campaign, func.count())
-                 .group_by(t.forbund_id, t.year, t.respondent_group, campaign))
+    # Grouped on the bare column, in ix_response_campaign's order: a scan of that index alone (a
+    # COALESCE in the GROUP BY sorts the million rows first, 0.6 s of the report command).
+    rows = pd.DataFrame.from_records(
+        _rows(select(t.forbund_id, t.year, t.respondent_group, t.campaign_id, func.count())
+              .group_by(t.forbund_id, t.year, t.respondent_group, t.campaign_id)),
+        columns=["forbund_id", "year", "respondent_group", "campaign", "n"])
+    rows["campaign"] = rows["campaign"].fillna(0)
     return _frame(rows, ["forbund", "year", "respondent_group", "campaign", "n"], False, ["year", "campaign", "n"])
 
 
@@ -390,8 +394,9 @@ def outcome_detail_counts() -> pd.DataFrame:
     for source, t, where in (("avslut", AvslutRecord.__table__.c, ()),
                              ("enkat", Response.__table__.c, (Response.__table__.c.respondent_group == "deltagare_avslut",))):
         keys = [t.forbund_id, t.insats_id, t.year, literal(source, String).label("source"), t.kon, t.alder, t.utfall]
+        # In ix_response_outcome's order, which then covers the participants' part.
         parts.append(select(*keys, func.count()).where(*where)
-                     .group_by(t.forbund_id, t.insats_id, t.year, t.kon, t.alder, t.utfall))
+                     .group_by(t.forbund_id, t.year, t.kon, t.utfall, t.insats_id, t.alder))
     frame = _frame(_rows(union_all(*parts)), OUTCOME_DETAIL_COLUMNS, True, ["year", "n"])
     frame["alder"] = frame["alder"].astype(object).where(frame["alder"].notna(), None)
     return frame

@@ -25,8 +25,10 @@ def national(year, out, fmt, forbund_code, lang):
     """The equality report for a year (national, or one förbund's own with --forbund)."""
     from flask import current_app
 
+    from .. import charts
     from . import build
 
+    charts.warm_up()
     if out:
         suffix = format_of(out)
         if suffix is None:

@@ -23,3 +23,17 @@ def test_the_gap_trend_labels_are_drawn_apart():
     ys = sorted(float(m) for m in re.findall(r'<text[^>]*transform="translate\([^,]+,([^)]+)\)"[^>]*>[ABC] ', svg))
     assert len(ys) == 3
     assert min(b - a for a, b in zip(ys, ys[1:])) >= 11  # px: one 11 px line each, none on another
+
+
+def test_warming_up_the_chart_engine_in_the_background_leaves_charts_as_they_were():
+    """The report command starts vl-convert on a second thread while it computes its tables;
+    a chart drawn after (or while) it warms up is the same chart."""
+    chart = charts.message("Warm", "nothing to draw")
+    charts._svg_cache.clear()
+    _key, before = charts.svg(chart, "sv")
+    thread = charts.warm_up()
+    charts._svg_cache.clear()
+    _key, during = charts.svg(chart, "sv")
+    thread.join(timeout=60)
+    assert not thread.is_alive()
+    assert during == before and "nothing to draw" in during
