@@ -336,8 +336,7 @@ class _Program:
         import highspy  # imported here: only table builds that hide something pay for it
 
         self.highspy = highspy
-        solver = highspy.Highs()
-        _quiet_primal(solver)
+        solver = _new_solver(highspy)
         self.ceiling = float(max(1, atoms.sum())) * 2 + k  # a bound makes every direction finite
         solver.addCols(n_vars, np.zeros(n_vars), np.zeros(n_vars), np.full(n_vars, self.ceiling),
                        0, np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0))
@@ -478,8 +477,7 @@ class _Program:
         row_local[sub_rows] = np.arange(len(sub_rows))
         r, c, v = row_local[self.row_of[keep]], local[self.index[keep]], self.values[keep]
         order = np.argsort(r, kind="stable")
-        small = highspy.Highs()
-        _quiet_primal(small)
+        small = _new_solver(highspy)
         small.addCols(len(cols), np.zeros(len(cols)), np.zeros(len(cols)), np.full(len(cols), self.ceiling),
                       0, np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0))
         small.addRows(len(sub_rows), self.lower[sub_rows], self.upper[sub_rows], len(r),
@@ -487,6 +485,38 @@ class _Program:
                       c[order].astype(np.int32), v[order])
         self._small[comp] = (small, cols, local)
         return self._small[comp]
+
+
+_banner_shown = False
+
+
+def _new_solver(highspy):
+    """A quiet primal-simplex solver. The first Highs() of a process prints HiGHS's banner to
+    standard output before any option can silence it, and `flask export … > file.csv` would
+    start with it: that construction writes to /dev/null (C's buffers flushed before the
+    descriptor comes back)."""
+    global _banner_shown
+    if _banner_shown:
+        solver = highspy.Highs()
+    else:
+        import ctypes
+        import os
+        import sys
+
+        sys.stdout.flush()
+        saved = os.dup(1)
+        null = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(null, 1)
+            solver = highspy.Highs()
+            ctypes.CDLL(None).fflush(None)
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+            os.close(null)
+        _banner_shown = True
+    _quiet_primal(solver)
+    return solver
 
 
 def _quiet_primal(solver) -> None:

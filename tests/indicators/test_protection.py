@@ -392,3 +392,20 @@ def test_insider_coalitions_are_used_and_save_programs(monkeypatch):
     protection._MEMO.clear()
     assert pooled.equals(alone)
     assert 0 < calls["pooled"] < calls["alone"], calls
+
+
+def test_the_solver_prints_nothing_to_standard_output():
+    """`flask export indicators` writes its CSV to standard output; the first HiGHS solver of
+    a process printed its banner there, so the file began with "Running HiGHS …". In a fresh
+    process (the banner comes once per process), the audit's solver leaves stdout to the caller."""
+    import subprocess
+    import sys
+
+    code = ("import highspy\nfrom indicators import audit\n"
+            "audit._new_solver(highspy)\naudit._new_solver(highspy)\nprint('forbund,year')")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "forbund,year\n"
+    plain = subprocess.run([sys.executable, "-c", "import highspy\nhighspy.Highs()\nprint('x')"],
+                           capture_output=True, text=True, timeout=120)
+    assert "HiGHS" in plain.stdout  # what the audit keeps out of the output
