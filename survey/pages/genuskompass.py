@@ -107,7 +107,7 @@ def verdict_label(verdict: str | None) -> str:
 
 def verdict_cell(cmp: Comparison) -> Cell:
     """The verdict with the p-value it rests on, adjusted for the comparisons shown with it."""
-    return Cell(verdict_label(cmp.verdict), _("adjusted %(p)s", p=fmt.p_value(cmp.p_adjusted)))
+    return Cell(verdict_label(cmp.verdict), _("adjusted %(p)s", p=fmt.p_value(cmp.p_adjusted)), num=False)
 
 
 def interval_heading(family: Family) -> str:

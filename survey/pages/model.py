@@ -20,6 +20,12 @@ class Cell:
     num: bool = True
     short: str = ""  # the cell in the PDF, where "text (detail)" would not fit
 
+    @property
+    def detail_on_paper(self) -> str:
+        """The detail in a PDF cell, whose column does not grow: a line may break after the
+        figure or a "·", never inside "10 av 11" or "osäker: få svar"."""
+        return " · ".join(part.replace(" ", "\u00a0") for part in self.detail.split(" · "))
+
 
 @dataclass
 class Table:

@@ -141,7 +141,33 @@ def breakdowns(scope: str, scope_name: str, args, insats_names: dict | None = No
     return view
 
 
-def _income_section(scope: str, year: int, after: str) -> Section:
+def report_sections(scope: str, year: int, insats_names: dict | None = None) -> list[Section]:
+    """The page's sections for a report of `year`, at the page's first choices (avslut records,
+    work, salary after): per insats and age band, income after and before → after, months. A
+    report's Excel sheet of each table holds every rate and income source of the year (the table's
+    download). Tables with no row are left out, and so are sections left without a table.
+
+    Riket publishes neither insatser, age bands nor transitions (indicators.breakdowns): its
+    report has income after and months only, and does not build the förbund's breakdown tables."""
+    if scope == NATIONAL:
+        months = tables.months()
+        if not months["year"].eq(year).any():
+            return []
+        sections = [_income_section(scope, year, "lon", transitions=False), _months_section(scope, year)]
+    else:
+        if year not in years_of(scope):
+            return []
+        sections = breakdowns(scope, "", {"year": str(year)}, insats_names).sections
+    out = []
+    for section in sections:
+        section.tables = [t for t in section.tables if t.rows]
+        if section.tables:
+            section.id = f"breakdown-{section.id}"
+            out.append(section)
+    return out
+
+
+def _income_section(scope: str, year: int, after: str, *, transitions: bool = True) -> Section:
     """Income source after, and per income source before the share with the chosen source after.
     A full before × after × gender table would be mostly small, hidden cells; one source after at
     a time (salary and student finance are the transitions asked for first) keeps the table
@@ -157,6 +183,8 @@ def _income_section(scope: str, year: int, after: str) -> Section:
     section.tables.append(_by_gender("income-after", _("Income source after the intervention, %(year)s", year=when),
                                      after_rows, "income_source", AFTER, _income_label, after_rows,
                                      _("Income source after")))
+    if not transitions:
+        return section
     moves = tables.income_transitions()
     moves = moves[moves["forbund"].eq(scope) & moves["year"].eq(year)]
     chosen = moves[moves["income_source"].eq(after)]

@@ -31,6 +31,7 @@ from ..figures import tables
 from ..pages import cells, gender_tables, labels, spreadsheet
 from ..pages import genuskompass as genuskompass_page
 from ..pages import national as national_page
+from ..pages import outcomes as outcomes_page
 from ..pages.model import Cell, ChartSpec, Section, Table
 from . import guide, pdf
 from .formats import format_of
@@ -102,11 +103,11 @@ def national_report(year: int) -> Report:
 
 
 def forbund_report(forbund, year: int) -> Report:
-    return _report(forbund.code, forbund.name, year)
+    return _report(forbund.code, forbund.name, year, {i.code: i.name for i in forbund.insatser})
 
 
 @_without_cyclic_gc()
-def _report(scope: str, scope_name: str, year: int) -> Report:
+def _report(scope: str, scope_name: str, year: int, insats_names: dict | None = None) -> Report:
     if year not in genuskompass_page.years_of(scope):
         raise NoData(_("There are no figures for %(name)s in %(year)s.", name=scope_name, year=year))
     national = scope == NATIONAL
@@ -147,6 +148,7 @@ def _report(scope: str, scope_name: str, year: int) -> Report:
     if staff.tables:
         report.sections.append(staff)
     report.sections.append(_outcomes(scope, year))
+    report.sections += outcomes_page.report_sections(scope, year, insats_names)
     # On paper each sub-goal keeps its comparisons, sentences and questions on one page; the
     # gaps over the years of the key comparisons follow in their own section.
     genuskompass = genuskompass_page.genuskompass(scope, scope_name, {"year": str(year)}, trend=False, family=family)

@@ -71,3 +71,70 @@ def test_sections_flow_without_mostly_empty_pages_or_repeats(national_pdf):
     for title in charted | {s.title for s in report.sections}:
         assert lines.count(title) <= titles.count(title), (title, lines.count(title))
     assert any(titles.count(s.title) > 1 for s in report.sections)  # the case a section and table share
+
+
+def _overflowing_text(document) -> list[tuple[int, str]]:
+    """Text boxes of the laid-out report that run past their page's content box (cut off on
+    paper), as (page number, text)."""
+    from weasyprint.formatting_structure import boxes
+
+    found = []
+    for number, page in enumerate(document.pages, 1):
+        root = page._page_box
+        right = root.margin_left + root.width + 0.5  # CSS px; half a pixel for rounding
+        stack = [root]
+        while stack:
+            box = stack.pop()
+            if isinstance(box, boxes.TextBox) and box.text.strip() and box.position_x + box.width > right:
+                found.append((number, box.text))
+            stack.extend(getattr(box, "children", ()))
+    return found
+
+
+def test_forbund_report_has_its_breakdowns_and_no_text_runs_past_the_page_edge(demo):
+    """A förbund's report carries the outcomes page's sections (per insats, per age band, income
+    before → after, months), each table the published rows of its table, every rate in its
+    Excel sheet; riket's report has income after and months only (riket publishes no insats, age or
+    transition rows).
+
+    Tables on paper have fixed columns: a verdict ("För få svar för att avgöra (justerat p =
+    …)") that could not wrap ran off the page of a förbund's report. Words wrap now; figures keep
+    their counts on one line and still fit."""
+    from weasyprint import HTML
+
+    from survey.figures import tables
+    from survey.models import Forbund
+    from tests.results.conftest import OWN
+
+    forbund = Forbund.query.filter_by(code=OWN).one()
+    with demo.test_request_context("/?lang=sv"):
+        report = build.forbund_report(forbund, 2024)
+        national = build.national_report(2024)
+        verdicts = [cell for t in report.tables for _h, cells in t.rows for cell in cells if not cell.num]
+        assert verdicts  # the genuskompass tables' verdicts, the cells that wrap
+        for shown in (report, national):
+            document = HTML(string=build.render_html(shown, mode="pdf"), base_url=str(build.STATIC) + "/").render(
+                pdf_variant="pdf/ua-1")
+            assert _overflowing_text(document) == [], shown.title
+
+    ids = [s.id for s in report.sections]
+    assert ids.index("outcomes") + 1 == ids.index("breakdown-insats")
+    assert [i for i in ids if i.startswith("breakdown-")] == ["breakdown-insats", "breakdown-age", "breakdown-income",
+                                                             "breakdown-months"]
+    assert [s.id for s in national.sections if s.id.startswith("breakdown-")] == ["breakdown-income",
+                                                                                 "breakdown-months"]
+    by_id = {t.id: t for t in report.tables}
+    published = tables.outcome_breakdowns()
+    mine = published[published["forbund"].eq(OWN) & published["year"].eq(2024) & published["source"].eq("avslut")]
+    insats = by_id["insats"].frame
+    assert len(insats) == len(mine[mine["alder"].eq("alla")]) and set(insats["rate"]) == set(mine["rate"])
+    assert len(by_id["insats"].rows) == len(set(insats["insats"]))
+    months = tables.months()
+    assert len(by_id["months"].frame) == len(months[months["forbund"].eq(OWN) & months["year"].eq(2024)])
+    riket = {t.id: t for t in national.tables}
+    assert set(riket["months"].frame["forbund"]) == {"riket"} and "income-before" not in riket
+    # What is hidden in the table is hidden on paper: no count of a hidden row is printed.
+    for table in (by_id["insats"], by_id["age"], by_id["income-before"], riket["months"]):
+        hidden = [c for _h, cells in table.rows for c in cells if c.hidden]
+        shown = table.frame[table.frame["suppressed"].eq(0)]
+        assert all(c.text == "–" for c in hidden) and (shown["n"] >= 5).all()
