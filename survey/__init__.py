@@ -129,7 +129,11 @@ def _register_error_pages(app: Flask) -> None:
 
     def handler(error):
         code = getattr(error, "code", 500) or 500
-        return render_template("error.html", code=code, message=messages.get(code, messages[500])()), code
+        # An error may say more than its code (figures/cache.py: the figures are being computed).
+        message = str(getattr(error, "message", None) or messages.get(code, messages[500])())
+        retry = getattr(error, "retry_after", None)
+        headers = {"Retry-After": str(retry)} if retry else {}
+        return render_template("error.html", code=code, message=message), code, headers
 
     for code in messages:
         app.register_error_handler(code, handler)

@@ -83,6 +83,8 @@ def register_cli(app: Flask) -> None:
             click.echo("Computing the published figures…")
             tables.build_all()
             _build_in_background(app, tables.build_breakdowns)
+            # Meanwhile a page needing a breakdown says it is being computed, instead of hanging.
+            app.config["FIGURES_WAIT"] = 5
             from werkzeug.serving import run_simple
 
             click.echo(f"Finsam Indikatorer runs at http://{host}:{port}/  (stop with Ctrl+C)")

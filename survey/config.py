@@ -31,6 +31,9 @@ def from_environment(instance_path: str) -> dict:
         # Who waits for new tables after a data change (figures/cache.py): in production the
         # previous ones are served while one thread per process builds the new ones.
         "FIGURES_REFRESH": env.get("FIGURES_REFRESH") or ("background" if production else "wait"),
+        # Seconds a request waits for a table another thread is computing before its page says
+        # "being computed, reload in a minute" (503); unset: as long as it takes.
+        "FIGURES_WAIT": (_whole_number(env["FIGURES_WAIT"], "FIGURES_WAIT") if env.get("FIGURES_WAIT") else None),
         # Drafts resume for 7 days (issue 2); a participant never waits for more than that.
         "DRAFT_DAYS": 7,
         # Days in which an import can be undone as a whole; then `flask retention` clears the

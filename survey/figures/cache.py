@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app, g
+from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import ServiceUnavailable
 
 from ..extensions import db
 from . import cells
@@ -35,10 +37,24 @@ EXTENSION_KEY = "finsam_table_cache"
 _building = threading.local()  # set in the refresh thread: nested tables are built, not served stale
 
 
+class FiguresBeingComputed(ServiceUnavailable):
+    """Another thread of this process is computing a table this request needs, for longer than
+    FIGURES_WAIT seconds: the page says so and asks to reload (503, Retry-After) instead of
+    hanging until the audit is done (the demo computes its breakdowns for about a minute)."""
+
+    message = _l("The figures are being computed right now. Please reload the page in a minute.")
+
+    def __init__(self) -> None:
+        super().__init__(retry_after=60)
+
+
 @dataclass
 class _Cache:
     version: int | None = None
     tables: dict = field(default_factory=dict)  # (k, kind) → table, all for `version`
+    # (version, tables) in one reference: a request reads a table built already without the lock,
+    # which a build in another thread holds for as long as it takes.
+    current: tuple = (None, {})
     stale: dict = field(default_factory=dict)  # (k, kind) → table of an earlier version
     builders: dict = field(default_factory=dict)  # (k, kind) → how to build it again
     lock: threading.RLock = field(default_factory=threading.RLock)  # a build may use another table
@@ -68,13 +84,21 @@ def cached(kind, k: int, build: Callable[[], Any], *, refreshable: bool = False)
     version = data_version()
     cache = _cache()
     key = (int(k), kind)
+    built_version, built = cache.current
+    if built_version == version and key in built:
+        return built[key]
     in_refresh = getattr(_building, "on", False)
     background = current_app.config.get("FIGURES_REFRESH") == "background"
-    with cache.lock:  # one build at a time: a rush of requests after a write computes it once
+    wait = current_app.config.get("FIGURES_WAIT")
+    # One build at a time: a rush of requests after a write computes it once.
+    if not cache.lock.acquire(timeout=-1 if wait is None or in_refresh else float(wait)):
+        raise FiguresBeingComputed()
+    try:
         if cache.version != version and not in_refresh:
             if background:
                 cache.stale.update(cache.tables)
             cache.version, cache.tables = version, {}
+            cache.current = (version, cache.tables)
         if refreshable:
             cache.builders[key] = build
         if key in cache.tables:
@@ -88,6 +112,8 @@ def cached(kind, k: int, build: Callable[[], Any], *, refreshable: bool = False)
             cache.builds += 1
             cache.stale.pop(key, None)
             return cache.tables[key]
+    finally:
+        cache.lock.release()
     # The refresh thread builds without holding the lock: requests are served meanwhile.
     table = build()
     with cache.lock:
@@ -135,3 +161,4 @@ def clear() -> None:
     cache = _cache()
     with cache.lock:
         cache.version, cache.tables, cache.stale, cache.builders = None, {}, {}, {}
+        cache.current = (None, cache.tables)

@@ -59,3 +59,48 @@ def test_wait_mode_builds_in_the_request(app, factory):
     many(5, forbund, "deltagare_avslut", {"D1": 1}, kon="man")
     with app.test_request_context():
         assert _n(tables.indicators(), "beta") == 11 and _n(first, "beta") == 6
+
+
+def test_a_page_that_needs_a_table_another_thread_is_computing_says_so(app, factory, client, monkeypatch):
+    """`flask demo` computes its breakdowns in a thread after it starts serving (a minute): a
+    page that needs one waits FIGURES_WAIT seconds, then says the figures are being computed
+    (503, Retry-After) instead of hanging; tables built already are served meanwhile."""
+    from tests.support.factories import login
+
+    app.config["FIGURES_WAIT"] = 0.2
+    forbund = factory.forbund("gamma")
+    many(6, forbund, "deltagare_avslut", {"D1": 1}, kon="kvinna")
+    user = factory.user("nns")
+    with app.test_request_context():
+        tables.clear()
+        built = tables.indicators()
+    gate, started = threading.Event(), threading.Event()
+    original = tables.outcome_table
+
+    def slow(*args, **kwargs):
+        started.set()
+        gate.wait(30)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(tables, "outcome_table", slow)
+
+    def build():
+        with app.test_request_context():
+            tables.outcomes()
+            db.session.remove()
+
+    thread = threading.Thread(target=build)
+    thread.start()
+    try:
+        assert started.wait(30)
+        with app.test_request_context():
+            assert tables.indicators() is built  # kept already: no wait for the other build
+        login(client, user)
+        response = client.get("/results/riket/outcomes?lang=sv")
+        assert response.status_code == 503 and response.headers["Retry-After"] == "60"
+        assert "Siffrorna räknas fram just nu" in response.get_data(as_text=True)
+    finally:
+        gate.set()
+        thread.join(60)
+    assert client.get("/results/riket/outcomes?lang=sv").status_code == 200
+    db.session.remove()
