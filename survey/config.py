@@ -25,6 +25,9 @@ def from_environment(instance_path: str) -> dict:
         raise ConfigError(f"DISCLOSURE_K must be a whole number of at least 5 ({exc})") from None
     return {
         "SECRET_KEY": env.get("SECRET_KEY", DEV_SECRET),
+        # Earlier SECRET_KEYs, while they are being rotated out: sessions signed and TOTP keys
+        # sealed under them still open (space- or comma-separated).
+        "SECRET_KEY_FALLBACKS": env.get("SECRET_KEY_FALLBACKS", "").replace(",", " ").split(),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "DISCLOSURE_K": k,
         "PRODUCTION": production,

@@ -89,10 +89,10 @@ class User(UserMixin, db.Model):
     # Part of every session's user id: counting it up ends every session of the user at once
     # (logout, and later a password change), also copies of a cookie taken before.
     session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    # Two-step login (survey/credentials/twofactor.py): the TOTP key (None: not turned on), the last
+    # Two-step login (survey/credentials/twofactor.py): the TOTP key, sealed (None: not turned on), the last
     # 30-second step a code was accepted for (a code is never accepted twice) and the SHA-256
     # hashes of the unused one-time recovery codes.
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_secret: Mapped[str | None] = mapped_column(String(160))  # sealed (twofactor.seal)
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
     recovery_codes: Mapped[list | None] = mapped_column(JSON)
 

@@ -11,6 +11,7 @@ and checking all of them stays fast.
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import hmac
 import secrets
@@ -43,6 +44,58 @@ def required_for(user) -> bool:
 
 def enabled(user) -> bool:
     return bool(user.totp_secret)
+
+
+# --------------------------------------------------------------------------- the key at rest
+SEALED = "v1:"
+_NONCE = 12
+
+
+def _aead(secret_key: str):
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+               info=b"finsam: totp key at rest").derive(secret_key.encode())
+    return AESGCM(key)
+
+
+def seal(user_id: int, secret: str, secret_key: str | None = None) -> str:
+    """The TOTP key as stored: AES-256-GCM under a key derived from SECRET_KEY, bound to the
+    user's id. A copy of the database (a backup, a dump) alone no longer logs in as an
+    administrator: it holds the password hash and this, not the key the codes come from."""
+    aead = _aead(secret_key or current_app.config["SECRET_KEY"])
+    nonce = secrets.token_bytes(_NONCE)
+    sealed = aead.encrypt(nonce, secret.encode(), str(user_id).encode())
+    return SEALED + base64.urlsafe_b64encode(nonce + sealed).decode()
+
+
+def _unseal(user: User) -> str | None:
+    """The user's TOTP key, or None if no key of this installation opens it. A key sealed under
+    one of SECRET_KEY_FALLBACKS (a rotated secret) is sealed again under SECRET_KEY, committed
+    with the login that used it."""
+    from cryptography.exceptions import InvalidTag
+
+    stored = user.totp_secret
+    if not stored or not stored.startswith(SEALED):
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(stored[len(SEALED):].encode())
+    except (ValueError, binascii.Error):
+        return None
+    keys = [current_app.config["SECRET_KEY"], *(current_app.config.get("SECRET_KEY_FALLBACKS") or ())]
+    for index, key in enumerate(keys):
+        try:
+            secret = _aead(key).decrypt(raw[:_NONCE], raw[_NONCE:], str(user.id).encode()).decode()
+        except InvalidTag:
+            continue
+        if index:
+            user.totp_secret = seal(user.id, secret)
+        return secret
+    current_app.logger.warning("the two-step login key of user %s opens with no SECRET_KEY of this installation; "
+                               "`flask user two-factor-off` lets the user enrol again", user.id)
+    return None
 
 
 def enrolment_secret(user: User, nonce: str) -> str:
@@ -109,7 +162,8 @@ def verify(user: User, code: str) -> bool:
     caller commits, so the used step or code is spent in the same transaction as the login."""
     if not enabled(user):
         return False
-    step = matching_step(user.totp_secret, code, user.totp_last_step)
+    secret = _unseal(user)
+    step = None if secret is None else matching_step(secret, code, user.totp_last_step)
     if step is not None:
         # Spent in one conditional UPDATE: of two requests racing with the same code, one wins.
         spent = db.session.execute(
@@ -136,7 +190,7 @@ def verify(user: User, code: str) -> bool:
 
 def turn_on(user: User, secret: str, step: int) -> list[str]:
     codes, hashes = new_recovery_codes()
-    user.totp_secret = secret
+    user.totp_secret = seal(user.id, secret)
     user.totp_last_step = step
     user.recovery_codes = hashes
     return codes

@@ -136,3 +136,27 @@ def test_populated_database_upgrades_from_first_revision_to_head_without_loss(em
                             import json
                             expected = json.dumps(json.loads(value), sort_keys=True)
                         assert _comparable(stored[column]) == expected, f"{table_name}.{column} changed"
+
+
+def test_plain_totp_keys_are_sealed_by_the_upgrade(empty_database_url):
+    """f2a8d4c6e913 seals the TOTP keys stored in plain text before it; the sealed key opens
+    under the installation's SECRET_KEY and the user logs in with codes from the same app."""
+    import pyotp
+
+    with app_on(empty_database_url) as app:
+        from survey.credentials import twofactor
+        from survey.extensions import db
+        from survey.models import User
+
+        upgrade(revision="e5b2c8d1f370")
+        plain = pyotp.random_base32()
+        with db.engine.begin() as conn:
+            conn.execute(sa.text('INSERT INTO "user" (id, email, name, password_hash, role, failed_logins, active, '
+                                 'session_epoch, totp_secret) VALUES (7, \'t@example.se\', \'\', \'x\', \'admin\', 0, '
+                                 'true, 0, :secret)'), {"secret": plain})
+        upgrade()
+        with db.engine.connect() as conn:
+            stored = conn.execute(sa.text('SELECT totp_secret FROM "user" WHERE id = 7')).scalar_one()
+        assert stored.startswith(twofactor.SEALED) and plain not in stored
+        with app.test_request_context():
+            assert twofactor._unseal(db.session.get(User, 7)) == plain
