@@ -107,10 +107,9 @@ def outcome_breakdown_table(records: pd.DataFrame, published: pd.DataFrame, k: i
         first call made safe, so it hides only age rows.
     age_rows: "forbund" publishes the förbund's age bands, "riket" riket's only (the förbund's
         are then in the audit as rows the attacker does not see, riket being their sum), "all"
-        both. Riket's rows tie every förbund of a year into the repairs: on the demo one year
-        took 38 s with riket's age bands, 12 s with the förbund's (a year of insatser: 8 s), and
-        riket's outcome rates are hidden there anyway (six förbund, DISCLOSURE.md insiders), so
-        the published table has the förbund's (survey/figures/tables.py).
+        both (survey/figures/tables.py), riket's in a third call with the förbund's locked:
+        repairing riket's rows together with every förbund's took 38 s for a year of the demo
+        against 12 s for the förbund's alone; the third call adds about a quarter.
 
     Returns BREAKDOWN_COLUMNS: rows of one insats have alder `alla`, rows of one age band insats
     `alla`; the totals themselves are left out (they are the outcome table's rows).
@@ -148,12 +147,24 @@ def outcome_breakdown_table(records: pd.DataFrame, published: pd.DataFrame, k: i
     if "alder" not in by:
         return insatser
     given = [(totals, *totals_given), (per_insats, insatser, [*cell_keys, "rate"])]
-    if age_rows == "riket":
-        given.append((per_age & ~national, None, None))
     # Weight 0: the engine does not try the age bands' hidden comparisons again after its repair
     # (the trials tripled the demo's time, 90 s instead of 30, to keep 5 % more of them).
-    keep = per_age & national if age_rows == "riket" else per_age
-    ages = _protect_breakdown(cells, given=given, keep=keep, level=level, weight=np.where(per_age, 0, 1), **common)
+    weight = np.where(per_age, 0, 1)
+    if age_rows == "riket":
+        ages = _protect_breakdown(cells, given=[*given, (per_age & ~national, None, None)], keep=per_age & national,
+                                  level=level, weight=weight, **common)
+    else:  # the förbund's; riket's (age_rows "all") unseen until the call below
+        unseen = [(per_age & national, None, None)] if age_rows == "all" else []
+        ages = _protect_breakdown(cells, given=[*given, *unseen], keep=per_age & ~national, level=level,
+                                  weight=weight, **common)
+    if age_rows == "all":
+        # Riket's age bands in a call of their own, with the förbund's locked to their pattern:
+        # riket ties every förbund of a year into one block, and repairing only riket's few rows
+        # there is cheaper than repairing all of them at once.
+        forbund_ages = (per_age & ~national, ages, [*cell_keys, "rate"])
+        riket = _protect_breakdown(cells, given=[*given, forbund_ages], keep=per_age & national, level=level,
+                                   weight=weight, **common)
+        ages = pd.concat([ages, riket], ignore_index=True)
     parts = [insatser, ages] if "insats" in by else [ages]
     return sort_rows(pd.concat(parts, ignore_index=True), [*cell_keys, "rate"]).reset_index(drop=True)
 

@@ -101,7 +101,7 @@ def responses() -> pd.DataFrame:
 
 
 def outcome_breakdowns(threshold: int | None = None) -> pd.DataFrame:
-    """Outcome rates per insats and per age band (the förbund's), by gender, both sources
+    """Outcome rates per insats and per age band (the förbund's and riket's), by gender, both sources
     (indicators.breakdowns): columns forbund, year, source, insats, alder, gender, rate, n,
     numerator, value, suppressed, hidden_reason. Protected jointly with the outcome table's rows,
     its totals: the outcome table is made again here from the very released counts the breakdown
@@ -114,7 +114,7 @@ def outcome_breakdowns(threshold: int | None = None) -> pd.DataFrame:
         totals = details.groupby(["forbund", "year", "source", "gender", "utfall"], dropna=False, as_index=False)["n"].sum()
         totals = _blanks_as_none(totals, ["gender", "utfall"])
         published = outcome_table(totals, k=threshold, national=True, rates=ALL_RATES)
-        return outcome_breakdown_table(details, published, k=threshold, rates=ALL_RATES)
+        return outcome_breakdown_table(details, published, k=threshold, rates=ALL_RATES, age_rows="all")
     return _published("outcome_breakdowns", build, threshold)
 
 

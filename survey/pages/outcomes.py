@@ -126,11 +126,14 @@ def breakdowns(scope: str, scope_name: str, args, insats_names: dict | None = No
         view.sections.append(section)
 
     per_age = mine[mine["insats"].eq("alla")]
-    if not per_age.empty:  # riket has no age bands (indicators.breakdowns, age_rows)
-        section = Section("age", _("Outcomes per age band"),
-                          intro=_("The questionnaire's eight age groups are merged into three bands (16–29, 30–49, "
-                                  "50 and older) so that more groups are large enough to show. The age bands of a "
-                                  "förbund add up to its own figures, as its interventions do."))
+    if not per_age.empty:
+        intro = (_("The questionnaire's eight age groups are merged into three bands (16–29, 30–49, 50 and older) so "
+                   "that more groups are large enough to show. Riket's age bands pool the förbund's records, as its "
+                   "other figures do.") if scope == NATIONAL else
+                 _("The questionnaire's eight age groups are merged into three bands (16–29, 30–49, "
+                   "50 and older) so that more groups are large enough to show. The age bands of a "
+                   "förbund add up to its own figures, as its interventions do."))
+        section = Section("age", _("Outcomes per age band"), intro=intro)
         section.tables.append(_by_gender(
             "age", _("%(rate)s per age band, %(where)s", rate=what, where=where),
             per_age[per_age["rate"].eq(rate)], "alder", AGE_BANDS, _age_label, per_age, _("Age")))
