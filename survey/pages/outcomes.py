@@ -145,24 +145,18 @@ def breakdowns(scope: str, scope_name: str, args, insats_names: dict | None = No
 
 
 def report_sections(scope: str, year: int, insats_names: dict | None = None) -> list[Section]:
-    """The page's sections for a report of `year`, at the page's first choices (avslut records,
-    work, salary after): per insats and age band, income after and before → after, months. A
+    """A förbund's report of `year`: the page's sections at its first choices (avslut records,
+    work, salary after), per insats and age band, income after and before → after, months. A
     report's Excel sheet of each table holds every rate and income source of the year (the table's
     download). Tables with no row are left out, and so are sections left without a table.
 
-    Riket publishes neither insatser, age bands nor transitions (indicators.breakdowns): its
-    report has income after and months only, and does not build the förbund's breakdown tables."""
-    if scope == NATIONAL:
-        months = tables.months()
-        if not months["year"].eq(year).any():
-            return []
-        sections = [_income_section(scope, year, "lon", transitions=False), _months_section(scope, year)]
-    else:
-        if year not in years_of(scope):
-            return []
-        sections = breakdowns(scope, "", {"year": str(year)}, insats_names).sections
+    The national report has none: it would build the breakdown tables of every förbund inside the
+    report command (the 10 s target at a million responses), riket's income after is in its
+    genuskompass already, and the page has riket's age bands and months."""
+    if scope == NATIONAL or year not in years_of(scope):
+        return []
     out = []
-    for section in sections:
+    for section in breakdowns(scope, "", {"year": str(year)}, insats_names).sections:
         section.tables = [t for t in section.tables if t.rows]
         if section.tables:
             section.id = f"breakdown-{section.id}"
@@ -170,7 +164,7 @@ def report_sections(scope: str, year: int, insats_names: dict | None = None) -> 
     return out
 
 
-def _income_section(scope: str, year: int, after: str, *, transitions: bool = True) -> Section:
+def _income_section(scope: str, year: int, after: str) -> Section:
     """Income source after, and per income source before the share with the chosen source after.
     A full before × after × gender table would be mostly small, hidden cells; one source after at
     a time (salary and student finance are the transitions asked for first) keeps the table
@@ -186,8 +180,6 @@ def _income_section(scope: str, year: int, after: str, *, transitions: bool = Tr
     section.tables.append(_by_gender("income-after", _("Income source after the intervention, %(year)s", year=when),
                                      after_rows, "income_source", AFTER, _income_label, after_rows,
                                      _("Income source after")))
-    if not transitions:
-        return section
     moves = tables.income_transitions()
     moves = moves[moves["forbund"].eq(scope) & moves["year"].eq(year)]
     chosen = moves[moves["income_source"].eq(after)]
