@@ -57,7 +57,8 @@ class _Cache:
     current: tuple = (None, {})
     stale: dict = field(default_factory=dict)  # (k, kind) → table of an earlier version
     builders: dict = field(default_factory=dict)  # (k, kind) → how to build it again
-    lock: threading.RLock = field(default_factory=threading.RLock)  # a build may use another table
+    lock: threading.RLock = field(default_factory=threading.RLock)  # the dicts above, held briefly
+    building: dict = field(default_factory=dict)  # (k, kind) → lock held while that table is built
     refreshing: threading.Thread | None = None
     builds: int = 0  # how many tables were computed (tests, benchmarks)
 
@@ -89,11 +90,7 @@ def cached(kind, k: int, build: Callable[[], Any], *, refreshable: bool = False)
         return built[key]
     in_refresh = getattr(_building, "on", False)
     background = current_app.config.get("FIGURES_REFRESH") == "background"
-    wait = current_app.config.get("FIGURES_WAIT")
-    # One build at a time: a rush of requests after a write computes it once.
-    if not cache.lock.acquire(timeout=-1 if wait is None or in_refresh else float(wait)):
-        raise FiguresBeingComputed()
-    try:
+    with cache.lock:  # held briefly: the kept tables, never a build
         if cache.version != version and not in_refresh:
             if background:
                 cache.stale.update(cache.tables)
@@ -107,19 +104,29 @@ def cached(kind, k: int, build: Callable[[], Any], *, refreshable: bool = False)
             _refresh_soon(cache)
             g.figures_stale = True
             return cache.stale[key]
-        if not in_refresh:
-            cache.tables[key] = build()
-            cache.builds += 1
-            cache.stale.pop(key, None)
-            return cache.tables[key]
+        building = cache.building.setdefault(key, threading.RLock())
+    if in_refresh:  # the refresh thread builds without waiting: requests are served meanwhile
+        return _keep(cache, key, version, build())
+    # One build of a table at a time (a rush of requests after a write computes it once); other
+    # tables are built and read meanwhile.
+    wait = current_app.config.get("FIGURES_WAIT")
+    if not building.acquire(timeout=-1 if wait is None else float(wait)):
+        raise FiguresBeingComputed()
+    try:
+        with cache.lock:
+            if cache.version == version and key in cache.tables:  # built while this one waited
+                return cache.tables[key]
+        return _keep(cache, key, version, build())
     finally:
-        cache.lock.release()
-    # The refresh thread builds without holding the lock: requests are served meanwhile.
-    table = build()
+        building.release()
+
+
+def _keep(cache: _Cache, key, version: int, table):
+    """Keep a table built from the data at `version`, unless the data have moved on meanwhile."""
     with cache.lock:
         cache.builds += 1
         if cache.version == version:
-            cache.tables.setdefault(key, table)
+            table = cache.tables.setdefault(key, table)
             cache.stale.pop(key, None)
         return table
 

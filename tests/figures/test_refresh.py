@@ -63,8 +63,9 @@ def test_wait_mode_builds_in_the_request(app, factory):
 
 def test_a_page_that_needs_a_table_another_thread_is_computing_says_so(app, factory, client, monkeypatch):
     """`flask demo` computes its breakdowns in a thread after it starts serving (a minute): a
-    page that needs one waits FIGURES_WAIT seconds, then says the figures are being computed
-    (503, Retry-After) instead of hanging; tables built already are served meanwhile."""
+    page that needs them waits FIGURES_WAIT seconds, then says the figures are being computed
+    (503, Retry-After) instead of hanging; tables built already are read, and other tables (the
+    genuskompass's comparisons) are built, meanwhile."""
     from tests.support.factories import login
 
     app.config["FIGURES_WAIT"] = 0.2
@@ -75,18 +76,18 @@ def test_a_page_that_needs_a_table_another_thread_is_computing_says_so(app, fact
         tables.clear()
         built = tables.indicators()
     gate, started = threading.Event(), threading.Event()
-    original = tables.outcome_table
+    original = tables.outcome_breakdown_table
 
     def slow(*args, **kwargs):
         started.set()
         gate.wait(30)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(tables, "outcome_table", slow)
+    monkeypatch.setattr(tables, "outcome_breakdown_table", slow)
 
     def build():
         with app.test_request_context():
-            tables.outcomes()
+            tables.outcome_breakdowns()
             db.session.remove()
 
     thread = threading.Thread(target=build)
@@ -96,9 +97,11 @@ def test_a_page_that_needs_a_table_another_thread_is_computing_says_so(app, fact
         with app.test_request_context():
             assert tables.indicators() is built  # kept already: no wait for the other build
         login(client, user)
+        assert client.get("/results/riket/genuskompass?lang=sv").status_code == 200
         response = client.get("/results/riket/outcomes?lang=sv")
         assert response.status_code == 503 and response.headers["Retry-After"] == "60"
         assert "Siffrorna räknas fram just nu" in response.get_data(as_text=True)
+        assert not gate.is_set() and thread.is_alive()
     finally:
         gate.set()
         thread.join(60)
