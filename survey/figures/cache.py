@@ -40,7 +40,7 @@ _building = threading.local()  # set in the refresh thread: nested tables are bu
 class FiguresBeingComputed(ServiceUnavailable):
     """Another thread of this process is computing a table this request needs, for longer than
     FIGURES_WAIT seconds: the page says so and asks to reload (503, Retry-After) instead of
-    hanging until the audit is done (the demo computes its breakdowns for about a minute)."""
+    hanging until the audit is done (the demo computes its breakdowns for minutes after it starts)."""
 
     message = _l("The figures are being computed right now. Please reload the page in a minute.")
 
