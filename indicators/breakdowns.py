@@ -150,21 +150,20 @@ def outcome_breakdown_table(records: pd.DataFrame, published: pd.DataFrame, k: i
     given = [(totals, *totals_given), (per_insats, insatser, [*cell_keys, "rate"])]
     # Weight 0: the engine does not try the age bands' hidden comparisons again after its repair
     # (the trials tripled the demo's time, 90 s instead of 30, to keep 5 % more of them).
-    weight = np.where(per_age, 0, 1)
+    forbund_ages, riket_ages = per_age & ~national, per_age & national
+
+    def protect_ages(extra, keep):
+        return _protect_breakdown(cells, given=[*given, *extra], keep=keep, level=level,
+                                  weight=np.where(per_age, 0, 1), **common)
     if age_rows == "riket":
-        ages = _protect_breakdown(cells, given=[*given, (per_age & ~national, None, None)], keep=per_age & national,
-                                  level=level, weight=weight, **common)
+        ages = protect_ages([(forbund_ages, None, None)], riket_ages)
     else:  # the förbund's; riket's (age_rows "all") unseen until the call below
-        unseen = [(per_age & national, None, None)] if age_rows == "all" else []
-        ages = _protect_breakdown(cells, given=[*given, *unseen], keep=per_age & ~national, level=level,
-                                  weight=weight, **common)
+        ages = protect_ages([(riket_ages, None, None)] if age_rows == "all" else [], forbund_ages)
     if age_rows == "all":
         # Riket's age bands in a call of their own, with the förbund's locked to their pattern:
         # riket ties every förbund of a year into one block, and repairing only riket's few rows
         # there is cheaper than repairing all of them at once.
-        forbund_ages = (per_age & ~national, ages, [*cell_keys, "rate"])
-        riket = _protect_breakdown(cells, given=[*given, forbund_ages], keep=per_age & national, level=level,
-                                   weight=weight, **common)
+        riket = protect_ages([(forbund_ages, ages, [*cell_keys, "rate"])], riket_ages)
         ages = pd.concat([ages, riket], ignore_index=True)
     parts = [insatser, ages] if "insats" in by else [ages]
     return sort_rows(pd.concat(parts, ignore_index=True), [*cell_keys, "rate"]).reset_index(drop=True)
@@ -261,10 +260,7 @@ def _protect_breakdown(cells, *, cell_keys, rates, rate_col, given, keep, level,
     locked_hidden = np.zeros((len(kinds), len(cells)), bool)
     for mask, table, keys in given:
         locked |= mask
-        if table is None:  # never published: hidden
-            locked_hidden |= mask[None, :]
-        else:
-            locked_hidden |= _locked_pattern(cells, kinds, rate_col, table, keys, mask)
+        locked_hidden |= mask[None, :] if table is None else _locked_pattern(cells, kinds, rate_col, table, keys, mask)
     sets = [SiblingSet(tuple(c for c in cell_keys if c != "gender"), "gender", GENDER_TOTAL),
             SiblingSet(tuple(c for c in cell_keys if c != "forbund"), "forbund", NATIONAL)]
     sets += [SiblingSet(tuple(c for c in cell_keys if c != dim), dim, total) for dim, total in dims.items()]
