@@ -37,6 +37,13 @@ class Table:
     note: str = ""
 
     @property
+    def numeric_columns(self) -> list[bool]:
+        """Per column, whether it holds figures (aligned to the end) or words (the row headers,
+        a verdict), from its first row, so a heading aligns with its column."""
+        cells = self.rows[0][1] if self.rows else []
+        return [False, *(cells[i].num if i < len(cells) else True for i in range(len(self.columns) - 1))]
+
+    @property
     def hidden_reason(self) -> str | None:
         """Why its cells are hidden, for a table that hides some: each distinct reason once."""
         reasons = dict.fromkeys(cell.detail for _header, cells in self.rows for cell in cells if cell.hidden)
