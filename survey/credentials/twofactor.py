@@ -71,7 +71,7 @@ def seal(user_id: int, secret: str, secret_key: str | None = None) -> str:
     return SEALED + base64.urlsafe_b64encode(nonce + sealed).decode()
 
 
-def _unseal(user: User) -> str | None:
+def unseal(user: User) -> str | None:
     """The user's TOTP key, or None if no key of this installation opens it. A key sealed under
     one of SECRET_KEY_FALLBACKS (a rotated secret) is sealed again under SECRET_KEY, committed
     with the login that used it."""
@@ -162,7 +162,7 @@ def verify(user: User, code: str) -> bool:
     caller commits, so the used step or code is spent in the same transaction as the login."""
     if not enabled(user):
         return False
-    secret = _unseal(user)
+    secret = unseal(user)
     step = None if secret is None else matching_step(secret, code, user.totp_last_step)
     if step is not None:
         # Spent in one conditional UPDATE: of two requests racing with the same code, one wins.

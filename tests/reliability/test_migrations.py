@@ -159,4 +159,4 @@ def test_plain_totp_keys_are_sealed_by_the_upgrade(empty_database_url):
             stored = conn.execute(sa.text('SELECT totp_secret FROM "user" WHERE id = 7')).scalar_one()
         assert stored.startswith(twofactor.SEALED) and plain not in stored
         with app.test_request_context():
-            assert twofactor._unseal(db.session.get(User, 7)) == plain
+            assert twofactor.unseal(db.session.get(User, 7)) == plain

@@ -66,7 +66,7 @@ def test_enrolment_shows_a_qr_code_and_the_key_and_is_confirmed_with_a_code(app,
     codes = re.findall(r"<code>([a-z2-9]{4}(?:-[a-z2-9]{4}){3})</code>", done.get_data(as_text=True))
     assert done.status_code == 200 and len(codes) == twofactor.RECOVERY_CODES
     db.session.refresh(user)
-    assert twofactor._unseal(user) == key and len(user.recovery_codes) == twofactor.RECOVERY_CODES
+    assert twofactor.unseal(user) == key and len(user.recovery_codes) == twofactor.RECOVERY_CODES
     assert key not in user.totp_secret, "the key is stored sealed"
     assert not any(c in str(user.recovery_codes) for c in codes), "only hashes are stored"
     assert _signed_in(client), "this session goes on"
@@ -228,11 +228,11 @@ def test_an_installation_can_require_it_enrolment_comes_right_after_the_password
     assert done.status_code == 200 and 'href="/results/riket/"' in done.get_data(as_text=True)
     assert _signed_in(client)
     db.session.refresh(user)
-    assert twofactor._unseal(user) == key
+    assert twofactor.unseal(user) == key
     page = client.post("/login/two-factor/disable", data={"password": PASSWORD, "code": _code(key, 1)})
     assert page.status_code == 302
     db.session.refresh(user)
-    assert twofactor._unseal(user) == key, "required: cannot be turned off"
+    assert twofactor.unseal(user) == key, "required: cannot be turned off"
     # Other roles are not asked.
     forbund_user = factory.user("forbund_user", factory.forbund())
     assert login(required.test_client(), forbund_user).headers["Location"].endswith("/")
@@ -327,7 +327,7 @@ def test_the_key_is_stored_sealed_bound_to_its_user_and_survives_a_rotated_secre
     assert stored.startswith(twofactor.SEALED) and secret not in stored and len(stored) <= 160
     other.totp_secret = stored  # copied over in the database
     db.session.commit()
-    assert twofactor._unseal(other) is None
+    assert twofactor.unseal(other) is None
     assert twofactor.seal(user.id, secret) != stored, "a fresh nonce every time"
 
     old_key = app.config["SECRET_KEY"]
@@ -338,9 +338,9 @@ def test_the_key_is_stored_sealed_bound_to_its_user_and_survives_a_rotated_secre
         assert client.post("/login/code", data={"code": _code(secret)}).status_code == 302
         assert _signed_in(client)
         db.session.refresh(user)
-        assert user.totp_secret != stored and twofactor._unseal(user) == secret  # sealed anew
+        assert user.totp_secret != stored and twofactor.unseal(user) == secret  # sealed anew
         app.config["SECRET_KEY_FALLBACKS"] = []
-        assert twofactor._unseal(user) == secret, "the new key opens it alone"
+        assert twofactor.unseal(user) == secret, "the new key opens it alone"
         app.config["SECRET_KEY"] = "another-installation"
         fresh = app.test_client()
         assert login(fresh, user).headers["Location"].endswith("/login/code")
