@@ -3,7 +3,11 @@ by gender, from the published tables, on the demo data; never a 500 for a year o
 data; every table downloadable; (c) kvinna-vs-man comparisons survive on the demo data."""
 from __future__ import annotations
 
+from flask_babel import force_locale
+
+from indicators.outcomes import INCOME_CODES
 from survey.figures import tables
+from survey.formatting import INCOME_LABELS
 from tests.results.conftest import OWN, OTHER, page, read_csv, table_text
 
 
@@ -80,3 +84,16 @@ def _bad_choices_get_a_notice_not_a_500(login_demo, riket_ages):
     last = riket_ages.sort_values(["year", "source"]).iloc[-1]
     html = page(client, f"/results/riket/outcomes?year={int(last['year'])}&source={last['source']}&lang=en")
     assert "Outcomes per age band" in html and "age bands pool the förbund" in html  # riket's own
+    # Riket's rows per income source before (a call of their own, the förbund's locked): on the
+    # page, every one with its reason, and in the download.
+    moves = tables.income_transitions()
+    riket_moves = moves[moves["forbund"].eq("riket") & moves["year"].eq(last["year"])]
+    assert len(riket_moves) and set(riket_moves["hidden_reason"]) <= {"", "few", "protects"}
+    text = table_text(html, "income-before")
+    salary = riket_moves[riket_moves["income_source"].eq("lon")]
+    assert salary["income_before"].nunique() == len(set(salary["income_before"]) & set(INCOME_CODES))
+    with force_locale("en"):
+        for code in salary["income_before"].unique():
+            assert str(INCOME_LABELS[code]) in text, code
+    rows = read_csv(client.get(f"/results/outcomes/riket/export/income-before.csv?year={int(last['year'])}").data)
+    assert len(rows) == len(riket_moves) and {r["forbund"] for r in rows} == {"riket"}

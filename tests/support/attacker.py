@@ -170,10 +170,9 @@ def _national_of_too_few(rows: pd.DataFrame, row: dict, key_cols) -> bool:
     if row["forbund"] != "riket" or row.get("hidden_reason") != "protects":
         return False  # rule 4 hides with reason `protects` only
     same = rows[rows["gender"].eq(row["gender"])] if "gender" in rows.columns else rows
-    if "insats" in key_cols:
-        same = same[same["insats"].eq("alla")]
-    if "alder" in key_cols:  # riket's age band sums the förbund's rows of that band
-        same = same[same["alder"].eq(row["alder"])]
+    for key in key_cols:  # riket's row of an insats (alla), age band or income source before
+        if key not in ("forbund", "gender"):  # sums the förbund's rows of the same
+            same = same[same[key].eq(row[key])]
     # A förbund contributes where its row rests on something. The attacker is sure of it only
     # for rows shown above 0: a hidden row may hold 0 (an indicator row of responses without a
     # valid answer; a rate row hidden to protect another), so riket's reason tells it something
