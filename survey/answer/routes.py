@@ -28,6 +28,7 @@ from flask import (
 )
 from flask_babel import format_date, refresh
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm.attributes import set_committed_value
@@ -383,8 +384,9 @@ def question(token, draft, n):
     return remember_draft(response, draft)
 
 
-FOOTER_PAGES = ("about", "accessibility")
-"""The participant footer's pages; on a question page their links are buttons of its form."""
+FOOTER_PAGES = {"about": _l("About the questionnaire and your data"), "accessibility": _l("Accessibility")}
+"""The participant footer's pages and their links' labels; on a question page the links are
+buttons of its form."""
 
 
 def keep_choice(draft: Draft, q: Question, raw) -> bool:
@@ -544,4 +546,4 @@ def fallback_instrument() -> Instrument:
 def participant_globals():
     """What the participant base template needs on every page, also on the status pages."""
     instrument = g.get("instrument") or fallback_instrument()
-    return {"unreviewed_translation": current_language() in instrument.unreviewed}
+    return {"unreviewed_translation": current_language() in instrument.unreviewed, "footer_pages": FOOTER_PAGES}
