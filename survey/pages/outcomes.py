@@ -20,6 +20,7 @@ from indicators.outcomes import INCOME_CODES
 from .. import formatting as fmt
 from .. import periods
 from ..figures import tables
+from ..figures.cache import FiguresBeingComputed
 from ..formatting import INCOME_LABELS
 from .cells import cautious_percent
 from .filters import choose, choose_year
@@ -139,7 +140,13 @@ def breakdowns(scope: str, scope_name: str, args, insats_names: dict | None = No
             per_age[per_age["rate"].eq(rate)], "alder", AGE_BANDS, _age_label, per_age, _("Age")))
         view.sections.append(section)
 
-    view.sections.append(_income_section(scope, year, after))
+    try:
+        view.sections.append(_income_section(scope, year, after))
+    except FiguresBeingComputed:
+        # The transitions' audit is the last to finish after a start or a publish: the other
+        # sections are worth reading meanwhile (a report, which must be whole, still waits).
+        view.notices.append(_("The tables of income source before and after are being computed right now. "
+                              "Reload the page in a minute to see them."))
     view.sections.append(_months_section(scope, year))
     return view
 

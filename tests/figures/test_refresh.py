@@ -107,3 +107,50 @@ def test_a_page_that_needs_a_table_another_thread_is_computing_says_so(app, fact
         thread.join(60)
     assert client.get("/results/riket/outcomes?lang=sv").status_code == 200
     db.session.remove()
+
+
+def test_the_outcomes_page_shows_its_other_sections_while_the_transitions_are_computed(app, factory, client,
+                                                                                         monkeypatch):
+    """The transitions are the breakdown built last: while another thread computes them the
+    outcomes page shows its other sections and says the income tables are coming (no 503)."""
+    from tests.support.factories import login
+
+    app.config["FIGURES_WAIT"] = 0.2
+    forbund = factory.forbund("gamma")
+    many(6, forbund, "deltagare_avslut", {"D1": 1}, kon="kvinna")
+    user = factory.user("nns")
+    with app.test_request_context():
+        tables.clear()
+        tables.outcome_breakdowns(), tables.months()
+    gate, started = threading.Event(), threading.Event()
+    original = tables.transition_table
+
+    def slow(*args, **kwargs):
+        started.set()
+        gate.wait(30)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(tables, "transition_table", slow)
+
+    def build():
+        with app.test_request_context():
+            tables.income_transitions()
+            db.session.remove()
+
+    thread = threading.Thread(target=build)
+    thread.start()
+    try:
+        assert started.wait(30)
+        login(client, user)
+        response = client.get("/results/riket/outcomes?lang=sv")
+        html = response.get_data(as_text=True)
+        assert response.status_code == 200, html[:500]
+        assert "Tabellerna om försörjning före och efter räknas fram just nu" in html
+        assert 'id="table-months"' in html and 'id="table-income-before"' not in html
+        assert not gate.is_set() and thread.is_alive()
+    finally:
+        gate.set()
+        thread.join(60)
+    html = client.get("/results/riket/outcomes?lang=sv").get_data(as_text=True)
+    assert 'id="table-income-before"' in html and "räknas fram just nu" not in html
+    db.session.remove()
