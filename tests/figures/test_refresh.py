@@ -1,6 +1,7 @@
 """FIGURES_REFRESH = "background" (production): after a data change a request gets the tables
 published before at once, and one thread builds the new ones (figures/cache.py)."""
 import threading
+from contextlib import contextmanager
 
 from survey.extensions import db
 from survey.figures import cache, tables
@@ -61,50 +62,61 @@ def test_wait_mode_builds_in_the_request(app, factory):
         assert _n(tables.indicators(), "beta") == 11 and _n(first, "beta") == 6
 
 
-def test_a_page_that_needs_a_table_another_thread_is_computing_says_so(app, factory, client, monkeypatch):
-    """`flask demo` computes its breakdowns in a thread after it starts serving (a minute): a
-    page that needs them waits FIGURES_WAIT seconds, then says the figures are being computed
-    (503, Retry-After) instead of hanging; tables built already are read, and other tables (the
-    genuskompass's comparisons) are built, meanwhile."""
-    from tests.support.factories import login
-
-    app.config["FIGURES_WAIT"] = 0.2
-    forbund = factory.forbund("gamma")
-    many(6, forbund, "deltagare_avslut", {"D1": 1}, kon="kvinna")
-    user = factory.user("nns")
-    with app.test_request_context():
-        tables.clear()
-        built = tables.indicators()
+@contextmanager
+def another_thread_building(app, monkeypatch, engine_call: str, table):
+    """Another thread builds `table` (tables.<function>), held inside its engine call
+    (tables.<engine_call>) until the block ends; the thread is joined after it."""
     gate, started = threading.Event(), threading.Event()
-    original = tables.outcome_breakdown_table
+    original = getattr(tables, engine_call)
 
     def slow(*args, **kwargs):
         started.set()
         gate.wait(30)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(tables, "outcome_breakdown_table", slow)
+    monkeypatch.setattr(tables, engine_call, slow)
 
     def build():
         with app.test_request_context():
-            tables.outcome_breakdowns()
+            table()
             db.session.remove()
 
     thread = threading.Thread(target=build)
     thread.start()
     try:
         assert started.wait(30)
-        with app.test_request_context():
-            assert tables.indicators() is built  # kept already: no wait for the other build
-        login(client, user)
-        assert client.get("/results/riket/genuskompass?lang=sv").status_code == 200
-        response = client.get("/results/riket/outcomes?lang=sv")
-        assert response.status_code == 503 and response.headers["Retry-After"] == "60"
-        assert "Siffrorna räknas fram just nu" in response.get_data(as_text=True)
+        yield
         assert not gate.is_set() and thread.is_alive()
     finally:
         gate.set()
         thread.join(60)
+
+
+def _nns_with_a_small_förbund(app, factory, client):
+    from tests.support.factories import login
+
+    app.config["FIGURES_WAIT"] = 0.2
+    forbund = factory.forbund("gamma")
+    many(6, forbund, "deltagare_avslut", {"D1": 1}, kon="kvinna")
+    login(client, factory.user("nns"))
+
+
+def test_a_page_that_needs_a_table_another_thread_is_computing_says_so(app, factory, client, monkeypatch):
+    """`flask demo` computes its breakdowns in a thread after it starts serving (minutes): a
+    page that needs them waits FIGURES_WAIT seconds, then says the figures are being computed
+    (503, Retry-After) instead of hanging; tables built already are read, and other tables (the
+    genuskompass's comparisons) are built, meanwhile."""
+    _nns_with_a_small_förbund(app, factory, client)
+    with app.test_request_context():
+        tables.clear()
+        built = tables.indicators()
+    with another_thread_building(app, monkeypatch, "outcome_breakdown_table", tables.outcome_breakdowns):
+        with app.test_request_context():
+            assert tables.indicators() is built  # kept already: no wait for the other build
+        assert client.get("/results/riket/genuskompass?lang=sv").status_code == 200
+        response = client.get("/results/riket/outcomes?lang=sv")
+        assert response.status_code == 503 and response.headers["Retry-After"] == "60"
+        assert "Siffrorna räknas fram just nu" in response.get_data(as_text=True)
     assert client.get("/results/riket/outcomes?lang=sv").status_code == 200
     db.session.remove()
 
@@ -113,44 +125,16 @@ def test_the_outcomes_page_shows_its_other_sections_while_the_transitions_are_co
                                                                                          monkeypatch):
     """The transitions are the breakdown built last: while another thread computes them the
     outcomes page shows its other sections and says the income tables are coming (no 503)."""
-    from tests.support.factories import login
-
-    app.config["FIGURES_WAIT"] = 0.2
-    forbund = factory.forbund("gamma")
-    many(6, forbund, "deltagare_avslut", {"D1": 1}, kon="kvinna")
-    user = factory.user("nns")
+    _nns_with_a_small_förbund(app, factory, client)
     with app.test_request_context():
         tables.clear()
         tables.outcome_breakdowns(), tables.months()
-    gate, started = threading.Event(), threading.Event()
-    original = tables.transition_table
-
-    def slow(*args, **kwargs):
-        started.set()
-        gate.wait(30)
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(tables, "transition_table", slow)
-
-    def build():
-        with app.test_request_context():
-            tables.income_transitions()
-            db.session.remove()
-
-    thread = threading.Thread(target=build)
-    thread.start()
-    try:
-        assert started.wait(30)
-        login(client, user)
+    with another_thread_building(app, monkeypatch, "transition_table", tables.income_transitions):
         response = client.get("/results/riket/outcomes?lang=sv")
         html = response.get_data(as_text=True)
         assert response.status_code == 200, html[:500]
         assert "Tabellerna om försörjning före och efter räknas fram just nu" in html
         assert 'id="table-months"' in html and 'id="table-income-before"' not in html
-        assert not gate.is_set() and thread.is_alive()
-    finally:
-        gate.set()
-        thread.join(60)
     html = client.get("/results/riket/outcomes?lang=sv").get_data(as_text=True)
     assert 'id="table-income-before"' in html and "räknas fram just nu" not in html
     db.session.remove()
