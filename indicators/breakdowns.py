@@ -106,11 +106,10 @@ def outcome_breakdown_table(records: pd.DataFrame, published: pd.DataFrame, k: i
         partition can narrow the other's), and hiding age rows alone can always restore what the
         first call made safe, so it hides only age rows.
     age_rows: "forbund" publishes the förbund's age bands, "riket" riket's only (the förbund's
-        are then in the audit as rows the attacker does not see, riket being their sum), "all"
-        both (survey/figures/tables.py), riket's in a third call with the förbund's locked:
-        repairing riket's rows together with every förbund's took 38 s for a year of the demo
-        against 12 s for the förbund's alone; the third call took 30 s against 24 s (all the
-        demo's years: 142 s against 61 s cold).
+        are then in the audit as secret rows the attacker does not see, riket being their sum),
+        "all" both (survey/figures/tables.py), as _forbund_then_riket: repairing riket's rows
+        together with every förbund's took 38 s for a year of the demo against 12 s for the
+        förbund's alone.
 
     Returns BREAKDOWN_COLUMNS: rows of one insats have alder `alla`, rows of one age band insats
     `alla`; the totals themselves are left out (they are the outcome table's rows).
@@ -150,21 +149,19 @@ def outcome_breakdown_table(records: pd.DataFrame, published: pd.DataFrame, k: i
     given = [(totals, *totals_given), (per_insats, insatser, [*cell_keys, "rate"])]
     # Weight 0: the engine does not try the age bands' hidden comparisons again after its repair
     # (the trials tripled the demo's time, 90 s instead of 30, to keep 5 % more of them).
+    age_weight = np.where(per_age, 0, 1)
     forbund_ages, riket_ages = per_age & ~national, per_age & national
 
-    def protect_ages(extra, keep):
-        return _protect_breakdown(cells, given=[*given, *extra], keep=keep, level=level,
-                                  weight=np.where(per_age, 0, 1), **common)
+    def protect_ages(extra, keep, weight=age_weight, **marks):
+        return _protect_breakdown(cells, given=[*given, *extra], keep=keep, level=level, weight=weight,
+                                  **marks, **common)
     if age_rows == "riket":
         ages = protect_ages([(forbund_ages, None, None)], riket_ages)
-    else:  # the förbund's; riket's (age_rows "all") unseen until the call below
-        ages = protect_ages([(riket_ages, None, None)] if age_rows == "all" else [], forbund_ages)
-    if age_rows == "all":
-        # Riket's age bands in a call of their own, with the förbund's locked to their pattern:
-        # riket ties every förbund of a year into one block, and repairing only riket's few rows
-        # there is cheaper than repairing all of them at once.
-        riket = protect_ages([(forbund_ages, ages, [*cell_keys, "rate"])], riket_ages)
-        ages = pd.concat([ages, riket], ignore_index=True)
+    elif age_rows == "forbund":
+        ages = protect_ages([], forbund_ages)
+    else:
+        ages = _forbund_then_riket(protect_ages, forbund_ages, riket_ages, [*cell_keys, "rate"],
+                                   (age_weight, age_weight))
     parts = [insatser, ages] if "insats" in by else [ages]
     return sort_rows(pd.concat(parts, ignore_index=True), [*cell_keys, "rate"]).reset_index(drop=True)
 
@@ -180,11 +177,8 @@ def transition_table(records: pd.DataFrame, published: pd.DataFrame, k: int = DE
 
     Returns TRANSITION_COLUMNS for the income sources before (INCOME_CODES, blank as okand), per
     förbund and riket; n is the number with that source before and a known source after. Two
-    engine calls, as riket's age bands (outcome_breakdown_table): the förbund's rows with riket's
-    in the audit unseen, then riket's with the förbund's locked to their pattern. One joint call
-    took minutes per year on the demo; the two took 82 s for all the demo's years against 22 s
-    for the förbund's rows alone (at six förbund about 98 % of riket's rows stay hidden: a
-    förbund knows its own rows, so a shown riket row needs three hidden förbund rows under it).
+    engine calls (_forbund_then_riket), as riket's age bands: one joint call took minutes per
+    year on the demo.
     """
     k = check_k(k)
     records = records.rename(columns={"forsorjning_fore": "income_before", "forsorjning_efter": "_income"}).copy()
@@ -202,20 +196,16 @@ def transition_table(records: pd.DataFrame, published: pd.DataFrame, k: int = DE
     level = np.where(totals, 3, np.where(national, 1, 2))
     totals_given = (totals, published, ["forbund", "year", "gender", "income_source"])
 
-    def protect_rows(extra, keep, weight):
+    def protect_rows(extra, keep, weight, **marks):
         return _protect_breakdown(cells, cell_keys=cell_keys, rates=_INCOME_RATES, rate_col="income_source",
                                   given=[totals_given, *extra], keep=keep, level=level, k=k,
                                   dims={"income_before": GENDER_TOTAL}, block=["year"], columns=TRANSITION_COLUMNS,
-                                  weight=weight)
-    # Riket's rows are in the first call's audit, unseen: their hidden reasons (`few`, `protects`)
-    # are published whatever the second call does, so the förbund's pattern must already hold
-    # against them. Weight 0 in the second call: retrying riket's hidden comparisons took 265 s
-    # for the demo's years against 82 s.
-    forbund = protect_rows([(riket_rows, None, None)], forbund_rows, np.where(totals, 1, 2))
-    riket = protect_rows([(forbund_rows, forbund, [*cell_keys, "income_source"])], riket_rows,
-                         np.where(riket_rows, 0, 1))
-    return sort_rows(pd.concat([forbund, riket], ignore_index=True),
-                     [*cell_keys, "income_source"]).reset_index(drop=True)
+                                  weight=weight, **marks)
+    # Weight 0 for riket's comparisons: retrying riket's hidden ones took 265 s for the demo's
+    # years against 82 s.
+    rows = _forbund_then_riket(protect_rows, forbund_rows, riket_rows, [*cell_keys, "income_source"],
+                               (np.where(totals, 1, 2), np.where(riket_rows, 0, 1)))
+    return sort_rows(rows, [*cell_keys, "income_source"]).reset_index(drop=True)
 
 
 def months_table(records: pd.DataFrame, k: int = DEFAULT_K, national: bool = True) -> pd.DataFrame:
@@ -233,6 +223,25 @@ def months_table(records: pd.DataFrame, k: int = DEFAULT_K, national: bool = Tru
 
 
 # --- internals ----------------------------------------------------------------------------------
+
+
+def _forbund_then_riket(protect_rows, forbund_rows, riket_rows, keys, weights) -> pd.DataFrame:
+    """The förbund's rows and riket's of a breakdown, in two engine calls: riket ties every
+    förbund of a year into one block, and repairing riket's few rows with the förbund's locked
+    is cheaper than repairing all of them at once.
+
+    First the förbund's rows, riket's in the audit unseen (protect's `unseen`): their reasons
+    (`few`, `protects`) are published whatever the second call does, so the förbund's pattern
+    must hold against them, and their figures are protected unless the förbund's rows give a
+    riket row away whole. Then riket's rows with the förbund's locked to that pattern; the riket
+    rows given away whole are shown (`show_worked_out`), the others repaired as any row.
+
+    protect_rows(extra given, keep, weight, **marks) is the breakdown's engine call; keys are
+    the columns a published row is found by; weights the pair weights of the two calls."""
+    first, second = weights
+    forbund = protect_rows([(riket_rows, None, None)], forbund_rows, first, unseen=riket_rows)
+    riket = protect_rows([(forbund_rows, forbund, keys)], riket_rows, second, show_worked_out=riket_rows)
+    return pd.concat([forbund, riket], ignore_index=True)
 
 
 def _blank_to(values: pd.Series, code: str) -> pd.Series:
@@ -261,7 +270,7 @@ def _key_columns(cells: pd.DataFrame, codes) -> list[str]:
 
 
 def _protect_breakdown(cells, *, cell_keys, rates, rate_col, given, keep, level, k, dims, block, columns,
-                       weight) -> pd.DataFrame:
+                       weight, unseen=None, show_worked_out=None) -> pd.DataFrame:
     """One engine call over the breakdown's cells and the rows already published: `given` lists
     (mask of cells, published table, its key columns); those rows are locked to that table's
     pattern (table None: rows never published, locked hidden). Returns the rows of `keep`. weight: what a kvinna-man comparison is worth (the
@@ -282,7 +291,7 @@ def _protect_breakdown(cells, *, cell_keys, rates, rate_col, given, keep, level,
     rows = protect(cells, atoms=atoms, kinds=kinds, kind_col=rate_col, sibling_sets=sets, national=sets[1],
                    block=block, priority=gender_priority(cells["gender"], level), k=k, audit=LIVE_AUDIT,
                    pair=("gender", "kvinna", "man"), pair_weight=weight, locked=locked,
-                   locked_hidden=locked_hidden)
+                   locked_hidden=locked_hidden, unseen=unseen, show_worked_out=show_worked_out)
     rows = rows[np.tile(np.asarray(keep, bool), len(kinds))].reset_index(drop=True)
     rows["value"] = percent_array(rows["numerator"].to_numpy(), rows["n"].to_numpy())
     rows = blank_suppressed(rows, ["n", "numerator", "value"])

@@ -95,6 +95,8 @@ def protect(
     pair_weight: np.ndarray | None = None,
     locked: np.ndarray | None = None,
     locked_hidden: np.ndarray | None = None,
+    unseen: np.ndarray | None = None,
+    show_worked_out: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Decide every published figure of a table (rules 1-5); the one function every view's
     figures pass through.
@@ -123,6 +125,17 @@ def protect(
              taken as given (locked_hidden, (kinds, cells) bool: suppressed there) and never
              changed, so that the breakdown is audited jointly with the totals it shares and
              protects the hidden ones, hiding only rows of its own.
+    unseen:  per cell, locked hidden rows whose pattern a later call decides (riket's rows of a
+             breakdown, decided with the förbund's locked to this call's result). They stay in
+             the audit with their reasons, and their figures are protected, except those of a
+             row of k or more that the attacker works out whole: the later call shows such a
+             row (show_worked_out), since its value is public. Protecting those too hid a
+             förbund row under every riket row the förbund's shown rows add up to (at 1M
+             records every riket transition row ended hidden).
+    show_worked_out: per cell, rows that are shown first wherever the locked rows give every
+             figure of them away (rows of k or more, not riket of too few förbund), and never
+             hidden again: a hidden row whose value is public protects nothing, and it would
+             read as a hidden figure the attacker pins.
 
     Returns, for each kind in turn, the cells' key columns (with kind_col holding the kind's
     name), the kinds' figure columns, SUPPRESSED (bool) and HIDDEN_REASON.
@@ -149,10 +162,15 @@ def protect(
     locked_hidden = np.zeros((len(kinds), len(cells)), bool) if locked_hidden is None else \
         np.asarray(locked_hidden, bool).reshape(len(kinds), len(cells)) & locked[None, :]
     # A block's pattern depends on what is locked in it: fold it into the digest.
-    lock_bits = locked.astype(np.int64) + sum((locked_hidden[i].astype(np.int64) << (i + 1)) for i in range(len(kinds)))
+    unseen = np.zeros(len(cells), bool) if unseen is None else np.asarray(unseen, bool) & locked
+    show_worked_out = np.zeros(len(cells), bool) if show_worked_out is None else \
+        np.asarray(show_worked_out, bool) & ~locked
+    n_kinds = len(kinds)
+    lock_bits = locked.astype(np.int64) + sum((locked_hidden[i].astype(np.int64) << (i + 1)) for i in range(n_kinds)) \
+        + (unseen.astype(np.int64) << (n_kinds + 1)) + (show_worked_out.astype(np.int64) << (n_kinds + 2))
     salt = priority * 65_537 + weight
     if locked.any():  # tables without locked rows keep their digests (and stored patterns)
-        salt = salt * 1024 + lock_bits
+        salt = (salt << (n_kinds + 3)) + lock_bits
     block_id, digests = _block_digests(cells, block, salt)
     memo = _MEMO.setdefault(settings, {})
     if len(memo) > _MEMO_BLOCKS:
@@ -171,7 +189,7 @@ def protect(
         rows = np.flatnonzero(todo[block_id])
         engine = _Engine(cells.iloc[rows].reset_index(drop=True), atoms, kinds, sibling_sets, national, block,
                          order, priority[rows], k, min_contributors, pair, weight[rows],
-                         locked[rows], locked_hidden[:, rows])
+                         locked[rows], locked_hidden[:, rows], unseen[rows], show_worked_out[rows])
         engine.run(audit=audit)
     published = _assemble(cells, atoms, kinds, kind_col, k, settings, block_id, digests, todo, engine)
     if store is not None and todo.any():
@@ -192,7 +210,7 @@ def protect(
     return published
 
 
-ENGINE_VERSION = 4
+ENGINE_VERSION = 5
 """Counted up with every change to the engine that can change a pattern (rules, audit, repair
 order): patterns remembered by an earlier version are then not used."""
 
@@ -330,7 +348,7 @@ class _Family:
 
     def protect(self, hidden: np.ndarray, counts: np.ndarray, priority: np.ndarray, k: int,
                 floor: int = 0, public: np.ndarray | None = None, insiders: bool = False,
-                locked: np.ndarray | None = None) -> bool:
+                locked: np.ndarray | None = None, whole_is_public: np.ndarray | None = None) -> bool:
         """One pass over the sets of one kind; hides in place, True if anything changed.
 
         A set needs another hidden row when its equation (total = sum of members) pins one of
@@ -343,7 +361,9 @@ class _Family:
         4): unknown to the attacker, so they break equations, but nothing protects them.
         insiders: each member knows its own row (förbund under riket): under a shown total, the
         hidden rows besides any one hidden member must not be a single row or add up to fewer
-        than k (the audit would find the first too, at the price of a round)."""
+        than k (the audit would find the first too, at the price of a round).
+        whole_is_public: hidden rows that may be the one unknown of a set (unseen rows of k or
+        more: worked out whole, a later call shows them)."""
         public = np.zeros_like(hidden) if public is None else public
         unknown = hidden | public
         members = self.members
@@ -353,10 +373,13 @@ class _Family:
         total_shown = np.zeros(self.n_sets, bool)
         has_total = self.total_cell >= 0
         total_shown[has_total] = ~unknown[self.total_cell[has_total]]
-        lone_secret = (unknown_per_set == 1) & (np.bincount(self.set_id, weights=hidden & ~public,
-                                                            minlength=self.n_sets) == 1)
+        secret = hidden & ~public
+        if whole_is_public is not None:  # alone unknown in a set, such a row is given away whole
+            alone = (self.set_id >= 0) & (unknown_per_set[np.maximum(self.set_id, 0)] == 1)
+            secret &= ~(whole_is_public & alone)
+        lone_secret = (unknown_per_set == 1) & (np.bincount(self.set_id, weights=secret, minlength=self.n_sets) == 1)
         need = self.usable & (lone_secret | (total_shown & (unknown_sum > 0) & (unknown_sum < k))
-                              | self._pinned_by_bounds(unknown, hidden & ~public, counts, k, floor))
+                              | self._pinned_by_bounds(unknown, secret, counts, k, floor))
         if insiders:
             own = members[unknown[members]]
             sid = self.set_id[own]
@@ -402,9 +425,13 @@ class _Family:
 
 class _Engine:
     def __init__(self, cells, atoms, kinds, sibling_sets, national, block, order, priority, k,
-                 min_contributors=MIN_CONTRIBUTORS, pair=None, pair_weight=None, locked=None, locked_hidden=None):
+                 min_contributors=MIN_CONTRIBUTORS, pair=None, pair_weight=None, locked=None, locked_hidden=None,
+                 unseen=None, show_worked_out=None):
         self.cells, self.atoms, self.kinds, self.k = cells, atoms, kinds, k
         self.locked = np.zeros(len(cells), bool) if locked is None else np.asarray(locked, bool)
+        self.unseen = np.zeros(len(cells), bool) if unseen is None else np.asarray(unseen, bool)
+        self.show_worked_out = np.zeros(len(cells), bool) if show_worked_out is None else np.asarray(show_worked_out, bool)
+        self.kept_shown = np.zeros((len(kinds), len(cells)), bool)  # rows show_worked_out showed
         self.partner = _partners(cells, atoms, pair)
         # Each compared pair once: (first, second) row numbers.
         self.pair_first = np.flatnonzero((self.partner >= 0) & (np.arange(len(cells)) < self.partner))
@@ -508,10 +535,51 @@ class _Engine:
             self._national_needs_contributors()
             # A locked riket row of too few förbund was published as such (no secret of its own).
             self.hidden[:, self.locked] &= ~self.too_few_forbund[:, self.locked]
+        if audit and self.show_worked_out.any():
+            self._show_what_is_worked_out()
         self._sets_to_fixed_point()
         if audit:
             self._audit_until_safe()
             self._reveal_comparisons()
+
+    def _show_what_is_worked_out(self) -> None:
+        """Shows the show_worked_out rows that the locked rows give away whole (with every row
+        that is not locked hidden, as _inherent), and keeps them shown (kept_shown). Where an
+        earlier call had these rows unseen, it protected every figure of them except those of
+        rows worked out whole, so what stays hidden here is not pinned by the locked rows."""
+        for block in np.unique(self.block[self.show_worked_out]):
+            pinned = [(cell, vector) for _kind, cell, vector in self._inherent(int(block))]
+            for kind, cell in self._worked_out_whole(pinned):
+                if self.show_worked_out[cell] and not self.too_few_forbund[kind, cell]:
+                    self.hidden[kind, cell] = False
+                    self.kept_shown[kind, cell] = True
+
+    def _worked_out_whole(self, pinned) -> list[tuple[int, int]]:
+        """The rows of k or more whose every figure is among `pinned` ((cell, atom
+        vector) pairs the attacker's program pins; a figure shared by several kinds of a cell is
+        reported under one of them, so they are matched by cell), as (kind, cell)."""
+        by_cell: dict[int, set] = {}
+        for cell, vector in pinned:
+            by_cell.setdefault(int(cell), set()).add(tuple(int(v) for v in vector))
+        out = []
+        for cell, vectors in by_cell.items():
+            for kind, figures in enumerate(self.figures):
+                if self.few[kind, cell] or self.counts[kind, cell] < self.k:
+                    continue
+                if all(tuple(int(v) for v in f) in vectors or not f.any() for f in figures):
+                    out.append((kind, cell))
+        return out
+
+    def _counted(self, seen) -> list:
+        """The outsider's exposures the repair must undo: not news (_no_news), and not a figure
+        of an unseen row the attacker works out whole (a later call shows that row)."""
+        if self.unseen.any():
+            published: dict[int, set] = {}
+            whole = self._worked_out_whole([(e.cell, e.vector) for e in seen if self.unseen[e.cell]])
+            for kind, cell in whole:
+                published.setdefault(cell, set()).update(tuple(int(v) for v in f) for f in self.figures[kind])
+            seen = [e for e in seen if tuple(int(v) for v in e.vector) not in published.get(e.cell, ())]
+        return [e for e in seen if not self._no_news(e)]
 
     def _national_needs_contributors(self) -> None:
         """Rule 4: riket rows of fewer than MIN_CONTRIBUTORS förbund are not shown. They are no
@@ -535,7 +603,8 @@ class _Engine:
                 for kind in range(len(self.kinds)):
                     changed |= fam.protect(self.hidden[kind], self.counts[kind], self.effective_priority(kind), self.k,
                                            self.kinds[kind].floor, self.too_few_forbund[kind],
-                                           insiders=fam is self.national, locked=self.locked)
+                                           insiders=fam is self.national, locked=self.locked | self.kept_shown[kind],
+                                           whole_is_public=self.unseen & (self.counts[kind] >= self.k))
 
     def effective_priority(self, kind: int) -> np.ndarray:
         """priority, half a PAIR_STEP lower where the row's partner (kvinna for man) is not shown:
@@ -569,7 +638,8 @@ class _Engine:
                              if not pattern >> kind & 1 and all(in_span(v) for v in self.figures[kind])]
                 if not derivable:
                     continue
-                cells = np.flatnonzero((patterns == pattern) & self.hidden[derivable].any(axis=0) & ~self.locked)
+                cells = np.flatnonzero((patterns == pattern) & self.hidden[derivable].any(axis=0) & ~self.locked
+                                       & ~self.kept_shown.any(axis=0))
                 shown_kinds = [q for q in range(len(self.kinds)) if pattern >> q & 1]
                 if not len(cells) or not shown_kinds:
                     continue
@@ -668,19 +738,15 @@ class _Engine:
 
         cells = np.flatnonzero(self.block == block)
         for _ in range(rounds):
-            found = [e for e in exposed(self._table(), cells) if not self._no_news(e)]
-            pinned: dict[tuple[int, int], set] = {}
-            for e in found:
-                pinned.setdefault((e.kind, e.cell), set()).add(tuple(e.vector))
+            seen = exposed(self._table(), cells)
+            pinned = [(e.cell, e.vector) for e in seen if not self._no_news(e)]
             shown = False
-            for (kind, cell), vectors in pinned.items():
-                if self.few[kind, cell] or self.counts[kind, cell] < self.k or self.locked[cell]:
-                    continue
-                if all(tuple(int(v) for v in f) in vectors or not f.any() for f in self.figures[kind]):
+            for kind, cell in self._worked_out_whole(pinned):
+                if self.hidden[kind, cell] and not self.locked[cell]:
                     self.hidden[kind, cell] = False
                     shown = True
             if not shown:
-                return found
+                return seen
             self._sets_to_fixed_point()
         return None
 
@@ -730,7 +796,7 @@ class _Engine:
                     seen, outsider_found = outsider_found, None
                 else:
                     seen = exposed(table, by_block[b])
-                mine = [(e, None) for e in seen if not self._no_news(e)]
+                mine = [(e, None) for e in self._counted(seen)]
                 found += mine
                 if not mine:
                     clean.append(b)
@@ -835,7 +901,7 @@ class _Engine:
         first_ring = True
         while len(near):
             seen[near] = True
-            useful = ~self.hidden[:, near] & sharing[:, None] & ~self.locked[near][None, :]
+            useful = ~self.hidden[:, near] & sharing[:, None] & ~self.locked[near][None, :] & ~self.kept_shown[:, near]
             if known is not None:
                 useful &= ~known[near][None, :]
             kinds, cells = np.nonzero(useful)

@@ -174,6 +174,28 @@ def test_transitions_are_protected_with_the_income_after_table_they_add_up_to():
     assert set(moves["hidden_reason"]) <= {"", "few", "protects"}
 
 
+def test_riket_rows_that_the_forbund_rows_add_up_to_are_shown_and_hide_nothing():
+    """Where every förbund row rests on k or more records, riket's rows are their sums: public
+    once the förbund's rows are shown. So nothing is hidden, neither a förbund row to protect a
+    riket row nor riket's own (protecting riket's sums as secrets hid a förbund under every
+    riket row, and then riket's rows too: at 1M records every riket transition row)."""
+    rows = [{"forbund": f, "year": 2025, "gender": g, "forsorjning_fore": fore, "forsorjning_efter": efter,
+             "n": n + (f == "b")}
+            for f in ("a", "b", "c") for fore in ("lon", "forsorjningsstod") for g in ("kvinna", "man")
+            for efter, n in (("lon", 6), ("studiemedel", 7))]
+    records = pd.DataFrame(rows)
+    totals = records.groupby(["forbund", "year", "gender", "forsorjning_efter"], as_index=False)["n"].sum()
+    after = income_after_table(totals, k=K)
+    moves = transition_table(records, after, k=K)
+    assert moves.forbund.eq("riket").any() and moves["suppressed"].eq(0).all()
+    ages = records_from({(f, None, g, utfall, alder): n for f in ("a", "b", "c") for alder in ("16-19", "40-49")
+                         for g in ("kvinna", "man") for utfall, n in (("arbete", 6), ("studier", 7), ("sjukskriven", 5))})
+    table, breakdown = publish(ages)
+    riket = breakdown[breakdown.forbund.eq("riket") & breakdown.gender.isin(["kvinna", "man"])]
+    assert len(riket) and breakdown.loc[breakdown.gender.isin(["kvinna", "man"]), "suppressed"].eq(0).all()
+    assert solved(union(table, breakdown)) <= solved(union(table, all_hidden(breakdown)))
+
+
 def test_months_come_in_bands_never_as_a_mean():
     assert [month_band(m) for m in (0, 3, 4, 6, 7, 12, 13, 24, 25, 120, None)] == [
         "0-3", "0-3", "4-6", "4-6", "7-12", "7-12", "13-24", "13-24", "25+", "25+", None]
