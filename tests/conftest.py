@@ -161,5 +161,10 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if {"phone", "browser"} & set(item.fixturenames):
             item.add_marker(pytest.mark.browser)
+        if "demo" in item.fixturenames:
+            # One worker runs every demo test (scripts/test: --dist loadgroup): the demo's
+            # breakdowns take minutes cold, and the engine remembers their patterns per process,
+            # so the second worker would compute them all again.
+            item.add_marker(pytest.mark.xdist_group("demo"))
         if "database_url" in item.fixturenames and "postgresql" in item.nodeid:
             item.add_marker(pytest.mark.postgres)
