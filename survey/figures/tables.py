@@ -151,7 +151,7 @@ def build_all() -> None:
 
 def build_breakdowns() -> None:
     """The breakdowns of the avslut records (outcomes page): their joint audit with the tables
-    they add up to takes about four minutes on the demo, so `flask demo` builds them after it
+    they add up to takes about five minutes on the demo, so `flask demo` builds them after it
     starts serving, and `flask figures publish` after build_all()."""
     outcome_breakdowns(), months(), income_transitions()  # what the outcomes page can do without last
 
