@@ -1,9 +1,9 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from ..accounts import MAX_PASSWORD_LENGTH
+from ..form_fields import Form
 
 
 def _new_password_fields():
@@ -19,11 +19,11 @@ def _new_password_fields():
     return new, confirm
 
 
-class SetPasswordForm(FlaskForm):
+class SetPasswordForm(Form):
     new_password, confirm = _new_password_fields()
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(Form):
     current_password = PasswordField(_l("Current password"), validators=[
         DataRequired(message=_l("Enter your current password.")),
         Length(max=MAX_PASSWORD_LENGTH, message=_l("The current password is wrong.")),

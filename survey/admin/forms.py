@@ -1,13 +1,12 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from ..accounts import EMAIL_PATTERN
-from ..form_fields import code_validators, lower_strip, strip
+from ..form_fields import Form, code_validators, lower_strip, strip
 
 
-class ForbundForm(FlaskForm):
+class ForbundForm(Form):
     code = StringField(_l("Code"), filters=[lower_strip], validators=code_validators(_l("Enter the code of the förbund.")))
     name = StringField(_l("Name"), filters=[strip], validators=[
         DataRequired(message=_l("Enter the name of the förbund.")),
@@ -15,7 +14,7 @@ class ForbundForm(FlaskForm):
     ])
 
 
-class ForbundEditForm(FlaskForm):
+class ForbundEditForm(Form):
     name = StringField(_l("Name"), filters=[strip], validators=[
         DataRequired(message=_l("Enter the name of the förbund.")),
         Length(max=200, message=_l("The name can have at most 200 characters.")),
@@ -30,14 +29,14 @@ def _role_fields():
     return role, forbund
 
 
-class UserEditForm(FlaskForm):
+class UserEditForm(Form):
     name = StringField(_l("Name"), filters=[strip], validators=[
         Optional(), Length(max=200, message=_l("The name can have at most 200 characters.")),
     ])
     role, forbund = _role_fields()
 
 
-class UserCreateForm(FlaskForm):
+class UserCreateForm(Form):
     email = StringField(_l("Email address"), filters=[lower_strip], validators=[
         DataRequired(message=_l("Enter the email address.")),
         Length(max=200, message=_l("The email address can have at most 200 characters.")),

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -25,7 +24,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..form_fields import code_validators, lower_strip, strip
+from ..form_fields import Form, code_validators, lower_strip, strip
 
 EARLIEST_YEAR, LATEST_YEAR = 2010, 2100
 
@@ -103,7 +102,7 @@ def int_or_none(value):
         return -1  # fails the choice check with a clear message, never a 500
 
 
-class InsatsForm(FlaskForm):
+class InsatsForm(Form):
     forbund = ClearSelectField(
         _l("Förbund"), coerce=int_or_none,
         validators=[InputRequired(message=_l("Choose the förbund."))],
@@ -120,7 +119,7 @@ class InsatsForm(FlaskForm):
             raise ValidationError(str(_l("Choose the förbund.")))
 
 
-class CampaignForm(FlaskForm):
+class CampaignForm(Form):
     title = StringField(_l("Title"), filters=[strip], validators=[
         DataRequired(message=_l("Enter a title for the campaign.")),
         Length(max=200, message=_l("The title can have at most 200 characters.")),
@@ -228,7 +227,7 @@ class CampaignForm(FlaskForm):
         return ok
 
 
-class ParticipantInformationForm(FlaskForm):
+class ParticipantInformationForm(Form):
     """Whom participants may contact, shown on "Om enkäten och dina uppgifter" and in the
     accessibility statement (the rest of those pages is the same for every förbund)."""
     contact_email = StringField(_l("E-mail for questions"), filters=[strip], validators=[
@@ -248,7 +247,7 @@ class ParticipantInformationForm(FlaskForm):
     ])
 
 
-class CodesForm(FlaskForm):
+class CodesForm(Form):
     """How many single-use answer codes to print."""
     count = WholeNumberField(_l("Number of codes"), validators=[
         InputRequired(message=_l("Enter how many codes to make, from 1 to 500.")),
@@ -256,5 +255,5 @@ class CodesForm(FlaskForm):
     ], invalid_message=_l("Enter how many codes to make, from 1 to 500."))
 
 
-class ArchiveForm(FlaskForm):
+class ArchiveForm(Form):
     """Archive or restore: the button's `action` says which; only the CSRF token besides."""

@@ -6,13 +6,13 @@ import re
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import DataRequired, Optional, ValidationError
+from ..form_fields import Form
 
 
-class UploadForm(FlaskForm):
+class UploadForm(Form):
     kind = SelectField(_l("What the file holds"), choices=[
         ("responses", _l("Questionnaire responses")), ("avslut", _l("Avslut records")),
     ], validators=[DataRequired(message=_l("Choose what the file holds."))])
@@ -21,7 +21,7 @@ class UploadForm(FlaskForm):
     create_insats = BooleanField(_l("Add insats codes that do not exist yet"))
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """Only the CSRF token: the upload itself stays on the server."""
 
 
@@ -37,7 +37,7 @@ class WholeNumber:
             raise ValidationError(self.message)
 
 
-class AvslutForm(FlaskForm):
+class AvslutForm(Form):
     """One anonymous avslut record (OUTCOMES.md): no name, personal number or date of birth."""
     insats = SelectField(_l("Insats"), validators=[Optional()])
     year = StringField(_l("Year the intervention ended"), validators=[

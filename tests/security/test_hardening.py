@@ -373,6 +373,24 @@ def test_invalid_utf8_and_control_characters_in_forms_are_no_500(client, factory
         assert response.status_code < 500
 
 
+def test_control_characters_in_a_staff_form_get_a_message_in_the_users_language(client, factory):
+    """A NUL in the login's e-mail reached the user lookup, which PostgreSQL refuses (a 500 found
+    by the fuzz test). Every staff form (form_fields.Form) refuses control characters first."""
+    from tests.campaigns.conftest import error_summary
+
+    for email, password in (("\x00", "x"), ("a\x00@b.se", "secret"), ("a@b.se", "pass\x01word")):
+        response = client.post("/login", data={"email": email, "password": password})
+        assert response.status_code == 200, (email, password)
+        html = response.get_data(as_text=True)
+        assert "Ta bort de osynliga styrtecknen (till exempel NUL) ur fältet." in html
+        assert any("styrtecknen" in message for _field, message in error_summary(html))
+    import flask_babel
+
+    flask_babel.refresh()  # the test client's requests share the fixture's `g`, and its locale
+    response = client.post("/login?lang=en", data={"email": "\x00", "password": "x"})
+    assert "Remove the invisible control characters" in response.get_data(as_text=True)
+
+
 def test_limits_count_per_visitor_behind_a_trusted_proxy_and_cannot_be_dodged_without(app_config, factory):
     """Behind one reverse proxy (TRUSTED_PROXIES=1) each visitor has their own count; without a
     trusted proxy a forged X-Forwarded-For changes nothing."""
