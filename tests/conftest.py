@@ -157,6 +157,7 @@ def phone(browser):
     context.close()
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the xdist_group markers
 def pytest_collection_modifyitems(items):
     for item in items:
         if {"phone", "browser"} & set(item.fixturenames):
