@@ -29,7 +29,8 @@ def code_validators(required_message):
 
 
 # Control characters other than tab and newline: none is typed, and PostgreSQL refuses NUL in
-# text (a login with one answered 500 there, found by tests/security/test_fuzz.py).
+# text (a login with one answered 500 there, found by tests/security/test_fuzz.py). Staff forms
+# refuse them (Form); participant comments drop them (answer/forms.py).
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 CONTROL_MESSAGE = _l("Remove the invisible control characters (such as NUL) from this field.")
 

@@ -2,17 +2,14 @@
 is checked here against its question rather than through a fixed WTForms class."""
 from __future__ import annotations
 
-import re
-
 from flask_babel import lazy_gettext as _l
 
 from indicators.instrument import Question
 
+from ..form_fields import CONTROL_CHARACTERS
+
 COMMENT_MAX = 2000
 FIELD = "answer"
-# Control characters other than tab and newline: PostgreSQL refuses NUL in text, and none of them
-# belongs in a comment.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 CHOOSE_MESSAGE = _l("Choose one of the answers shown, or skip the question.")
 TOO_LONG_MESSAGE = _l("Your comment is too long: it can have at most %(max)s characters.", max=COMMENT_MAX)
@@ -28,7 +25,7 @@ def parse_answer(question: Question, raw: str | None):
     if raw is None:
         return None
     if question.kind == "text":
-        text = _CONTROL.sub("", raw.replace("\r\n", "\n")).strip()
+        text = CONTROL_CHARACTERS.sub("", raw.replace("\r\n", "\n")).strip()
         if len(text) > COMMENT_MAX:
             raise AnswerError(str(TOO_LONG_MESSAGE))
         return text or None
