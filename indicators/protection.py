@@ -431,7 +431,6 @@ class _Engine:
         self.locked = np.zeros(len(cells), bool) if locked is None else np.asarray(locked, bool)
         self.unseen = np.zeros(len(cells), bool) if unseen is None else np.asarray(unseen, bool)
         self.show_worked_out = np.zeros(len(cells), bool) if show_worked_out is None else np.asarray(show_worked_out, bool)
-        self.kept_shown = np.zeros((len(kinds), len(cells)), bool)  # rows show_worked_out showed
         self.partner = _partners(cells, atoms, pair)
         # Each compared pair once: (first, second) row numbers.
         self.pair_first = np.flatnonzero((self.partner >= 0) & (np.arange(len(cells)) < self.partner))
@@ -475,6 +474,11 @@ class _Engine:
             given = np.asarray(locked_hidden, bool)
             self.hidden[:, self.locked] = given[:, self.locked]
         self.few = self.hidden & (self.counts < k)
+        # (kinds, cells): rows no rule or repair of this call changes: the locked cells' rows, and
+        # the rows _show_what_is_worked_out shows.
+        self.fixed = np.repeat(self.locked[None, :], len(kinds), axis=0)
+        # Unseen rows of k or more: alone unknown in a set, such a row is given away whole.
+        self.whole_may_be_public = self.unseen[None, :] & (self.counts >= k) if self.unseen.any() else None
 
     def _no_news(self, exposure) -> bool:
         """Is the exposed figure a zero that a shown total of one of its sets publishes already?
@@ -544,7 +548,7 @@ class _Engine:
 
     def _show_what_is_worked_out(self) -> None:
         """Shows the show_worked_out rows that the locked rows give away whole (with every row
-        that is not locked hidden, as _inherent), and keeps them shown (kept_shown). Where an
+        that is not locked hidden, as _inherent), and keeps them shown (fixed). Where an
         earlier call had these rows unseen, it protected every figure of them except those of
         rows worked out whole, so what stays hidden here is not pinned by the locked rows."""
         for block in np.unique(self.block[self.show_worked_out]):
@@ -552,7 +556,7 @@ class _Engine:
             for kind, cell in self._worked_out_whole(pinned):
                 if self.show_worked_out[cell] and not self.too_few_forbund[kind, cell]:
                     self.hidden[kind, cell] = False
-                    self.kept_shown[kind, cell] = True
+                    self.fixed[kind, cell] = True
 
     def _worked_out_whole(self, pinned) -> list[tuple[int, int]]:
         """The rows of k or more whose every figure is among `pinned` ((cell, atom
@@ -603,8 +607,9 @@ class _Engine:
                 for kind in range(len(self.kinds)):
                     changed |= fam.protect(self.hidden[kind], self.counts[kind], self.effective_priority(kind), self.k,
                                            self.kinds[kind].floor, self.too_few_forbund[kind],
-                                           insiders=fam is self.national, locked=self.locked | self.kept_shown[kind],
-                                           whole_is_public=self.unseen & (self.counts[kind] >= self.k))
+                                           insiders=fam is self.national, locked=self.fixed[kind],
+                                           whole_is_public=None if self.whole_may_be_public is None
+                                           else self.whole_may_be_public[kind])
 
     def effective_priority(self, kind: int) -> np.ndarray:
         """priority, half a PAIR_STEP lower where the row's partner (kvinna for man) is not shown:
@@ -638,8 +643,8 @@ class _Engine:
                              if not pattern >> kind & 1 and all(in_span(v) for v in self.figures[kind])]
                 if not derivable:
                     continue
-                cells = np.flatnonzero((patterns == pattern) & self.hidden[derivable].any(axis=0) & ~self.locked
-                                       & ~self.kept_shown.any(axis=0))
+                cells = np.flatnonzero((patterns == pattern) & self.hidden[derivable].any(axis=0)
+                                       & ~self.fixed.any(axis=0))
                 shown_kinds = [q for q in range(len(self.kinds)) if pattern >> q & 1]
                 if not len(cells) or not shown_kinds:
                     continue
@@ -901,7 +906,7 @@ class _Engine:
         first_ring = True
         while len(near):
             seen[near] = True
-            useful = ~self.hidden[:, near] & sharing[:, None] & ~self.locked[near][None, :] & ~self.kept_shown[:, near]
+            useful = ~self.hidden[:, near] & sharing[:, None] & ~self.fixed[:, near]
             if known is not None:
                 useful &= ~known[near][None, :]
             kinds, cells = np.nonzero(useful)
